@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# One command from a fresh clone to the whole test suite: installs everything, starts a real
+# PostgreSQL server (as an unprivileged user, since the server refuses to run as root), runs the
+# linter, then the suite on SQLite and again on PostgreSQL, browser tests in Debian's chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+bash scripts/install.sh --test
+export PATH="$root/.venv/bin:$PATH"
+
+echo "== ruff"
+ruff check src tests benchmarks
+
+# --- PostgreSQL: a throw-away cluster in a temporary folder, owned by the 'postgres' user ----
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+pg_dir=$(mktemp -d /tmp/nahraum-pg.XXXXXX)
+pg_port=${NAHRAUM_TEST_PG_PORT:-54329}
+pg_user=postgres
+id "$pg_user" >/dev/null 2>&1 || useradd --system --no-create-home "$pg_user"
+chown "$pg_user" "$pg_dir"
+chmod 700 "$pg_dir"
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u "$pg_user" -- "$@"; else "$@"; fi; }
+as_pg "$pg_bin/initdb" -D "$pg_dir/data" -U nahraum --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
+  -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
+stop_pg() { as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast stop >/dev/null 2>&1 || true; rm -rf "$pg_dir"; }
+trap stop_pg EXIT
+as_pg "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U nahraum nahraum
+
+export NAHRAUM_CHROMIUM=/usr/bin/chromium
+export NAHRAUM_DATA_DIR="$root/var/test"
+mkdir -p "$NAHRAUM_DATA_DIR"
+
+status=0
+echo "== pytest on SQLite (browser tests run in the PostgreSQL pass)"
+env -u DATABASE_URL pytest -m "not browser" -p no:cacheprovider "$@" || status=1
+
+echo "== pytest on PostgreSQL, with the browser tests"
+DATABASE_URL="postgres://nahraum@127.0.0.1:$pg_port/nahraum" pytest -p no:cacheprovider "$@" || status=1
+
+exit $status

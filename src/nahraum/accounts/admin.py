@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ("username", "email", "role", "municipality", "is_active")
+    list_filter = ("role", "municipality", "is_active")
+    fieldsets = BaseUserAdmin.fieldsets + (
+        ("nahraum", {"fields": ("role", "municipality", "demographics_consent", "age_band", "district")}),
+    )

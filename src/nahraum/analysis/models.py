@@ -1,0 +1,88 @@
+"""Analysis runs and the indicator values they produced.
+
+A run records everything needed to reproduce and to trust its figures: the input checksums, the
+parameters, the scenario (None for the baseline) and the timings. Indicator values are stored per
+district, municipality, area kind (core town / villages), innovation field and region, so that a
+measure of the strategy can point at one figure and follow it from run to run.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AnalysisRun(models.Model):
+    class Status(models.TextChoices):
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    region = models.ForeignKey("region.Region", on_delete=models.CASCADE, related_name="runs")
+    scenario = models.ForeignKey(
+        "scenarios.Scenario", on_delete=models.CASCADE, null=True, blank=True, related_name="runs"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING)
+    started = models.DateTimeField(auto_now_add=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    parameters = models.JSONField(default=dict, blank=True)
+    input_checksums = models.JSONField(default=dict, blank=True)
+    timings = models.JSONField(default=dict, blank=True)
+    is_estimate = models.BooleanField(
+        default=False, help_text=_("True when any input was estimated or illustrative.")
+    )
+    note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("analysis run")
+        verbose_name_plural = _("analysis runs")
+        ordering = ["-started"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.started:%Y-%m-%d %H:%M}"
+
+
+class IndicatorValue(models.Model):
+    """One figure of a run: e.g. the share of Kalletal's people aged 75+ within the GP norm."""
+
+    class Level(models.TextChoices):
+        DISTRICT = "district", _("district")
+        MUNICIPALITY = "municipality", _("municipality")
+        AREA_KIND = "area_kind", _("core town / villages")
+        REGION = "region", _("region")
+
+    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="values")
+    level = models.CharField(max_length=20, choices=Level.choices)
+    metric = models.CharField(
+        max_length=50,
+        help_text=_(
+            "mean_minutes, median_minutes, p90_minutes, share_within_norm, "
+            "capacity_per_demand, cross_border_share, …"
+        ),
+    )
+    mode = models.CharField(max_length=10)
+    facility_type = models.ForeignKey(
+        "region.FacilityType", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    field = models.ForeignKey(
+        "region.InnovationField", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    municipality = models.ForeignKey(
+        "region.Municipality", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    district = models.ForeignKey(
+        "region.District", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    area_kind = models.CharField(max_length=10, blank=True)
+    age_band = models.CharField(max_length=10, blank=True, help_text=_("Empty: all ages."))
+    value = models.FloatField(null=True)
+    population = models.FloatField(default=0, help_text=_("People the value is about."))
+    is_estimate = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("indicator value")
+        verbose_name_plural = _("indicator values")
+        indexes = [
+            models.Index(fields=["run", "level", "metric", "mode"]),
+            models.Index(fields=["run", "facility_type", "district"]),
+        ]

@@ -1,0 +1,120 @@
+"""The ``nahraum`` command: thin over the apps and the engine.
+
+Each area of the platform contributes its own click group or command (see ``_SUBCOMMANDS``); this
+module only sets Django up and dispatches, so that the command line and the web app run the very
+same code.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import sys
+
+import click
+
+
+def setup_django() -> None:
+    """Configure Django once; commands that touch the database call this first."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nahraum.web.settings")
+    import django
+
+    django.setup()
+
+
+@click.group()
+@click.version_option(package_name="nahraum")
+def main() -> None:
+    """nahraum — Daseinsvorsorge gemeinsam planen / plan everyday services together."""
+
+
+@main.command()
+def migrate() -> None:
+    """Create or update the database tables."""
+    setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=1)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Prepare everything, but do not start the server.")
+def demo(host: str, port: int, no_serve: bool) -> None:
+    """Migrate, load the bundled Lemgo–Kalletal region if absent, analyse it, and serve it."""
+    setup_django()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    from nahraum.data.bundled import ensure_bundled_region
+
+    ensure_bundled_region(echo=click.echo)
+    for hook in _DEMO_HOOKS:
+        module_name, attribute = hook.rsplit(":", 1)
+        getattr(importlib.import_module(module_name), attribute)(echo=click.echo)
+    if no_serve:
+        return
+    click.echo(f"nahraum läuft auf / runs at http://{host}:{port}/")
+    call_command("runserver", f"{host}:{port}", use_reloader=False)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--region", "region_slug", default=None, help="Region slug (default: the first).")
+def summary(as_json: bool, region_slug: str | None) -> None:
+    """Print the region: municipalities, their Ortsteile and counts of facilities by type."""
+    setup_django()
+    from nahraum.region.summary import region_summary
+
+    data = region_summary(region_slug)
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    click.echo(data["region"])
+    for m in data["municipalities"]:
+        click.echo(f"  {m['name']} ({m['ags']}): {m['population']} Einwohner, {m['area_km2']} km²")
+        for d in m["districts"]:
+            click.echo(f"    {d['name']:<24} {d['kind']:<8} {d['population']:>7}")
+        for key, count in sorted(m["facilities"].items()):
+            click.echo(f"    · {key}: {count}")
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.pass_context
+def manage(ctx: click.Context) -> None:
+    """Run a Django management command (e.g. `nahraum manage createsuperuser`)."""
+    setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["nahraum manage", *ctx.args])
+
+
+# Commands contributed by the apps: "module:attribute" of a click command or group.
+_SUBCOMMANDS: list[str] = [
+    "nahraum.data.commands:import_group",
+    "nahraum.data.commands:fetch_group",
+]
+
+# Steps `nahraum demo` runs after the bundled region is loaded (e.g. the first analysis).
+_DEMO_HOOKS: list[str] = []
+
+
+def _register() -> None:
+    for spec in _SUBCOMMANDS:
+        module_name, attribute = spec.split(":")
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue  # that part of the platform is not installed
+            raise
+        main.add_command(getattr(module, attribute))
+
+
+_register()
+
+if __name__ == "__main__":
+    sys.exit(main())
