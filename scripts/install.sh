@@ -35,6 +35,6 @@ fi
 
 npm ci --no-audit --no-fund --silent
 # Translations: compiled from the .po files kept in the repository (the .mo files are not).
-if ls src/nahraum/locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then
-  .venv/bin/nahraum manage compilemessages -v 0
+if ls src/nahraum/*/locale/*/LC_MESSAGES/*.po >/dev/null 2>&1; then
+  (cd src/nahraum && ../../.venv/bin/nahraum manage compilemessages -v 0)
 fi
