@@ -86,3 +86,48 @@ class IndicatorValue(models.Model):
             models.Index(fields=["run", "level", "metric", "mode"]),
             models.Index(fields=["run", "facility_type", "district"]),
         ]
+
+
+class CellResults(models.Model):
+    """Per-cell travel times of a run, one compressed NumPy archive (``.npz``) per run.
+
+    Why a binary field in the database rather than a file under the data directory: the blob is
+    written in the same transaction as the run and its indicator values, so a failed run leaves
+    nothing behind and a backup of the database is a backup of every result; several web workers
+    on different machines (PostgreSQL deployments) all see it. Why not one row per cell: a run on
+    the bundled region holds about 2,600 cells × 60 (mode, type) pairs; 160,000 rows per run
+    would dominate the run's time, while the whole archive is a few hundred kilobytes and a page
+    reads it in milliseconds. Arrays: ``cell_key``, ``lon``, ``lat``, ``district_id``,
+    ``population``, ``pairs`` ("mode/type"), ``time_s`` and ``distance_m`` (float32
+    [pairs, cells], inf where unreachable), ``facility`` (int32 index into ``facility_key``, -1
+    where none).
+    """
+
+    run = models.OneToOneField(AnalysisRun, on_delete=models.CASCADE, related_name="cell_results")
+    data = models.BinaryField()
+    n_cells = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("per-cell results")
+        verbose_name_plural = _("per-cell results")
+
+
+class CrossBorderFlow(models.Model):
+    """Who serves whom: people of a home municipality whose nearest facility lies in another."""
+
+    run = models.ForeignKey(AnalysisRun, on_delete=models.CASCADE, related_name="flows")
+    mode = models.CharField(max_length=10)
+    facility_type = models.ForeignKey(
+        "region.FacilityType", on_delete=models.CASCADE, related_name="+"
+    )
+    home = models.ForeignKey("region.Municipality", on_delete=models.CASCADE, related_name="+")
+    serving = models.ForeignKey(
+        "region.Municipality", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        help_text=_("Empty: a facility outside the region's municipalities."),
+    )
+    people = models.FloatField()
+
+    class Meta:
+        verbose_name = _("cross-border flow")
+        verbose_name_plural = _("cross-border flows")
+        indexes = [models.Index(fields=["run", "mode", "facility_type"])]
