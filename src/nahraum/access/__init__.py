@@ -1,0 +1,28 @@
+"""The accessibility engine: a plain library, numpy arrays in and out, no Django.
+
+Coordinates are metres in EPSG:25832, times seconds, distances metres (see the engine contract).
+"""
+
+from ._errors import AccessError, NoRoadsError, OSMReadError
+from .network import Network, network_from_edges
+from .projection import to_utm, to_wgs84
+from .route import Nearest, count_within, gravity, nearest, od_matrix
+from .snap import Snapped, snap, snap_nodes
+
+__all__ = [
+    "AccessError",
+    "NoRoadsError",
+    "OSMReadError",
+    "Network",
+    "network_from_edges",
+    "to_utm",
+    "to_wgs84",
+    "Nearest",
+    "nearest",
+    "count_within",
+    "gravity",
+    "od_matrix",
+    "Snapped",
+    "snap",
+    "snap_nodes",
+]

@@ -1,0 +1,407 @@
+"""Numba kernels: Dijkstra variants over CSR arrays.
+
+All kernels use a lazy binary heap (a node may sit in the heap more than once; stale entries are
+skipped when popped). Each edge is relaxed once, when its tail is settled, so the heap never
+holds more than ``n_edges + n_seeds`` entries and can be allocated once.
+
+Points on edges enter as *seeds* (node, cost: where a search starts) and *attachments* (node,
+cost: where a search's result is read off for a sink point); see ``route.py``. Compiled with
+``cache=True``: the first call in a fresh environment compiles (a few seconds, reported
+separately by the benchmark), later processes load the machine code from ``__pycache__``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit, prange
+
+INF = np.inf
+
+
+@njit(cache=True, inline="always")
+def _push(hk, hn, size, key, node):
+    i = size
+    while i > 0:
+        p = (i - 1) >> 1
+        if hk[p] <= key:
+            break
+        hk[i] = hk[p]
+        hn[i] = hn[p]
+        i = p
+    hk[i] = key
+    hn[i] = node
+    return size + 1
+
+
+@njit(cache=True, inline="always")
+def _pop(hk, hn, size):
+    key = hk[0]
+    node = hn[0]
+    size -= 1
+    if size > 0:
+        lk = hk[size]
+        ln = hn[size]
+        i = 0
+        while True:
+            c = 2 * i + 1
+            if c >= size:
+                break
+            if c + 1 < size and hk[c + 1] < hk[c]:
+                c += 1
+            if hk[c] >= lk:
+                break
+            hk[i] = hk[c]
+            hn[i] = hn[c]
+            i = c
+        hk[i] = lk
+        hn[i] = ln
+    return key, node, size
+
+
+@njit(cache=True)
+def multi_source(indptr, indices, w, w2, seed_node, seed_cost, seed_cost2, seed_label, bound):
+    """One Dijkstra from many seeds at once: for every node the cheapest seed (its label),
+    the cost, and the secondary cost (e.g. metres when the primary is seconds) along that path."""
+    n = indptr.shape[0] - 1
+    dist = np.full(n, INF)
+    dist2 = np.full(n, INF)
+    lab = np.full(n, -1, np.int64)
+    done = np.zeros(n, np.bool_)
+    cap = indices.shape[0] + seed_node.shape[0] + 1
+    hk = np.empty(cap, np.float64)
+    hn = np.empty(cap, np.int64)
+    size = 0
+    for i in range(seed_node.shape[0]):
+        nd = seed_node[i]
+        c = seed_cost[i]
+        if c <= bound and c < dist[nd]:
+            dist[nd] = c
+            dist2[nd] = seed_cost2[i]
+            lab[nd] = seed_label[i]
+            size = _push(hk, hn, size, c, nd)
+    while size > 0:
+        d, u, size = _pop(hk, hn, size)
+        if done[u]:
+            continue
+        done[u] = True
+        du2 = dist2[u]
+        lu = lab[u]
+        for e in range(indptr[u], indptr[u + 1]):
+            v = indices[e]
+            nd = d + w[e]
+            if nd < dist[v] and nd <= bound:
+                dist[v] = nd
+                dist2[v] = du2 + w2[e]
+                lab[v] = lu
+                size = _push(hk, hn, size, nd, v)
+    return dist, dist2, lab
+
+
+@njit(cache=True)
+def multi_source_k(indptr, indices, w, w2, seed_node, seed_cost, seed_cost2, seed_label, k, bound):
+    """Like :func:`multi_source`, but every node keeps its ``k`` cheapest *distinct* seeds.
+
+    A node may be settled up to k times, once per label; the first time a label is popped at a
+    node is that label's shortest cost there (the usual Dijkstra argument, per label)."""
+    n = indptr.shape[0] - 1
+    dist = np.full((n, k), INF)
+    dist2 = np.full((n, k), INF)
+    lab = np.full((n, k), -1, np.int64)
+    cnt = np.zeros(n, np.int64)
+    cap = indices.shape[0] + seed_node.shape[0] + 1
+    hk = np.empty(cap, np.float64)
+    hn = np.empty(cap, np.int64)  # entry id into the side arrays below
+    el = np.empty(cap, np.int64)
+    en = np.empty(cap, np.int64)
+    e2 = np.empty(cap, np.float64)
+    # entries are appended to side arrays (en: node, el: label, e2: secondary cost); the heap
+    # orders entry ids by cost. Free ids are recycled through a stack.
+    free = np.empty(cap, np.int64)
+    nfree = 0
+    nent = 0
+    size = 0
+    for i in range(seed_node.shape[0]):
+        c = seed_cost[i]
+        if c <= bound:
+            if nent == hk.shape[0]:
+                break
+            en[nent] = seed_node[i]
+            el[nent] = seed_label[i]
+            e2[nent] = seed_cost2[i]
+            size = _push(hk, hn, size, c, nent)
+            nent += 1
+    while size > 0:
+        d, ent, size = _pop(hk, hn, size)
+        u = en[ent]
+        lu = el[ent]
+        du2 = e2[ent]
+        free[nfree] = ent
+        nfree += 1
+        cu = cnt[u]
+        if cu >= k:
+            continue
+        dup = False
+        for j in range(cu):
+            if lab[u, j] == lu:
+                dup = True
+                break
+        if dup:
+            continue
+        dist[u, cu] = d
+        dist2[u, cu] = du2
+        lab[u, cu] = lu
+        cnt[u] = cu + 1
+        for e in range(indptr[u], indptr[u + 1]):
+            v = indices[e]
+            nd = d + w[e]
+            cv = cnt[v]
+            if nd > bound or cv >= k:
+                continue
+            seen = False
+            for j in range(cv):
+                if lab[v, j] == lu:
+                    seen = True
+                    break
+            if seen:
+                continue
+            if nfree > 0:
+                nfree -= 1
+                slot = free[nfree]
+            else:
+                if nent == en.shape[0]:
+                    grow = en.shape[0] * 2
+                    hk2 = np.empty(grow, np.float64)
+                    hk2[:size] = hk[:size]
+                    hk = hk2
+                    hn2 = np.empty(grow, np.int64)
+                    hn2[:size] = hn[:size]
+                    hn = hn2
+                    en2 = np.empty(grow, np.int64)
+                    en2[:nent] = en[:nent]
+                    en = en2
+                    el2 = np.empty(grow, np.int64)
+                    el2[:nent] = el[:nent]
+                    el = el2
+                    e22 = np.empty(grow, np.float64)
+                    e22[:nent] = e2[:nent]
+                    e2 = e22
+                    fr2 = np.empty(grow, np.int64)
+                    fr2[:nfree] = free[:nfree]
+                    free = fr2
+                slot = nent
+                nent += 1
+            en[slot] = v
+            el[slot] = lu
+            e2[slot] = du2 + w2[e]
+            size = _push(hk, hn, size, nd, slot)
+    return dist, dist2, lab
+
+
+@njit(cache=True)
+def merge_nearest(k, node_a, cost_a, cost2_a, node_b, cost_b, cost2_b, dist, dist2, lab,
+                  dptr, dlab, dcost, dcost2, bound):
+    """For each sink point: combine the k labels at its two attachment nodes and its direct
+    (same-edge) pairs, keep the k cheapest distinct labels within ``bound``."""
+    n_o = node_a.shape[0]
+    kk = dist.shape[1]
+    out_c = np.full((n_o, k), INF)
+    out_c2 = np.full((n_o, k), INF)
+    out_l = np.full((n_o, k), -1, np.int64)
+    maxd = 0
+    for o in range(n_o):
+        if dptr[o + 1] - dptr[o] > maxd:
+            maxd = dptr[o + 1] - dptr[o]
+    cc = np.empty(2 * kk + maxd, np.float64)
+    cc2 = np.empty(2 * kk + maxd, np.float64)
+    cl = np.empty(2 * kk + maxd, np.int64)
+    for o in range(n_o):
+        nc = 0
+        for side in range(2):
+            if side == 0:
+                nd = node_a[o]
+                c0 = cost_a[o]
+                c02 = cost2_a[o]
+            else:
+                nd = node_b[o]
+                c0 = cost_b[o]
+                c02 = cost2_b[o]
+            if nd < 0:
+                continue
+            for j in range(kk):
+                lj = lab[nd, j]
+                if lj < 0:
+                    break
+                cc[nc] = dist[nd, j] + c0
+                cc2[nc] = dist2[nd, j] + c02
+                cl[nc] = lj
+                nc += 1
+        for i in range(dptr[o], dptr[o + 1]):
+            cc[nc] = dcost[i]
+            cc2[nc] = dcost2[i]
+            cl[nc] = dlab[i]
+            nc += 1
+        for r in range(k):
+            bi = -1
+            bc = INF
+            for q in range(nc):
+                if cc[q] < bc:
+                    taken = False
+                    for t in range(r):
+                        if out_l[o, t] == cl[q]:
+                            taken = True
+                            break
+                    if not taken:
+                        bc = cc[q]
+                        bi = q
+            if bi < 0 or bc > bound:
+                break
+            out_c[o, r] = bc
+            out_c2[o, r] = cc2[bi]
+            out_l[o, r] = cl[bi]
+    return out_c, out_c2, out_l
+
+
+@njit(cache=True, inline="always")
+def _decay(b, decay, beta, bound):
+    if decay == 0:  # cumulative (step)
+        return 1.0
+    if decay == 1:  # exponential
+        return np.exp(-beta * b)
+    if decay == 2:  # gaussian
+        return np.exp(-beta * b * b)
+    if decay == 3:  # power (inverse), costs below 1 count as 1
+        return max(b, 1.0) ** (-beta)
+    return max(0.0, 1.0 - b / bound)  # linear to zero at the bound
+
+
+@njit(cache=True, parallel=True)
+def per_source(indptr, indices, w, src_ptr, seed_node, seed_cost, att_ptr, att_sink, att_cost,
+               dptr, dsink, dcost, n_sinks, bound, mode, decay, beta, weights, out_od, n_chunks):
+    """One bounded, targeted Dijkstra per source point, chunked over threads.
+
+    mode 0: write every sink's cost into ``out_od[source, sink]``;
+    mode 1: add ``weights[source] * decay(cost)`` to each reached sink (returned per sink);
+    mode 2: add ``weights[sink] * decay(cost)`` to the source (returned per source).
+    A search stops at ``bound`` or once every node carrying a sink is settled."""
+    n = indptr.shape[0] - 1
+    n_src = src_ptr.shape[0] - 1
+    acc = np.zeros((n_chunks, n_sinks if mode == 1 else 1))
+    out_src = np.zeros(n_src)
+    n_needed = 0
+    for node in range(n):
+        if att_ptr[node + 1] > att_ptr[node]:
+            n_needed += 1
+    max_seeds = 0
+    for s in range(n_src):
+        if src_ptr[s + 1] - src_ptr[s] > max_seeds:
+            max_seeds = src_ptr[s + 1] - src_ptr[s]
+    cap = indices.shape[0] + max_seeds + 1
+    for c in prange(n_chunks):
+        lo = c * n_src // n_chunks
+        hi = (c + 1) * n_src // n_chunks
+        dist = np.full(n, INF)
+        done = np.zeros(n, np.bool_)
+        touched = np.empty(n, np.int64)
+        best = np.full(n_sinks, INF)
+        stouched = np.empty(n_sinks, np.int64)
+        hk = np.empty(cap, np.float64)
+        hn = np.empty(cap, np.int64)
+        for s in range(lo, hi):
+            nt = 0
+            ns = 0
+            size = 0
+            for i in range(src_ptr[s], src_ptr[s + 1]):
+                nd = seed_node[i]
+                cst = seed_cost[i]
+                if cst <= bound and cst < dist[nd]:
+                    if dist[nd] == INF:
+                        touched[nt] = nd
+                        nt += 1
+                    dist[nd] = cst
+                    size = _push(hk, hn, size, cst, nd)
+            for i in range(dptr[s], dptr[s + 1]):
+                j = dsink[i]
+                cst = dcost[i]
+                if cst < best[j]:
+                    if best[j] == INF:
+                        stouched[ns] = j
+                        ns += 1
+                    best[j] = cst
+            settled_needed = 0
+            while size > 0:
+                d, u, size = _pop(hk, hn, size)
+                if done[u]:
+                    continue
+                done[u] = True
+                a0 = att_ptr[u]
+                a1 = att_ptr[u + 1]
+                if a1 > a0:
+                    for i in range(a0, a1):
+                        j = att_sink[i]
+                        cst = d + att_cost[i]
+                        if cst < best[j]:
+                            if best[j] == INF:
+                                stouched[ns] = j
+                                ns += 1
+                            best[j] = cst
+                    settled_needed += 1
+                    if settled_needed == n_needed:
+                        break
+                for e in range(indptr[u], indptr[u + 1]):
+                    v = indices[e]
+                    nd = d + w[e]
+                    if nd < dist[v] and nd <= bound:
+                        if dist[v] == INF:
+                            touched[nt] = v
+                            nt += 1
+                        dist[v] = nd
+                        size = _push(hk, hn, size, nd, v)
+            for t in range(ns):
+                j = stouched[t]
+                b = best[j]
+                if b <= bound:
+                    if mode == 0:
+                        out_od[s, j] = b
+                    elif mode == 1:
+                        acc[c, j] += weights[s] * _decay(b, decay, beta, bound)
+                    else:
+                        out_src[s] += weights[j] * _decay(b, decay, beta, bound)
+                best[j] = INF
+            for t in range(nt):
+                node = touched[t]
+                dist[node] = INF
+                done[node] = False
+    res = np.zeros(acc.shape[1])
+    for c in range(n_chunks):
+        res += acc[c]
+    return res, out_src
+
+
+@njit(cache=True)
+def single_source_all(indptr, indices, w, seed_node, seed_cost, bound):
+    """Plain Dijkstra from a few seeds: the cost to every node (``inf`` beyond ``bound``)."""
+    n = indptr.shape[0] - 1
+    dist = np.full(n, INF)
+    done = np.zeros(n, np.bool_)
+    cap = indices.shape[0] + seed_node.shape[0] + 1
+    hk = np.empty(cap, np.float64)
+    hn = np.empty(cap, np.int64)
+    size = 0
+    for i in range(seed_node.shape[0]):
+        nd = seed_node[i]
+        c = seed_cost[i]
+        if c <= bound and c < dist[nd]:
+            dist[nd] = c
+            size = _push(hk, hn, size, c, nd)
+    while size > 0:
+        d, u, size = _pop(hk, hn, size)
+        if done[u]:
+            continue
+        done[u] = True
+        for e in range(indptr[u], indptr[u + 1]):
+            v = indices[e]
+            nd = d + w[e]
+            if nd < dist[v] and nd <= bound:
+                dist[v] = nd
+                size = _push(hk, hn, size, nd, v)
+    return dist

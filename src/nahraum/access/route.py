@@ -1,0 +1,360 @@
+"""Queries on a network: nearest (k nearest), cumulative opportunities, gravity, OD matrices.
+
+How points enter a search
+-------------------------
+A snapped point lies on edge ``e = a→b`` at fraction ``f`` of its length. From the point one
+*leaves* to ``b`` along ``e`` (cost ``(1-f)·w[e]``) and, on a two-way street, to ``a`` along the
+twin (``f·w[twin]``); one *arrives* at it from ``a`` (``f·w[e]``) or from ``b`` through the twin.
+The access leg (point ↔ street, walked) is added to both. Two points on the same street may also
+reach each other along it without passing a node (*direct pairs*).
+
+Searches therefore never need a modified graph: a search *from* a set of points starts at their
+leave (or, on the reverse graph, arrive) nodes with those costs as initial labels, and results for
+the other set are read off at their two nodes. Which side searches is chosen per query:
+
+* ``nearest``: one multi-source Dijkstra from all destinations on the reverse graph (every node
+  learns its cheapest destination, or its k cheapest distinct ones), then a vectorised read-off
+  for all origins — no loop over origins at all.
+* ``count_within`` / ``gravity`` / ``od_matrix``: one bounded, targeted Dijkstra per point of the
+  smaller side, in compiled code, split over the available cores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+from . import _kernels as K
+from ._errors import AccessError
+from .network import ACCESS_SPEED_MS, Network
+from .snap import Snapped
+
+DECAYS = {"cumulative": 0, "exponential": 1, "gaussian": 2, "power": 3, "linear": 4}
+
+
+@dataclass(frozen=True, eq=False)
+class Nearest:
+    """k nearest destinations per origin (columns sorted by cost)."""
+
+    time_s: np.ndarray  # [n_origins, k] incl. access legs, inf where none within the cap
+    distance_m: np.ndarray  # [n_origins, k] along the same (cheapest) route
+    index: np.ndarray  # [n_origins, k] destination index, -1 where none
+
+
+# -- point legs -----------------------------------------------------------------------------
+
+
+def _other(weight: str) -> str:
+    if weight not in ("time", "distance"):
+        raise AccessError(f"unknown weight {weight!r}; known: time, distance")
+    return "distance" if weight == "time" else "time"
+
+
+def _check_points(network: Network, pts: Snapped, what: str) -> None:
+    if not isinstance(pts, Snapped):
+        raise AccessError(f"{what} must be Snapped points (see nahraum.access.snap), got {type(pts).__name__}")
+    if pts.edge.size and pts.edge.max() >= network.n_edges:
+        raise AccessError(f"{what} were snapped to another network (edge index out of range)")
+
+
+def _access(pts: Snapped, weight: str) -> np.ndarray:
+    acc = np.nan_to_num(pts.access_m, nan=0.0)
+    return acc / ACCESS_SPEED_MS if weight == "time" else acc
+
+
+def _frac(network: Network, pts: Snapped) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    valid = pts.edge >= 0
+    e = np.where(valid, pts.edge, 0)
+    length = network.length_m[e]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f = np.where(length > 0, pts.offset_m / length, 0.0)
+    f = np.clip(np.nan_to_num(f, nan=0.0), 0.0, 1.0)
+    return valid, e, f
+
+
+def _legs(network: Network, pts: Snapped, weight: str, kind: str):
+    """(node_a, cost_a, cost2_a, node_b, cost_b, cost2_b) for leaving or arriving at points.
+
+    Node ``-1`` marks a leg that does not exist (one-way street) or is dominated (a point lying
+    exactly on a node needs only that node)."""
+    valid, e, f = _frac(network, pts)
+    tw = network.twins[e]
+    has_tw = tw >= 0
+    twi = np.where(has_tw, tw, 0)
+    a = network.tail[e]
+    b = network.indices[e].astype(np.int64)
+    out = []
+    for wname in (weight, _other(weight)):
+        w = network.weights(wname)
+        acc = _access(pts, wname)
+        we, wt = w[e], np.where(has_tw, w[twi], np.inf)
+        if kind == "leave":
+            cb = acc + (1 - f) * we
+            ca = np.where(f == 0, acc, acc + f * wt)
+        else:
+            ca = acc + f * we
+            cb = np.where(f == 1, acc, acc + (1 - f) * wt)
+        out.append((ca, cb))
+    if kind == "leave":
+        ok_a = valid & ((f == 0) | has_tw) & (f < 1)
+        ok_b = valid & (f > 0)
+    else:
+        ok_a = valid & (f < 1)
+        ok_b = valid & ((f == 1) | has_tw) & (f > 0)
+    node_a = np.where(ok_a, a, -1)
+    node_b = np.where(ok_b, b, -1)
+    # a point at f == 0 (or 1) with no other leg is still placed: on a node
+    return node_a, out[0][0], out[1][0], node_b, out[0][1], out[1][1]
+
+
+def _direct_pairs(network: Network, src: Snapped, dst: Snapped, weight: str):
+    """Pairs of points on the same street, reachable along it: (i_src, j_dst, cost, cost2)."""
+    res = []
+    vs, es, fs = _frac(network, src)
+    vd, ed, fd = _frac(network, dst)
+    tws, twd = network.twins[es], network.twins[ed]
+    cs = np.where((tws >= 0) & (tws < es), tws, es)
+    cd = np.where((twd >= 0) & (twd < ed), twd, ed)
+    ps = np.where(cs == es, fs, 1 - fs)
+    pd = np.where(cd == ed, fd, 1 - fd)
+    ins = np.flatnonzero(vs & (fs > 0) & (fs < 1))
+    ind = np.flatnonzero(vd & (fd > 0) & (fd < 1))
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
+    if ins.size == 0 or ind.size == 0:
+        return empty
+    order = ind[np.argsort(cd[ind], kind="stable")]
+    cd_sorted = cd[order]
+    lo = np.searchsorted(cd_sorted, cs[ins], "left")
+    hi = np.searchsorted(cd_sorted, cs[ins], "right")
+    cnt = hi - lo
+    total = int(cnt.sum())
+    if total == 0:
+        return empty
+    i_src = np.repeat(ins, cnt)
+    start = np.repeat(lo - (np.cumsum(cnt) - cnt), cnt)
+    j_dst = order[np.arange(total) + start]
+    c = cs[i_src]
+    twc = network.twins[c]
+    fwd = pd[j_dst] >= ps[i_src]
+    ok = fwd | (twc >= 0)
+    for wname in (weight, _other(weight)):
+        w = network.weights(wname)
+        along = np.where(
+            fwd, (pd[j_dst] - ps[i_src]) * w[c], (ps[i_src] - pd[j_dst]) * w[np.maximum(twc, 0)]
+        )
+        res.append(_access(src, wname)[i_src] + _access(dst, wname)[j_dst] + along)
+    return i_src[ok], j_dst[ok], res[0][ok], res[1][ok]
+
+
+def _group(keys: np.ndarray, n: int, *cols: np.ndarray):
+    """CSR grouping of rows by ``keys`` in 0..n-1: (ptr, *cols sorted by key)."""
+    order = np.argsort(keys, kind="stable")
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(keys, minlength=n), out=ptr[1:])
+    return (ptr, *(np.ascontiguousarray(c[order]) for c in cols))
+
+
+def _bound(value: float | None, what: str) -> float:
+    if value is None:
+        return np.inf
+    value = float(value)
+    if not value >= 0:
+        raise AccessError(f"{what} must be ≥ 0, got {value!r}")
+    return value
+
+
+def _graph(network: Network, weight: str, reverse: bool):
+    if reverse:
+        ptr, idx, _ = network.reverse
+        return ptr, idx, network.reverse_weights(weight), network.reverse_weights(_other(weight))
+    return network.indptr, network.indices, network.weights(weight), network.weights(_other(weight))
+
+
+# -- queries --------------------------------------------------------------------------------
+
+
+def nearest(
+    network: Network,
+    origins: Snapped,
+    destinations: Snapped,
+    *,
+    k: int = 1,
+    max_time_s: float | None = None,
+    max_distance_m: float | None = None,
+    weight: str = "time",
+) -> Nearest:
+    """The ``k`` cheapest destinations of every origin (by ``weight``, default time).
+
+    One multi-source search from all destinations over the reverse graph; cost includes both
+    access legs. Caps: ``max_time_s`` when weight is time, ``max_distance_m`` when distance.
+    """
+    _check_points(network, origins, "origins")
+    _check_points(network, destinations, "destinations")
+    if int(k) != k or k < 1:
+        raise AccessError(f"k must be a positive integer, got {k!r}")
+    k = int(k)
+    _other(weight)
+    if weight == "time" and max_distance_m is not None:
+        raise AccessError("max_distance_m caps distance-weighted searches; use max_time_s")
+    if weight == "distance" and max_time_s is not None:
+        raise AccessError("max_time_s caps time-weighted searches; use max_distance_m")
+    bound = _bound(max_time_s if weight == "time" else max_distance_m, "the cap")
+    ptr, idx, w, w2 = _graph(network, weight, reverse=True)
+    na, ca, ca2, nb, cb, cb2 = _legs(network, destinations, weight, "arrive")
+    labels = np.arange(len(destinations), dtype=np.int64)
+    seed_node = np.concatenate([na, nb])
+    keep = seed_node >= 0
+    seed_args = (
+        seed_node[keep],
+        np.concatenate([ca, cb])[keep],
+        np.concatenate([ca2, cb2])[keep],
+        np.concatenate([labels, labels])[keep],
+    )
+    if k == 1:
+        dist, dist2, lab = K.multi_source(ptr, idx, w, w2, *seed_args, bound)
+        dist, dist2, lab = dist[:, None], dist2[:, None], lab[:, None]
+    else:
+        dist, dist2, lab = K.multi_source_k(ptr, idx, w, w2, *seed_args, k, bound)
+    oa, oca, oca2, ob, ocb, ocb2 = _legs(network, origins, weight, "leave")
+    i_o, j_d, dc, dc2 = _direct_pairs(network, origins, destinations, weight)
+    dptr, dlab, dcost, dcost2 = _group(i_o, len(origins), j_d, dc, dc2)
+    c, c2, lab_o = K.merge_nearest(
+        k, oa, oca, oca2, ob, ocb, ocb2, dist, dist2, lab, dptr, dlab, dcost, dcost2, bound
+    )
+    c2 = np.where(lab_o >= 0, c2, np.inf)
+    if weight == "time":
+        return Nearest(time_s=c, distance_m=c2, index=lab_o)
+    return Nearest(time_s=c2, distance_m=c, index=lab_o)
+
+
+def _per_source(network, origins, destinations, weight, bound, mode_kind, decay, beta, weights,
+                from_origins):
+    """Run the per-source kernel; ``from_origins`` picks the searching side."""
+    if from_origins:
+        src, snk = origins, destinations
+        seeds = _legs(network, src, weight, "leave")
+        atts = _legs(network, snk, weight, "arrive")
+        i_s, j_k, dc, _ = _direct_pairs(network, origins, destinations, weight)
+    else:
+        src, snk = destinations, origins
+        seeds = _legs(network, src, weight, "arrive")
+        atts = _legs(network, snk, weight, "leave")
+        j_k, i_s, dc, _ = _direct_pairs(network, origins, destinations, weight)
+    ptr, idx, w, _ = _graph(network, weight, reverse=not from_origins)
+    n_src, n_snk = len(src), len(snk)
+    # seeds: per source point up to two (node, cost), contiguous per source
+    sn = np.stack([seeds[0], seeds[3]], axis=1)
+    sc = np.stack([seeds[1], seeds[4]], axis=1)
+    ok = sn >= 0
+    src_ptr = np.zeros(n_src + 1, dtype=np.int64)
+    np.cumsum(ok.sum(axis=1), out=src_ptr[1:])
+    seed_node, seed_cost = sn[ok], sc[ok]
+    an = np.concatenate([atts[0], atts[3]])
+    ac = np.concatenate([atts[1], atts[4]])
+    asink = np.concatenate([np.arange(n_snk), np.arange(n_snk)])
+    ok = an >= 0
+    att_ptr, att_sink, att_cost = _group(an[ok], network.n_nodes, asink[ok], ac[ok])
+    dptr, dsink, dcost = _group(i_s, n_src, j_k, dc)
+    if mode_kind == "od":
+        mode, out_od = 0, np.full((n_src, n_snk), np.inf)
+    else:
+        mode, out_od = (2 if from_origins else 1), np.zeros((1, 1))
+    n_chunks = max(1, min(numba.get_num_threads(), n_src))
+    per_sink, per_src = K.per_source(
+        ptr, idx, w, src_ptr, seed_node, seed_cost, att_ptr, att_sink, att_cost,
+        dptr, dsink, dcost, n_snk, bound, mode, decay, beta,
+        np.ascontiguousarray(weights, dtype=np.float64), out_od, n_chunks,
+    )
+    if mode == 0:
+        return out_od if from_origins else np.ascontiguousarray(out_od.T)
+    return per_src if from_origins else per_sink
+
+
+def _accumulate(network, origins, destinations, weight, bound, decay, beta, weights):
+    n_d = len(destinations)
+    if weights is None:
+        weights = np.ones(n_d)
+    weights = np.asarray(weights, dtype=np.float64)
+    if weights.shape != (n_d,):
+        raise AccessError(f"weights must have one value per destination ({n_d}), got {weights.shape}")
+    if not np.isfinite(weights).all():
+        raise AccessError("weights must be finite")
+    n_src_o = int(origins.placed.sum())
+    n_src_d = int(destinations.placed.sum())
+    from_origins = n_src_o < n_src_d
+    res = _per_source(network, origins, destinations, weight, bound, "acc", decay, beta, weights,
+                      from_origins)
+    res = np.asarray(res, dtype=np.float64)
+    res[~origins.placed] = np.nan
+    return res
+
+
+def count_within(
+    network: Network,
+    origins: Snapped,
+    destinations: Snapped,
+    *,
+    max_time_s: float | None = None,
+    max_distance_m: float | None = None,
+    weights: np.ndarray | None = None,
+) -> np.ndarray:
+    """Cumulative opportunities: per origin the number (or summed ``weights``) of destinations
+    within ``max_time_s`` (time) or ``max_distance_m`` (distance). NaN for unplaced origins."""
+    _check_points(network, origins, "origins")
+    _check_points(network, destinations, "destinations")
+    if (max_time_s is None) == (max_distance_m is None):
+        raise AccessError("count_within needs exactly one of max_time_s or max_distance_m")
+    weight = "time" if max_time_s is not None else "distance"
+    bound = _bound(max_time_s if weight == "time" else max_distance_m, "the threshold")
+    return _accumulate(network, origins, destinations, weight, bound, 0, 0.0, weights)
+
+
+def gravity(
+    network: Network,
+    origins: Snapped,
+    destinations: Snapped,
+    *,
+    decay: str = "exponential",
+    beta: float | None = None,
+    max_time_s: float = 3600.0,
+    weights: np.ndarray | None = None,
+) -> np.ndarray:
+    """Gravity accessibility Σ_d weight_d · f(t_od) over destinations within ``max_time_s``.
+
+    Decay functions (t in seconds), as offered by GOAT and pandana:
+    ``exponential`` exp(-β t); ``gaussian`` exp(-β t²); ``power`` max(t, 1)^-β;
+    ``linear`` 1 - t / max_time_s (pandana's linear decay); ``cumulative`` 1 (a plain count).
+    """
+    _check_points(network, origins, "origins")
+    _check_points(network, destinations, "destinations")
+    if decay not in DECAYS:
+        raise AccessError(f"unknown decay {decay!r}; known: {', '.join(DECAYS)}")
+    if decay in ("exponential", "gaussian", "power"):
+        if beta is None or not np.isfinite(beta) or beta <= 0:
+            raise AccessError(f"decay {decay!r} needs a positive beta, got {beta!r}")
+    bound = _bound(max_time_s, "max_time_s")
+    if decay == "linear" and not np.isfinite(bound):
+        raise AccessError("linear decay needs a finite max_time_s")
+    return _accumulate(network, origins, destinations, "time", bound, DECAYS[decay],
+                       float(beta or 0.0), weights)
+
+
+def od_matrix(
+    network: Network,
+    origins: Snapped,
+    destinations: Snapped,
+    *,
+    weight: str = "time",
+    max_cost: float | None = None,
+) -> np.ndarray:
+    """Origin–destination costs [n_origins, n_destinations] (inf where unreachable or beyond
+    ``max_cost``), searching from whichever side has fewer points."""
+    _check_points(network, origins, "origins")
+    _check_points(network, destinations, "destinations")
+    _other(weight)
+    bound = _bound(max_cost, "max_cost")
+    from_origins = int(origins.placed.sum()) <= int(destinations.placed.sum())
+    return _per_source(network, origins, destinations, weight, bound, "od", 0, 0.0,
+                       np.ones(1), from_origins)
