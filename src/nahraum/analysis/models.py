@@ -87,6 +87,9 @@ class IndicatorValue(models.Model):
             models.Index(fields=["run", "facility_type", "district"]),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.metric} {self.mode} {self.age_band or 'all'} = {self.value}"
+
 
 class CellResults(models.Model):
     """Per-cell travel times of a run, one compressed NumPy archive (``.npz``) per run.
@@ -111,6 +114,9 @@ class CellResults(models.Model):
         verbose_name = _("per-cell results")
         verbose_name_plural = _("per-cell results")
 
+    def __str__(self) -> str:
+        return f"cells of run #{self.run_id}"
+
 
 class CrossBorderFlow(models.Model):
     """Who serves whom: people of a home municipality whose nearest facility lies in another."""
@@ -131,3 +137,6 @@ class CrossBorderFlow(models.Model):
         verbose_name = _("cross-border flow")
         verbose_name_plural = _("cross-border flows")
         indexes = [models.Index(fields=["run", "mode", "facility_type"])]
+
+    def __str__(self) -> str:
+        return f"{self.home_id} → {self.serving_id}: {self.people:g}"
