@@ -10,7 +10,7 @@ bash scripts/install.sh --test
 export PATH="$root/.venv/bin:$PATH"
 
 echo "== ruff"
-ruff check src tests benchmarks
+ruff check .
 
 # --- PostgreSQL: a throw-away cluster in a temporary folder, owned by the 'postgres' user ----
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
