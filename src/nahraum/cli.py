@@ -96,10 +96,13 @@ def manage(ctx: click.Context) -> None:
 _SUBCOMMANDS: list[str] = [
     "nahraum.data.commands:import_group",
     "nahraum.data.commands:fetch_group",
+    "nahraum.analysis.network_commands:network_group",
 ]
 
 # Steps `nahraum demo` runs after the bundled region is loaded (e.g. the first analysis).
-_DEMO_HOOKS: list[str] = []
+_DEMO_HOOKS: list[str] = [
+    "nahraum.strategy.bundled:demo_hook",
+]
 
 
 def _register() -> None:

@@ -1,0 +1,135 @@
+"""The region's street networks: built from its OSM file, cached under ``DATA_DIR/networks``.
+
+The engine (``nahraum.access.network``) knows files and arrays only; this glue knows regions.
+A region's networks are clipped to the union of its municipalities' boundaries plus a margin
+(trips may cross the region's edge and come back), cached as ``.npz`` keyed by the file's
+checksum and the build parameters, and remembered per region in ``<slug>.json`` so that an
+analysis run finds them without rebuilding.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import shapely
+from django.conf import settings
+from shapely.geometry import shape
+from shapely.ops import transform as shp_transform
+
+from nahraum.access import AccessError, Network
+from nahraum.access.network import build_networks
+from nahraum.access.projection import to_utm
+
+log = logging.getLogger(__name__)
+
+#: How far beyond the region's boundary streets are kept (metres).
+DEFAULT_MARGIN_M = 2000.0
+
+
+def cache_dir() -> Path:
+    """Where built networks live (one directory for all regions; files are keyed by content)."""
+    return Path(settings.DATA_DIR) / "networks"
+
+
+def region_clip(region) -> shapely.Geometry | None:
+    """Union of the region's municipality boundaries in EPSG:25832, or None if none is known."""
+    parts = []
+    for mun in region.municipalities.all():
+        geo = mun.boundary
+        if not geo:
+            continue
+        if geo.get("type") == "Feature":
+            geo = geo.get("geometry")
+        elif geo.get("type") == "FeatureCollection":
+            for feat in geo.get("features", []):
+                parts.append(shape(feat["geometry"]))
+            continue
+        parts.append(shape(geo))
+    if not parts:
+        return None
+    wgs = shapely.union_all(parts)
+    return shp_transform(lambda x, y, z=None: to_utm(x, y), wgs)
+
+
+def _pointer(region) -> Path:
+    return cache_dir() / f"{region.slug}.json"
+
+
+def default_osm_path(region) -> Path | None:
+    """The OSM file shipped for the bundled demo region (others name theirs with --pbf)."""
+    try:
+        from nahraum.data.bundled import REGION_SLUG, street_network_path
+    except ImportError:  # pragma: no cover - data package absent
+        return None
+    if region.slug == REGION_SLUG and street_network_path().is_file():
+        return street_network_path()
+    return None
+
+
+def build_region_networks(
+    region,
+    osm_path: str | Path,
+    modes: Sequence[str] = ("walk", "bike", "car"),
+    *,
+    margin_m: float = DEFAULT_MARGIN_M,
+    speeds: dict[str, float] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Network]:
+    """Build (or load from the cache) the region's networks and remember them for the region."""
+    nets = build_networks(
+        osm_path, modes, clip=region_clip(region), margin_m=margin_m, speeds=speeds,
+        cache_dir=cache_dir(), progress=progress,
+    )
+    known: dict[str, str] = {}
+    if _pointer(region).is_file():  # keep the other modes built earlier from the same file
+        old = json.loads(_pointer(region).read_text(encoding="utf-8"))
+        if old.get("osm_path") == str(Path(osm_path).resolve()) and old.get("margin_m") == margin_m:
+            known = old.get("networks", {})
+    pointer = {
+        "osm_path": str(Path(osm_path).resolve()),
+        "margin_m": margin_m,
+        "speeds": speeds or {},
+        "networks": {**known, **{m: f"{n.checksum}.npz" for m, n in nets.items()}},
+    }
+    cache_dir().mkdir(parents=True, exist_ok=True)
+    _pointer(region).write_text(json.dumps(pointer, indent=2), encoding="utf-8")
+    return nets
+
+
+def load_networks(region, modes: Sequence[str] | None = None) -> dict[str, Network]:
+    """The region's networks: from the cache if built, else built from the bundled OSM file.
+
+    Returns an empty dict when the region has no street network at all (the analysis then
+    falls back to straight-line distances, labelled so).
+    """
+    from nahraum.access.network import _load
+
+    pointer = _pointer(region)
+    nets: dict[str, Network] = {}
+    if pointer.is_file():
+        info = json.loads(pointer.read_text(encoding="utf-8"))
+        for m, fname in info.get("networks", {}).items():
+            if modes is not None and m not in modes:
+                continue
+            f = cache_dir() / fname
+            if f.is_file():
+                nets[m] = _load(f)
+        wanted = set(modes or info.get("networks", {}))
+        if wanted <= set(nets):
+            return nets
+        osm = Path(info["osm_path"])
+        if osm.is_file():
+            return build_region_networks(region, osm, tuple(sorted(wanted | set(nets))),
+                                         margin_m=info.get("margin_m", DEFAULT_MARGIN_M),
+                                         speeds=info.get("speeds") or None)
+    osm = default_osm_path(region)
+    if osm is None:
+        return nets
+    try:
+        return build_region_networks(region, osm, tuple(modes or ("walk", "bike", "car")))
+    except AccessError as exc:
+        log.warning("no street network for %s: %s", region.slug, exc)
+        return nets
