@@ -6,3 +6,9 @@ class ScenariosConfig(AppConfig):
     name = "nahraum.scenarios"
     label = "scenarios"
     verbose_name = _("Scenarios")
+
+    def ready(self) -> None:
+        # the demand-responsive mode ("drt") that scenarios with a service area use
+        from .drt import register
+
+        register()

@@ -322,3 +322,31 @@ class TransportChange(models.Model):
                 raise ValidationError({"wait_minutes": _("Give a waiting time between 0 and 180 minutes.")})
             if not 1 <= self.detour_factor <= 5:
                 raise ValidationError({"detour_factor": _("Give a ride-time factor between 1 and 5.")})
+
+
+class ScenarioRun(models.Model):
+    """A stored analysis run of a scenario, with the baseline it is compared with and its log.
+
+    The log lists every change applied and every assumption made (growth rates and their
+    source, mobile-stop weights, speed factors), so the comparison page can show them next to
+    the figures they produced.
+    """
+
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="scenario_runs")
+    run = models.OneToOneField(
+        "analysis.AnalysisRun", on_delete=models.CASCADE, related_name="scenario_run"
+    )
+    baseline = models.ForeignKey(
+        "analysis.AnalysisRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text=_("The run this one is compared with by default."),
+    )
+    log = models.JSONField(default=list, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("scenario run")
+        verbose_name_plural = _("scenario runs")
+        ordering = ["-created", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.scenario} · {self.run}"

@@ -1,0 +1,257 @@
+"""Run a scenario through the same engine as the baseline, and compare two runs.
+
+The comparison answers the planners' questions in this order:
+
+1. **Every indicator, per district and field** — the indicator values of both runs side by side
+   with their difference (same keys: level, metric, mode, facility type, district, area kind,
+   age band).
+2. **Who gains and who loses** — from the per-cell travel times of both runs: people whose trip
+   got shorter or longer, people who newly reach a facility within the norm and people who newly
+   do not, and per Ortsteil (the places) the same counts. People are counted as the scenario
+   has them (after a projection, the projected people), so "200 people lose" means 200 people
+   living there in the scenario's target year.
+3. **Core town vs villages and across the border** — the ``core_village_*`` and
+   ``cross_border_share`` rows of (1), before and after.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from nahraum.access.indicators import norm_thresholds
+from nahraum.analysis.models import AnalysisRun, IndicatorValue
+from nahraum.analysis.services import latest_run, load_inputs, run_analysis, unpack_cells
+from nahraum.region.models import District
+
+from .apply import apply_scenario
+from .drt import MODE as DRT_MODE
+from .models import Scenario, ScenarioRun
+
+DEFAULT_MODES: tuple[str, ...] = ("walk", "bike", "car")
+#: Differences in travel time below this are rounding, not change (seconds).
+TIME_TOLERANCE_S = 1.0
+KEY = ["level", "metric", "mode", "facility_type", "district", "municipality", "area_kind", "age_band"]
+
+
+def _modes_for(applied_drt: list, modes: Sequence[str] | None) -> list[str]:
+    out = list(modes or DEFAULT_MODES)
+    if applied_drt and DRT_MODE not in out:
+        out.append(DRT_MODE)
+    return out
+
+
+def baseline_for(region, *, modes: Sequence[str], facility_types: Sequence[str] | None,
+                 inputs=None) -> AnalysisRun:
+    """The newest baseline run covering the modes and types asked for; else run one now."""
+    run = latest_run(region)
+    wanted_types = set(facility_types or [])
+    if run is not None:
+        params = run.parameters or {}
+        have_modes = set(params.get("modes_requested") or [])
+        have_types = set(params.get("facility_types") or [])
+        base_modes = {m for m in modes if m != DRT_MODE}
+        if base_modes <= have_modes and (not wanted_types or wanted_types <= have_types):
+            if not facility_types and inputs is not None:
+                if not set(inputs.facilities["type_key"]) <= have_types:
+                    run = None
+            if run is not None:
+                return run
+    return run_analysis(region, inputs=inputs, modes=[m for m in modes if m != DRT_MODE],
+                        facility_types=facility_types, note="baseline for a scenario comparison")
+
+
+def run_scenario(
+    scenario: Scenario,
+    *,
+    modes: Sequence[str] | None = None,
+    facility_types: Sequence[str] | None = None,
+    baseline: AnalysisRun | None = None,
+    progress=None,
+) -> ScenarioRun:
+    """Apply the scenario to the baseline inputs, run the engine, store the run and its log."""
+    region = scenario.region
+    base_inputs = load_inputs(region)
+    applied = apply_scenario(scenario, base_inputs)
+    run_modes = _modes_for(applied.drt, modes)
+    if baseline is None:
+        baseline = baseline_for(region, modes=run_modes, facility_types=facility_types,
+                                inputs=base_inputs)
+    types = facility_types or (baseline.parameters or {}).get("facility_types") or None
+    if types:
+        # a type the scenario opens for the first time must be analysed too
+        types = list(dict.fromkeys([*types, *applied.inputs.facilities["type_key"].unique()]))
+    run = run_analysis(region, inputs=applied.inputs, scenario=scenario, modes=run_modes,
+                       facility_types=types, progress=progress, note=f"scenario {scenario.name}")
+    return ScenarioRun.objects.create(scenario=scenario, run=run, baseline=baseline, log=applied.log)
+
+
+def rerun_type(scenario: Scenario, type_key: str, *, mode: str = "walk", base_inputs=None) -> dict:
+    """Re-run one facility type for the whole region with the scenario applied (not stored).
+
+    This is the interactive path of the editor: apply, route, indicators — no database writes.
+    Returns the region-level figures and the timings.
+    """
+    start = time.perf_counter()
+    base_inputs = base_inputs if base_inputs is not None else load_inputs(scenario.region)
+    applied = apply_scenario(scenario, base_inputs)
+    res = run_analysis(scenario.region, inputs=applied.inputs, scenario=scenario, modes=[mode],
+                       facility_types=[type_key], store=False)
+    values = res.values
+    region_rows = values[(values["level"] == "region") & (values["age_band"] == "")]
+    return {
+        "type": type_key, "mode": mode,
+        "figures": {r.metric: (None if pd.isna(r.value) else float(r.value))
+                    for r in region_rows.itertuples(index=False)},
+        "seconds": time.perf_counter() - start,
+        "timings": res.timings,
+    }
+
+
+# --------------------------------------------------------------------------- comparison
+
+
+def _values(run: AnalysisRun) -> pd.DataFrame:
+    rows = IndicatorValue.objects.filter(run=run).values(
+        "level", "metric", "mode", "facility_type__key", "district_id", "municipality_id",
+        "area_kind", "age_band", "value", "population",
+    )
+    frame = pd.DataFrame(list(rows))
+    if frame.empty:
+        return pd.DataFrame(columns=[*KEY, "value", "population"])
+    frame = frame.rename(columns={"facility_type__key": "facility_type", "district_id": "district",
+                                  "municipality_id": "municipality"})
+    for col in ("district", "municipality"):
+        frame[col] = frame[col].fillna(-1).astype(int)
+    return frame
+
+
+def compare_values(before: AnalysisRun, after: AnalysisRun) -> pd.DataFrame:
+    """Every indicator of both runs with its difference (NaN where one run lacks it)."""
+    a, b = _values(before), _values(after)
+    merged = a.merge(b, on=KEY, how="outer", suffixes=("_before", "_after"))
+    merged["change"] = merged["value_after"] - merged["value_before"]
+    return merged
+
+
+def _thresholds(norms: list[dict], mode: str, type_key: str, area_kind: np.ndarray) -> np.ndarray:
+    max_s, max_m, has = norm_thresholds(norms, type_key, mode, area_kind, [""])
+    # a distance norm with no time norm is judged by the distance in the "straight" mode only;
+    # for gains and losses the time threshold is what the cells carry
+    return np.where(has[:, 0], max_s[:, 0], np.nan)
+
+
+def gains_and_losses(before: AnalysisRun, after: AnalysisRun, *, norms: list[dict] | None = None) -> dict:
+    """Per (mode, type): people and Ortsteile whose trip got better or worse, and across the norm."""
+    a, b = unpack_cells(before), unpack_cells(after)
+    if a is None or b is None:
+        return {"pairs": [], "note": "a run has no per-cell results"}
+    if norms is None:
+        norms = load_inputs(after.region, with_networks=False).norms
+    kinds = dict(District.objects.filter(municipality__region=after.region).values_list("id", "kind"))
+    names = dict(District.objects.filter(municipality__region=after.region).values_list("id", "name"))
+    pos_a = {k: i for i, k in enumerate(a["cell_key"].tolist())}
+    idx = np.asarray([pos_a.get(k, -1) for k in b["cell_key"].tolist()])
+    common = idx >= 0
+    people = b["population"].astype(float)
+    district = b["district_id"]
+    area_kind = np.asarray([kinds.get(int(d), "village") for d in district], dtype=object)
+    pairs_a = {p: i for i, p in enumerate(a["pairs"].tolist())}
+    out = []
+    for p_i, pair in enumerate(b["pairs"].tolist()):
+        mode, type_key = pair.split("/", 1)
+        t1 = b["time_s"][p_i].astype(float)
+        if pair in pairs_a:
+            t0 = np.full(t1.shape, np.inf)
+            t0[common] = a["time_s"][pairs_a[pair]].astype(float)[idx[common]]
+        else:
+            t0 = np.full(t1.shape, np.inf)  # a new mode (e.g. a demand-responsive service)
+        limit = _thresholds(norms, mode, type_key, area_kind)
+        with np.errstate(invalid="ignore"):
+            faster = (t1 < t0 - TIME_TOLERANCE_S) | (np.isfinite(t1) & ~np.isfinite(t0))
+            slower = (t1 > t0 + TIME_TOLERANCE_S) | (~np.isfinite(t1) & np.isfinite(t0))
+            has_norm = ~np.isnan(limit)
+            in0 = has_norm & (t0 <= limit)
+            in1 = has_norm & (t1 <= limit)
+        newly_in = in1 & ~in0
+        newly_out = in0 & ~in1
+        per_district = []
+        for d in np.unique(district):
+            m = district == d
+            row = {
+                "district_id": int(d), "district": names.get(int(d), "—"),
+                "area_kind": kinds.get(int(d), ""),
+                "people": float(people[m].sum()),
+                "gain_people": float(people[m & faster].sum()),
+                "loss_people": float(people[m & slower].sum()),
+                "newly_within_norm": float(people[m & newly_in].sum()),
+                "newly_beyond_norm": float(people[m & newly_out].sum()),
+            }
+            if any(row[k] for k in ("gain_people", "loss_people", "newly_within_norm", "newly_beyond_norm")):
+                per_district.append(row)
+        d_time = np.where(np.isfinite(t0) & np.isfinite(t1), t1 - t0, np.nan)
+        out.append({
+            "mode": mode, "type": type_key,
+            "gain_people": float(people[faster].sum()),
+            "loss_people": float(people[slower].sum()),
+            "newly_within_norm": float(people[newly_in].sum()),
+            "newly_beyond_norm": float(people[newly_out].sum()),
+            "gain_places": sum(1 for r in per_district if r["gain_people"] > 0 or r["newly_within_norm"] > 0),
+            "loss_places": sum(1 for r in per_district if r["loss_people"] > 0 or r["newly_beyond_norm"] > 0),
+            "has_norm": bool(has_norm.any()),
+            "districts": per_district,
+            "cells": {
+                "lon": b["lon"].tolist(), "lat": b["lat"].tolist(),
+                "change_min": [None if np.isnan(v) else round(float(v) / 60.0, 2) for v in d_time],
+                "status": [
+                    "newly_within" if ni else "newly_beyond" if no else "faster" if f else
+                    "slower" if s else "same"
+                    for ni, no, f, s in zip(newly_in, newly_out, faster, slower, strict=True)
+                ],
+            },
+        })
+    return {"pairs": out}
+
+
+def summary_rows(comparison: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The rows planners look at first: region figures, core vs villages, across the border."""
+    total = comparison["age_band"] == ""
+    return {
+        "region": comparison[total & (comparison["level"] == "region")],
+        "core_village": comparison[total & comparison["metric"].str.startswith("core_village")],
+        "area_kind": comparison[total & (comparison["level"] == "area_kind")
+                                & (comparison["metric"] == "share_within_norm")],
+        "cross_border": comparison[total & (comparison["metric"] == "cross_border_share")],
+    }
+
+
+def effect(scenario: Scenario) -> dict[str, Any]:
+    """The expected effect of a scenario, for a strategy measure to link to.
+
+    Region-level changes of the share within the norm per mode and type between the scenario's
+    newest run and its baseline, plus the gains and losses in people. Empty if never run.
+    """
+    srun = scenario.scenario_runs.select_related("run", "baseline").first()
+    if srun is None or srun.baseline is None:
+        return {"scenario": scenario.pk, "name": scenario.name, "run": None, "effects": []}
+    comp = compare_values(srun.baseline, srun.run)
+    rows = comp[(comp["level"] == "region") & (comp["age_band"] == "")
+                & (comp["metric"] == "share_within_norm")]
+    gl = {(p["mode"], p["type"]): p for p in gains_and_losses(srun.baseline, srun.run)["pairs"]}
+    effects = []
+    for r in rows.itertuples(index=False):
+        g = gl.get((r.mode, r.facility_type), {})
+        effects.append({
+            "mode": r.mode, "type": r.facility_type,
+            "share_within_norm_before": None if pd.isna(r.value_before) else float(r.value_before),
+            "share_within_norm_after": None if pd.isna(r.value_after) else float(r.value_after),
+            "change": None if pd.isna(r.change) else float(r.change),
+            "newly_within_norm": g.get("newly_within_norm", 0.0),
+            "newly_beyond_norm": g.get("newly_beyond_norm", 0.0),
+        })
+    return {"scenario": scenario.pk, "name": scenario.name, "run": srun.run_id,
+            "baseline": srun.baseline_id, "effects": effects}
