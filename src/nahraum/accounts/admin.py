@@ -9,5 +9,8 @@ class UserAdmin(BaseUserAdmin):
     list_display = ("username", "email", "role", "municipality", "is_active")
     list_filter = ("role", "municipality", "is_active")
     fieldsets = BaseUserAdmin.fieldsets + (
-        ("nahraum", {"fields": ("role", "municipality", "demographics_consent", "age_band", "district")}),
+        (
+            "nahraum",
+            {"fields": ("role", "municipality", "demographics_consent", "age_band", "district")},
+        ),
     )

@@ -30,7 +30,9 @@ class User(AbstractUser):
         help_text=_("For staff: the municipality they act for."),
     )
     # Optional demographics, used only in aggregate (representativeness), and only with consent.
-    demographics_consent = models.BooleanField(_("consent to use my age band and Ortsteil"), default=False)
+    demographics_consent = models.BooleanField(
+        _("consent to use my age band and Ortsteil"), default=False
+    )
     age_band = models.CharField(_("age band"), max_length=10, blank=True)
     district = models.ForeignKey(
         "region.District", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

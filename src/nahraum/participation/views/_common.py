@@ -1,0 +1,50 @@
+"""Helpers every participation view uses: permission checks and submission rate limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+
+from nahraum.accounts import throttle
+
+#: Submissions per person and hour (settings NAHRAUM_RATE_LIMITS overrides single entries).
+DEFAULT_RATE_LIMITS: dict[str, int] = {
+    "idea": 10,
+    "comment": 30,
+    "report": 20,
+    "support": 120,
+}
+
+
+def require(request: HttpRequest, perm: str, obj: Any = None) -> None:
+    """Raise PermissionDenied (403) unless the user has ``perm`` (on ``obj``)."""
+    if not request.user.has_perm(perm, obj):
+        raise PermissionDenied(perm)
+
+
+def within_rate_limit(request: HttpRequest, kind: str) -> bool:
+    """Count one submission of ``kind``; False (and a message) once the hourly limit is reached."""
+    limits = {**DEFAULT_RATE_LIMITS, **getattr(settings, "NAHRAUM_RATE_LIMITS", {})}
+    ident = (
+        str(request.user.pk) if request.user.is_authenticated else throttle.client_address(request)
+    )
+    if throttle.allow(f"submit-{kind}", ident, limits[kind], 3600):
+        return True
+    messages.error(
+        request, _("You have sent a lot in a short time. Please wait a while and try again.")
+    )
+    return False
+
+
+def with_tiles(spec: dict) -> dict:
+    """Add the configured background tiles to a map spec (empty URL: data layers only)."""
+    return {
+        "tileUrl": settings.NAHRAUM_TILE_URL,
+        "attribution": settings.NAHRAUM_TILE_ATTRIBUTION,
+        **spec,
+    }

@@ -1,0 +1,107 @@
+"""Societal groups, their contact persons and the outreach log (staff only)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from ..forms import ContactForm, OutreachForm, SocietalGroupForm
+from ..models import SocietalGroup
+from ._common import require
+
+
+@login_required
+def group_list(request: HttpRequest) -> HttpResponse:
+    require(request, "participation.view_groups")
+    groups = SocietalGroup.objects.select_related("municipality", "district").prefetch_related(
+        "fields"
+    )
+    kind = request.GET.get("kind")
+    if kind in SocietalGroup.Kind.values:
+        groups = groups.filter(kind=kind)
+    return render(
+        request,
+        "participation/group_list.html",
+        {"groups": groups, "kinds": SocietalGroup.Kind.choices, "kind": kind},
+    )
+
+
+@login_required
+def group_create(request: HttpRequest) -> HttpResponse:
+    require(request, "participation.add_group")
+    return _group_form(request, SocietalGroup())
+
+
+@login_required
+def group_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    group = get_object_or_404(SocietalGroup, pk=pk)
+    require(request, "participation.change_group", group)
+    return _group_form(request, group)
+
+
+def _group_form(request: HttpRequest, group: SocietalGroup) -> HttpResponse:
+    form = SocietalGroupForm(request.POST or None, instance=group, user=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            group = form.save(commit=False)
+            if group.pk is None:
+                group.created_by = request.user
+            group.full_clean()
+            group.save()
+            form.save_m2m()
+            messages.success(request, _("The group is saved."))
+            return redirect(group)
+        messages.error(request, _("The group was not saved. Please correct the marked fields."))
+    return render(
+        request,
+        "participation/group_form.html",
+        {"form": form, "group": group},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    require(request, "participation.view_groups")
+    group = get_object_or_404(
+        SocietalGroup.objects.select_related("municipality", "district"), pk=pk
+    )
+    can_change = request.user.has_perm("participation.change_group", group)
+    contact_form = ContactForm(prefix="contact")
+    outreach_form = OutreachForm(prefix="outreach", group=group)
+    if request.method == "POST":
+        require(request, "participation.change_group", group)
+        if "contact-name" in request.POST:
+            contact_form = ContactForm(request.POST, prefix="contact")
+            if contact_form.is_valid():
+                contact = contact_form.save(commit=False)
+                contact.group = group
+                contact.save()
+                messages.success(request, _("The contact is saved."))
+                return redirect(group)
+        else:
+            outreach_form = OutreachForm(request.POST, prefix="outreach", group=group)
+            if outreach_form.is_valid():
+                action = outreach_form.save(commit=False)
+                action.group = group
+                action.recorded_by = request.user
+                action.save()
+                messages.success(request, _("The outreach log entry is saved."))
+                return redirect(group)
+        messages.error(request, _("Not saved. Please correct the marked fields."))
+    return render(
+        request,
+        "participation/group_detail.html",
+        {
+            "group": group,
+            "can_change": can_change,
+            "contacts": group.contacts.all(),
+            "outreach": group.outreach.select_related("field", "workshop", "contact"),
+            "contact_form": contact_form,
+            "outreach_form": outreach_form,
+        },
+        status=400 if request.method == "POST" else 200,
+    )

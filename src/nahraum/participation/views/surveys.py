@@ -1,0 +1,219 @@
+"""Surveys: staff build a questionnaire; people answer once; results as charts and CSV."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .. import services
+from ..forms import QuestionForm, SurveyAnswerForm, SurveyForm
+from ..models import Answer, AnswerItem, Choice, Question, Survey
+from ._common import require
+
+
+def survey_list(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    surveys = Survey.objects.select_related("field", "municipality").annotate(n=Count("answers"))
+    return render(
+        request,
+        "participation/survey_list.html",
+        {
+            "open": surveys.filter(opens_at__lte=now, closes_at__gt=now),
+            "closed": surveys.filter(closes_at__lte=now),
+            "planned": surveys.filter(opens_at__gt=now)
+            if request.user.has_perm("participation.add_survey")
+            else [],
+            "can_add": request.user.has_perm("participation.add_survey"),
+        },
+    )
+
+
+@login_required
+def survey_create(request: HttpRequest) -> HttpResponse:
+    require(request, "participation.add_survey")
+    form = SurveyForm(request.POST or None, user=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            survey = form.save(commit=False)
+            survey.created_by = request.user
+            survey.save()
+            messages.success(request, _("The survey is created. Now add the questions."))
+            return redirect("participation:survey_questions", pk=survey.pk)
+        messages.error(request, _("The survey was not saved. Please correct the marked fields."))
+    return render(
+        request,
+        "participation/survey_form.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def survey_questions(request: HttpRequest, pk: int) -> HttpResponse:
+    survey = get_object_or_404(Survey, pk=pk)
+    require(request, "participation.change_survey", survey)
+    form = QuestionForm(request.POST or None)
+    if request.method == "POST":
+        if survey.answers.exists():
+            messages.error(request, _("People have answered already; the questions cannot change."))
+            return redirect("participation:survey_questions", pk=survey.pk)
+        if form.is_valid():
+            with transaction.atomic():
+                question = form.save(commit=False)
+                question.survey = survey
+                question.order = survey.questions.count()
+                question.save()
+                Choice.objects.bulk_create(
+                    Choice(question=question, text=text, order=i)
+                    for i, text in enumerate(form.cleaned_data["options"])
+                )
+            messages.success(request, _("The question is added."))
+            return redirect("participation:survey_questions", pk=survey.pk)
+        messages.error(request, _("The question was not saved. Please correct the marked fields."))
+    return render(
+        request,
+        "participation/survey_questions.html",
+        {"survey": survey, "form": form, "questions": survey.questions.prefetch_related("choices")},
+        status=400 if form.errors else 200,
+    )
+
+
+def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    survey = get_object_or_404(Survey.objects.select_related("field", "municipality"), pk=pk)
+    answered = (
+        request.user.is_authenticated and survey.answers.filter(respondent=request.user).exists()
+    )
+    can_answer = request.user.has_perm("participation.answer_survey", survey) and not answered
+    form = (
+        SurveyAnswerForm(survey, request.POST or None)
+        if can_answer or request.method == "POST"
+        else None
+    )
+    status = 200
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"/{request.LANGUAGE_CODE}/accounts/login/?next={request.path}")
+        if answered:
+            messages.error(request, _("You have answered this survey already."))
+            return redirect(survey)
+        require(request, "participation.answer_survey", survey)
+        if form.is_valid():
+            try:
+                services.submit_survey_answer(survey, request.user, form.values())
+            except services.Refused as exc:
+                messages.error(request, str(exc))
+                return redirect(survey)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+                status = 400
+            else:
+                messages.success(request, _("Thank you for your answer."))
+                return redirect(survey)
+        else:
+            messages.error(
+                request, _("Your answer was not saved. Please correct the marked questions.")
+            )
+            status = 400
+    return render(
+        request,
+        "participation/survey_detail.html",
+        {
+            "survey": survey,
+            "form": form,
+            "answered": answered,
+            "can_answer": can_answer,
+            "can_change": request.user.has_perm("participation.change_survey", survey),
+            "can_see_results": request.user.has_perm("participation.view_survey_results", survey),
+            "answer_count": survey.answers.count(),
+        },
+        status=status,
+    )
+
+
+def survey_results_data(survey: Survey) -> list[dict]:
+    """Per question: counts per option (choice), per value (scale) or the texts (free text)."""
+    out = []
+    for q in survey.questions.prefetch_related("choices"):
+        items = AnswerItem.objects.filter(question=q)
+        row: dict = {"question": q, "answered": items.count()}
+        if q.has_choices:
+            counts = Counter(items.values_list("choices", flat=True))
+            row["rows"] = [(c.text, counts.get(c.pk, 0)) for c in q.choices.all()]
+        elif q.kind == Question.Kind.SCALE:
+            counts = Counter(items.values_list("scale", flat=True))
+            row["rows"] = [(str(v), counts.get(v, 0)) for v in range(1, 6)]
+            values = [v for v in items.values_list("scale", flat=True) if v is not None]
+            row["mean"] = sum(values) / len(values) if values else None
+        else:
+            row["texts"] = list(items.exclude(text="").values_list("text", flat=True))
+        if "rows" in row:
+            row["chart_id"] = f"q{q.pk}-chart-spec"
+            row["chart"] = {
+                "type": "bar",
+                "data": {
+                    "labels": [label for label, _n in row["rows"]],
+                    "datasets": [{"label": _("answers"), "data": [n for _l, n in row["rows"]]}],
+                },
+                "options": {"yLabel": _("answers"), "horizontal": q.has_choices},
+            }
+        out.append(row)
+    return out
+
+
+def survey_results(request: HttpRequest, pk: int) -> HttpResponse:
+    survey = get_object_or_404(Survey, pk=pk)
+    require(request, "participation.view_survey_results", survey)
+    return render(
+        request,
+        "participation/survey_results.html",
+        {
+            "survey": survey,
+            "results": survey_results_data(survey),
+            "answer_count": survey.answers.count(),
+            "can_export": request.user.has_perm("participation.export_survey", survey),
+        },
+    )
+
+
+def _csv_safe(value: str) -> str:
+    """Keep spreadsheet programs from running answers as formulas (CSV injection)."""
+    value = str(value)
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@login_required
+def survey_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """One row per answer, one column per question; no names (answers are anonymous)."""
+    survey = get_object_or_404(Survey, pk=pk)
+    require(request, "participation.export_survey", survey)
+    questions = list(survey.questions.prefetch_related("choices"))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["answer", "submitted_at"] + [_csv_safe(q.text) for q in questions])
+    answers = Answer.objects.filter(survey=survey).prefetch_related("items__choices")
+    for n, answer in enumerate(answers, start=1):
+        items = {item.question_id: item for item in answer.items.all()}
+        row = [n, answer.submitted_at.isoformat()]
+        for q in questions:
+            item = items.get(q.pk)
+            if item is None:
+                row.append("")
+            elif q.has_choices:
+                row.append(_csv_safe("; ".join(c.text for c in item.choices.all())))
+            elif q.kind == Question.Kind.SCALE:
+                row.append(item.scale)
+            else:
+                row.append(_csv_safe(item.text))
+        writer.writerow(row)
+    return response

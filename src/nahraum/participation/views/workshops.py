@@ -1,0 +1,238 @@
+"""Workshops (focus groups): create, register with waiting list, invite groups, attendance, result."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import services
+from ..forms import (
+    InvitationForm,
+    ProposedMeasureFormSet,
+    RegistrationForm,
+    WorkshopForm,
+    WorkshopResultForm,
+)
+from ..models import Registration, Workshop, WorkshopResult
+from ._common import require
+
+
+def workshop_list(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    workshops = Workshop.objects.select_related("field", "municipality").annotate(
+        confirmed=Count(
+            "registrations", filter=Q(registrations__status=Registration.Status.CONFIRMED)
+        )
+    )
+    return render(
+        request,
+        "participation/workshop_list.html",
+        {
+            "upcoming": workshops.filter(starts_at__gte=now).order_by("starts_at"),
+            "past": workshops.filter(starts_at__lt=now).order_by("-starts_at"),
+            "can_add": request.user.has_perm("participation.add_workshop"),
+        },
+    )
+
+
+@login_required
+def workshop_create(request: HttpRequest) -> HttpResponse:
+    require(request, "participation.add_workshop")
+    form = WorkshopForm(request.POST or None, user=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            workshop = form.save(commit=False)
+            workshop.created_by = request.user
+            workshop.save()
+            messages.success(request, _("The workshop is created."))
+            return redirect(workshop)
+        messages.error(request, _("The workshop was not saved. Please correct the marked fields."))
+    return render(
+        request,
+        "participation/workshop_form.html",
+        {"form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+def workshop_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    workshop = get_object_or_404(Workshop, pk=pk)
+    require(request, "participation.change_workshop", workshop)
+    form = WorkshopForm(request.POST or None, instance=workshop, user=request.user)
+    if request.method == "POST":
+        if form.is_valid():
+            with transaction.atomic():
+                form.save()
+                services.promote_waiting(workshop)  # more places may have been added
+            messages.success(request, _("The workshop is saved."))
+            return redirect(workshop)
+        messages.error(request, _("The workshop was not saved. Please correct the marked fields."))
+    return render(
+        request,
+        "participation/workshop_form.html",
+        {"form": form, "workshop": workshop},
+        status=400 if form.errors else 200,
+    )
+
+
+def _strategy_link(proposed) -> str | None:
+    """The strategy part's view that turns a proposed measure into a measure draft, if installed."""
+    for name in ("strategy:measure_from_proposed", "strategy:measure_from_proposal"):
+        try:
+            return reverse(name, args=[proposed.pk])
+        except NoReverseMatch:
+            continue
+    return None
+
+
+def workshop_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    workshop = get_object_or_404(Workshop.objects.select_related("field", "municipality"), pk=pk)
+    can_change = request.user.has_perm("participation.change_workshop", workshop)
+    mine = None
+    if request.user.is_authenticated:
+        mine = workshop.registrations.filter(user=request.user).first()
+    result = WorkshopResult.objects.filter(workshop=workshop).first()
+    proposed = []
+    if result:
+        for pm in result.proposed_measures.select_related("field"):
+            proposed.append(
+                {"measure": pm, "strategy_url": _strategy_link(pm) if can_change else None}
+            )
+    took_part_by_group = (
+        workshop.registrations.filter(attended=True)
+        .values("group__name")
+        .annotate(n=Count("pk"))
+        .order_by("group__name")
+    )
+    context = {
+        "workshop": workshop,
+        "can_change": can_change,
+        "can_register": request.user.has_perm("participation.register_workshop", workshop),
+        "mine": mine,
+        "registration_form": RegistrationForm(),
+        "confirmed": workshop.confirmed_count,
+        "result": result,
+        "proposed": proposed,
+        "took_part_by_group": took_part_by_group,
+    }
+    if can_change:
+        context["registrations"] = workshop.registrations.select_related("user", "group")
+        context["invitations"] = workshop.invitations.select_related("group")
+        context["invitation_form"] = InvitationForm(workshop=workshop)
+    return render(request, "participation/workshop_detail.html", context)
+
+
+@require_POST
+@login_required
+def register(request: HttpRequest, pk: int) -> HttpResponse:
+    workshop = get_object_or_404(Workshop, pk=pk)
+    require(request, "participation.register_workshop", workshop)
+    form = RegistrationForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Please choose a group from the list or none."))
+        return redirect(workshop)
+    try:
+        reg = services.register_for_workshop(workshop, request.user, form.cleaned_data.get("group"))
+    except services.Refused as exc:
+        messages.error(request, str(exc))
+        return redirect(workshop)
+    if reg.status == Registration.Status.CONFIRMED:
+        messages.success(request, _("You are registered."))
+    else:
+        messages.info(request, _("The workshop is full; you are on the waiting list."))
+    return redirect(workshop)
+
+
+@require_POST
+@login_required
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    workshop = get_object_or_404(Workshop, pk=pk)
+    registration = get_object_or_404(Registration, workshop=workshop, user=request.user)
+    try:
+        services.cancel_registration(registration)
+        messages.success(request, _("Your registration is cancelled."))
+    except services.Refused as exc:
+        messages.error(request, str(exc))
+    return redirect(workshop)
+
+
+@require_POST
+@login_required
+def attendance(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff tick who attended (checkbox per confirmed registration)."""
+    workshop = get_object_or_404(Workshop, pk=pk)
+    require(request, "participation.change_workshop", workshop)
+    present = {int(v) for v in request.POST.getlist("attended") if v.isdigit()}
+    with transaction.atomic():
+        for reg in workshop.registrations.exclude(status=Registration.Status.CANCELLED):
+            reg.attended = reg.pk in present
+            reg.save(update_fields=["attended"])
+    messages.success(request, _("Attendance is saved."))
+    return redirect(workshop)
+
+
+@require_POST
+@login_required
+def invite(request: HttpRequest, pk: int) -> HttpResponse:
+    workshop = get_object_or_404(Workshop, pk=pk)
+    require(request, "participation.change_workshop", workshop)
+    form = InvitationForm(request.POST, workshop=workshop)
+    if form.is_valid():
+        form.save()
+        messages.success(request, _("The group is invited."))
+    else:
+        messages.error(request, _("Invitation not saved: choose a group not yet invited."))
+    return redirect(workshop)
+
+
+@login_required
+def result_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Record the structured result and the proposed measures, all in one transaction."""
+    workshop = get_object_or_404(Workshop.objects.select_related("field"), pk=pk)
+    require(request, "participation.record_result", workshop)
+    result = WorkshopResult.objects.filter(workshop=workshop).first() or WorkshopResult(
+        workshop=workshop,
+        participants_count=workshop.registrations.filter(attended=True).count(),
+    )
+    data = request.POST if request.method == "POST" else None
+    form = WorkshopResultForm(data, instance=result)
+    formset = ProposedMeasureFormSet(
+        data,
+        instance=result,
+        prefix="measures",
+        form_kwargs={"default_field": workshop.field_id},
+    )
+    if request.method == "POST":
+        if form.is_valid() and formset.is_valid():
+            with transaction.atomic():
+                result = form.save(commit=False)
+                result.recorded_by = request.user
+                result.save()
+                form.save_m2m()
+                formset.instance = result
+                measures = formset.save(commit=False)
+                for obj in formset.deleted_objects:
+                    obj.delete()
+                for order, measure in enumerate(measures):
+                    measure.result = result
+                    measure.municipality_id = workshop.municipality_id
+                    measure.order = order
+                    measure.save()
+            messages.success(request, _("The result is saved."))
+            return redirect(workshop)
+        messages.error(request, _("The result was not saved. Please correct the marked fields."))
+    return render(
+        request,
+        "participation/result_form.html",
+        {"workshop": workshop, "form": form, "formset": formset},
+        status=400 if request.method == "POST" else 200,
+    )
