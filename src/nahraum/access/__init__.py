@@ -4,6 +4,7 @@ Coordinates are metres in EPSG:25832, times seconds, distances metres (see the e
 """
 
 from ._errors import AccessError, NoRoadsError, OSMReadError
+from .isochrone import isochrone
 from .network import Network, network_from_edges
 from .projection import to_utm, to_wgs84
 from .route import Nearest, count_within, gravity, nearest, od_matrix
@@ -17,6 +18,7 @@ __all__ = [
     "network_from_edges",
     "to_utm",
     "to_wgs84",
+    "isochrone",
     "Nearest",
     "nearest",
     "count_within",
