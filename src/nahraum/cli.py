@@ -97,6 +97,7 @@ _SUBCOMMANDS: list[str] = [
     "nahraum.data.commands:import_group",
     "nahraum.data.commands:fetch_group",
     "nahraum.analysis.network_commands:network_group",
+    "nahraum.scenarios.commands:scenario_group",
 ]
 
 # Steps `nahraum demo` runs after the bundled region is loaded (e.g. the first analysis).
