@@ -1,0 +1,92 @@
+"""The region pages in a real browser (Debian's chromium via Playwright), without map tiles.
+
+What a person would check: the map draws its areas and points, the table and chart are there,
+nothing is logged as an error, and axe-core finds no serious or critical accessibility problem.
+"""
+
+from __future__ import annotations
+
+import pytest
+from conftest import axe_violations
+
+pytestmark = pytest.mark.browser
+
+CHART_SIZE = """(id) => {
+  const c = document.getElementById(id);
+  const chart = Chart.getChart(c);
+  return chart ? {w: c.width, h: c.height, sets: chart.data.datasets.length,
+                  values: chart.data.datasets.map(d => d.data)} : null;
+}"""
+
+
+def test_overview_draws_map_table_and_chart(page, live_region):
+    page.goto(live_region + "/de/")
+    page.wait_for_selector("#overview-map[data-ready=true]", timeout=15_000)
+    # three districts as shaded areas, three facilities as points, no tiles fetched
+    assert page.locator("#overview-map path.nahraum-area").count() == 3
+    assert page.locator("#overview-map path.nahraum-point").count() == 3
+    assert page.locator("#overview-map .leaflet-tile").count() == 0
+    # one layer per innovation field in the layer control (Gesundheit: GP + pharmacy)
+    control = page.locator("#overview-map .leaflet-control-layers").inner_text()
+    assert "Gesundheit (2)" in control and "Bildung (1)" in control
+    assert "Einwohner" in page.locator("#overview-map .nahraum-legend").inner_text()
+    # the table: three district rows
+    assert page.locator("table.district-table tr.district-row").count() == 3
+    chart = page.evaluate(CHART_SIZE, "district-chart")
+    assert chart and chart["w"] > 0 and chart["h"] > 0 and chart["sets"] == 2
+    assert page.console_errors == []
+    assert axe_violations(page) == []
+
+
+def test_clicking_a_district_opens_a_popup_with_a_link(page, live_region):
+    page.goto(live_region + "/de/")
+    page.wait_for_selector("#overview-map[data-ready=true]", timeout=15_000)
+    # the western square is Ahausen-Mitte; click near its corner, away from the point
+    area = page.locator("#overview-map path.nahraum-area").first
+    area.click(position={"x": 6, "y": 6})
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5_000)
+    assert popup.locator("a").first.get_attribute("href").startswith("/de/district/")
+    assert page.console_errors == []
+
+
+def test_district_page_draws_age_pyramid(page, live_region):
+    page.goto(live_region + "/de/district/A1/")
+    page.wait_for_selector("#age-chart[data-ready=true]", timeout=15_000)
+    chart = page.evaluate(CHART_SIZE, "age-chart")
+    assert chart and chart["w"] > 0 and chart["h"] > 0
+    # two sides: the district (drawn leftwards, negative) and the municipality; oldest first
+    left, right = chart["values"]
+    assert left[0] == -10.0 and right[0] == 10.0  # 75+: 10 % in both
+    page.wait_for_selector("#district-map[data-ready=true]", timeout=15_000)
+    assert page.locator("#district-map path.nahraum-area").count() == 1
+    # the GP inside, the pharmacy and the kita within 2 km
+    assert page.locator("#district-map path.nahraum-point").count() == 3
+    assert page.console_errors == []
+    assert axe_violations(page) == []
+
+
+def test_language_switch_to_english(page, live_region):
+    page.goto(live_region + "/de/district/A2/")
+    page.get_by_role("link", name="English").click()
+    page.wait_for_url("**/en/district/A2/")
+    assert page.locator("h2#ages-heading").inner_text() == "Age structure"
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.console_errors == []
+
+
+def test_facility_type_page(page, live_region):
+    page.goto(live_region + "/de/facilities/gp/")
+    page.wait_for_selector("#type-map[data-ready=true]", timeout=15_000)
+    assert page.locator("#type-map path.nahraum-point").count() == 1
+    chart = page.evaluate(CHART_SIZE, "type-chart")
+    assert chart and chart["w"] > 0
+    assert page.console_errors == []
+    assert axe_violations(page) == []
+
+
+def test_empty_database_page_is_accessible(page, live_server, transactional_db):
+    page.goto(live_server.url + "/de/")
+    assert "Noch keine Region geladen" in page.locator("h1").inner_text()
+    assert page.console_errors == []
+    assert axe_violations(page) == []
