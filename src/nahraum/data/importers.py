@@ -325,6 +325,8 @@ def _ages(table: Table, cols: Columns, i: int, population: int | None, problems:
           age_cols: dict[str, str]) -> dict[str, int]:
     row = table.rows[i]
     by_age: dict[str, int] = {}
+    if all(row.get(col) in (None, "") for col in age_cols.values()):
+        return {}  # no age structure for this record: allowed, it is simply unknown
     for band, col in age_cols.items():
         try:
             value = parse_count(row.get(col))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,13 +30,19 @@ class DataImportError(Exception):
 
     def __init__(self, path: str | Path, problems: list[str]):
         self.path = str(path)
-        self.problems = problems
+        self.problems = sorted(problems, key=_place_order)  # in file order, file-wide first
+        problems = self.problems
         shown = problems[:MAX_REPORTED_ERRORS]
         more = len(problems) - len(shown)
         lines = "\n".join(f"  - {p}" for p in shown)
         if more > 0:
             lines += f"\n  … and {more} more"
         super().__init__(f"{Path(self.path).name}: import refused, nothing was changed.\n{lines}")
+
+
+def _place_order(problem: str) -> int:
+    found = re.search(r"\b(?:row|feature|line) (\d+)", problem)
+    return int(found.group(1)) if found else -1
 
 
 @dataclass
@@ -179,7 +186,7 @@ def _read_vector(path: Path, layer: str | None, encoding: str | None) -> Table:
         meta, _fids, geometry, field_data = pyogrio.raw.read(path, layer=layer, encoding=encoding)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise DataImportError(
-            path, [f"cannot be read as a GeoPackage/GeoJSON/vector file: {exc}"]
+            path, [f"cannot be read — damaged, truncated, or not a GeoPackage/GeoJSON/vector file ({exc})"]
         ) from None
     except (pyogrio.errors.FieldError, pyogrio.errors.GeometryError, UnicodeDecodeError) as exc:
         raise DataImportError(path, [f"the file is damaged or not in the expected encoding: {exc}"]) from None
