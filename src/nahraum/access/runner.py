@@ -44,7 +44,8 @@ class Payload:
     fac_x: np.ndarray
     fac_y: np.ndarray
     fac_type: np.ndarray                      # str per facility row
-    with_od: frozenset[str] = frozenset()     # type keys whose capacity needs an OD matrix
+    with_od: frozenset[str] = frozenset()     # type keys whose capacity needs an OD matrix (all modes)
+    od_limits: dict[tuple[str, str], float | None] = field(default_factory=dict)  # (mode, type) → max s
     networks: dict[str, Any] = field(default_factory=dict)
     snapped_cells: dict[str, Any] = field(default_factory=dict)
     snapped_facilities: dict[str, Any] = field(default_factory=dict)
@@ -80,11 +81,17 @@ def prepare_payload(
     networks: dict | None = None,
     modes: Sequence[str] = (),
     with_od: Sequence[str] = (),
+    od_limits: dict[tuple[str, str], float | None] | None = None,
     fac_ids: Sequence[str] | None = None,
     cell_ids: Sequence[str] | None = None,
     max_snap_m: float = 500.0,
 ) -> tuple[Payload, list[str]]:
     """Snap cells and facilities onto each network mode used; return the payload and notes.
+
+    Origin–destination matrices (for capacity figures) are computed for the types in
+    ``with_od`` (every mode, unbounded) and for the (mode, type) pairs in ``od_limits``, whose
+    searches stop at the given time: a catchment never reaches farther than its norm, and
+    bounded searches are what keep a whole-region run within seconds.
 
     Points farther from a network than ``max_snap_m`` are named in the notes (and get no travel
     time), never dropped silently.
@@ -93,6 +100,7 @@ def prepare_payload(
         cell_x=np.asarray(cell_x, float), cell_y=np.asarray(cell_y, float),
         fac_x=np.asarray(fac_x, float), fac_y=np.asarray(fac_y, float),
         fac_type=np.asarray(list(fac_type), dtype=object), with_od=frozenset(with_od),
+        od_limits=dict(od_limits or {}),
         networks={m: n for m, n in (networks or {}).items() if m in modes},
     )
     notes: list[str] = []
@@ -141,7 +149,9 @@ def compute_task(payload: Payload, task: Task) -> TaskResult:
     rows = np.flatnonzero(payload.fac_type == task.type_key)
     cells = slice(task.start, task.stop)
     n = task.stop - task.start
-    want_od = task.type_key in payload.with_od
+    pair = (task.mode, task.type_key)
+    want_od = task.type_key in payload.with_od or pair in payload.od_limits
+    od_limit = payload.od_limits.get(pair)
     if rows.size == 0:
         empty = np.full(n, np.inf)
         return TaskResult(task, empty, empty.copy(), np.full(n, -1, np.int64),
@@ -159,6 +169,8 @@ def compute_task(payload: Payload, task: Task) -> TaskResult:
             from scipy.spatial.distance import cdist
 
             od = cdist(pts, fac) * payload.detour_factor / speed
+            if od_limit is not None:
+                od[od > od_limit] = np.inf
         return TaskResult(task, time, dist, rows[idx].astype(np.int64), od, rows if want_od else None)
 
     net = payload.networks.get(task.mode)
@@ -171,7 +183,7 @@ def compute_task(payload: Payload, task: Task) -> TaskResult:
     res = route.nearest(net, origins, dests, k=1)
     idx = np.asarray(res.index)[:, 0]
     facility = np.where(idx >= 0, rows[np.maximum(idx, 0)], -1).astype(np.int64)
-    od = route.od_matrix(net, origins, dests, weight="time") if want_od else None
+    od = route.od_matrix(net, origins, dests, weight="time", max_cost=od_limit) if want_od else None
     return TaskResult(task, np.asarray(res.time_s)[:, 0].astype(float),
                       np.asarray(res.distance_m)[:, 0].astype(float), facility,
                       od, rows if want_od else None)

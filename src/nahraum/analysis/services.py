@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from nahraum.access import runner as engine_runner
@@ -262,6 +262,28 @@ def _plan_modes(modes: Sequence[str], inputs: Inputs) -> tuple[list[str], list[s
     return engine, extra, notes
 
 
+def _od_limits(inputs: Inputs, type_keys: list[str], modes: list[str]) -> dict:
+    """(mode, type) pairs that need an OD matrix for 2SFCA, with the search bound in seconds.
+
+    Only types whose every facility has a capacity, and only modes with a time norm for the
+    type (the catchment); the bound is the largest such norm, since no catchment reaches farther.
+    """
+    caps = inputs.facilities.groupby("type_key")["capacity"].apply(
+        lambda s: bool(len(s) and s.notna().all())
+    )
+    out: dict[tuple[str, str], float] = {}
+    for key in type_keys:
+        if not bool(caps.get(key, False)):
+            continue
+        for mode in modes:
+            norm_modes = (mode, "walk") if mode == STRAIGHT else (mode,)
+            minutes = [n["max_minutes"] for n in inputs.norms if n["type_key"] == key
+                       and n["mode"] in norm_modes and n.get("max_minutes") is not None]
+            if minutes:
+                out[(mode, key)] = max(minutes) * 60.0
+    return out
+
+
 def _extra_travel(mode: str, inputs: Inputs, type_keys: list[str]) -> list[Travel]:
     got = _MODE_PROVIDERS[mode](inputs, type_keys)
     n = len(inputs.cells)
@@ -334,14 +356,13 @@ def run_analysis(
     notes = [*inputs.notes, *notes]
 
     # Capacities: an OD matrix for 2SFCA where every facility of a type has one.
-    caps = inputs.facilities.groupby("type_key")["capacity"].apply(lambda s: bool(s.notna().all() and len(s)))
-    with_od = [k for k in type_keys if bool(caps.get(k, False))]
+    od_limits = _od_limits(inputs, type_keys, engine_modes)
 
     t0 = time.perf_counter()
     payload, snap_notes = engine_runner.prepare_payload(
         inputs.cells["x"], inputs.cells["y"], inputs.facilities["x"], inputs.facilities["y"],
         inputs.facilities["type_key"], networks=inputs.networks, modes=engine_modes,
-        with_od=with_od, fac_ids=list(inputs.facilities["key"]), cell_ids=list(inputs.cells["key"]),
+        od_limits=od_limits, fac_ids=list(inputs.facilities["key"]), cell_ids=list(inputs.cells["key"]),
     )
     notes += snap_notes
     timings["snap"] = time.perf_counter() - t0
@@ -406,7 +427,6 @@ def _store(region, scenario, inputs: Inputs, travel: list[Travel], ind: Indicato
     type_ids = dict(zip(inputs.types["key"], inputs.types["id"], strict=True))
     field_ids = dict(zip(inputs.types["key"], inputs.types["field_id"], strict=True))
     values = ind.values
-    batch = 5000
     with transaction.atomic():
         run = AnalysisRun.objects.create(
             region=region, scenario=scenario, status=AnalysisRun.Status.DONE,
@@ -417,22 +437,7 @@ def _store(region, scenario, inputs: Inputs, travel: list[Travel], ind: Indicato
         def opt(v):
             return None if v is None or (isinstance(v, float) and np.isnan(v)) else int(v)
 
-        objs = [
-            IndicatorValue(
-                run=run, level=r.level, metric=r.metric, mode=r.mode,
-                facility_type_id=type_ids[r.type_key], field_id=field_ids[r.type_key],
-                municipality_id=opt(r.municipality_id), district_id=opt(r.district_id),
-                area_kind=r.area_kind or "", age_band=r.age_band,
-                value=None if r.value is None or not np.isfinite(r.value) else float(r.value),
-                population=float(r.population),
-                is_estimate=is_estimate or r.mode == STRAIGHT,
-            )
-            for r in values.itertuples(index=False)
-        ]
-        total = max(1, (len(objs) + batch - 1) // batch) + 1
-        for i in range(0, len(objs), batch):
-            IndicatorValue.objects.bulk_create(objs[i:i + batch])
-            tick("store", i // batch + 1, total)
+        _insert_values(run, values, type_ids, field_ids, is_estimate, tick)
         CrossBorderFlow.objects.bulk_create([
             CrossBorderFlow(run=run, mode=f.mode, facility_type_id=type_ids[f.type_key],
                             home_id=int(f.home_municipality_id),
@@ -442,8 +447,45 @@ def _store(region, scenario, inputs: Inputs, travel: list[Travel], ind: Indicato
         CellResults.objects.create(run=run, data=pack_cells(inputs, travel), n_cells=len(inputs.cells))
         run.finished = timezone.now()
         run.save(update_fields=["finished"])
-        tick("store", total, total)
+        tick("store", 1, 1)
     return run
+
+
+def _insert_values(run: AnalysisRun, values: pd.DataFrame, type_ids: dict, field_ids: dict,
+                   is_estimate: bool, tick, batch: int = 10000) -> None:
+    """Insert the indicator values with one prepared statement (``executemany``).
+
+    A run writes tens of thousands of figures; building a model instance per figure and letting
+    ``bulk_create`` split them into SQLite's 999-parameter batches took seconds, most of a
+    run's time. The statement goes through Django's cursor, inside the run's transaction.
+    """
+    def ids(col: str) -> list:
+        return [None if v is None or pd.isna(v) else int(v) for v in values[col]]
+
+    val = values["value"].to_numpy(dtype=float)
+    rows = list(zip(
+        [run.pk] * len(values), values["level"], values["metric"], values["mode"],
+        values["type_key"].map(type_ids), values["type_key"].map(field_ids),
+        ids("municipality_id"), ids("district_id"), values["area_kind"].fillna(""),
+        values["age_band"], [float(v) if np.isfinite(v) else None for v in val],
+        values["population"].astype(float),
+        (values["mode"] == STRAIGHT) | is_estimate,
+        strict=True,
+    ))
+    rows = [(r[0], r[1], r[2], r[3], int(r[4]), None if pd.isna(r[5]) else int(r[5]), *r[6:11],
+             float(r[11]), bool(r[12])) for r in rows]
+    table = IndicatorValue._meta.db_table
+    columns = ["run_id", "level", "metric", "mode", "facility_type_id", "field_id",
+               "municipality_id", "district_id", "area_kind", "age_band", "value", "population",
+               "is_estimate"]
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    sql = (f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) "
+           f"VALUES ({', '.join(['%s'] * len(columns))})")
+    total = max(1, (len(rows) + batch - 1) // batch)
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), batch):
+            cursor.executemany(sql, rows[i:i + batch])
+            tick("store", i // batch + 1, total + 1)
 
 
 # --------------------------------------------------------------------------------------------
