@@ -98,10 +98,12 @@ _SUBCOMMANDS: list[str] = [
     "nahraum.data.commands:fetch_group",
     "nahraum.analysis.network_commands:network_group",
     "nahraum.scenarios.commands:scenario_group",
+    "nahraum.analysis.commands:analyze",
 ]
 
 # Steps `nahraum demo` runs after the bundled region is loaded (e.g. the first analysis).
 _DEMO_HOOKS: list[str] = [
+    "nahraum.analysis.commands:demo_hook",
     "nahraum.strategy.bundled:demo_hook",
 ]
 
