@@ -89,7 +89,7 @@ def _legs(network: Network, pts: Snapped, weight: str, kind: str):
     for wname in (weight, _other(weight)):
         w = network.weights(wname)
         acc = _access(pts, wname)
-        we, wt = w[e], np.where(has_tw, w[twi], np.inf)
+        we, wt = w[e], w[twi]  # wt only used where has_tw (masked below)
         if kind == "leave":
             cb = acc + (1 - f) * we
             ca = np.where(f == 0, acc, acc + f * wt)
