@@ -140,6 +140,3 @@ class CrossBorderFlow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.home_id} → {self.serving_id}: {self.people:g}"
-
-    def __str__(self) -> str:
-        return f"{self.metric} {self.mode} = {self.value}"
