@@ -32,7 +32,10 @@ def _errors(fn: Callable) -> Callable:
             return fn(*args, **kwargs)
         except ValidationError as exc:
             if hasattr(exc, "message_dict"):
-                text = "; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())
+                text = "; ".join(
+                    " ".join(v) if k == "__all__" else f"{k}: {' '.join(v)}"
+                    for k, v in exc.message_dict.items()
+                )
             else:
                 text = " ".join(exc.messages)
             raise click.ClickException(text) from exc

@@ -84,7 +84,9 @@ def run_scenario(
     types = facility_types or (baseline.parameters or {}).get("facility_types") or None
     if types:
         # a type the scenario opens for the first time must be analysed too
-        types = list(dict.fromkeys([*types, *applied.inputs.facilities["type_key"].unique()]))
+        fac = applied.inputs.facilities
+        added = fac.loc[fac["key"].astype(str).str.startswith("scenario:"), "type_key"].unique()
+        types = list(dict.fromkeys([*types, *added]))
     run = run_analysis(region, inputs=applied.inputs, scenario=scenario, modes=run_modes,
                        facility_types=types, progress=progress, note=f"scenario {scenario.name}")
     return ScenarioRun.objects.create(scenario=scenario, run=run, baseline=baseline, log=applied.log)
@@ -161,6 +163,7 @@ def gains_and_losses(before: AnalysisRun, after: AnalysisRun, *, norms: list[dic
     district = b["district_id"]
     area_kind = np.asarray([kinds.get(int(d), "village") for d in district], dtype=object)
     pairs_a = {p: i for i, p in enumerate(a["pairs"].tolist())}
+    modes_a = {p.split("/", 1)[0] for p in pairs_a}
     out = []
     for p_i, pair in enumerate(b["pairs"].tolist()):
         mode, type_key = pair.split("/", 1)
@@ -168,8 +171,10 @@ def gains_and_losses(before: AnalysisRun, after: AnalysisRun, *, norms: list[dic
         if pair in pairs_a:
             t0 = np.full(t1.shape, np.inf)
             t0[common] = a["time_s"][pairs_a[pair]].astype(float)[idx[common]]
-        else:
+        elif mode not in modes_a:
             t0 = np.full(t1.shape, np.inf)  # a new mode (e.g. a demand-responsive service)
+        else:
+            continue  # the type was not analysed before: nothing to compare with
         limit = _thresholds(norms, mode, type_key, area_kind)
         with np.errstate(invalid="ignore"):
             faster = (t1 < t0 - TIME_TOLERANCE_S) | (np.isfinite(t1) & ~np.isfinite(t0))

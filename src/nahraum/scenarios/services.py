@@ -183,7 +183,8 @@ def describe(scenario: Scenario) -> dict:
         data["projection"] = {
             "assumptions": projection.assumptions().describe(),
             "rates": [
-                {"area": str(r.district or r.municipality), "annual_rate": r.annual_rate,
+                {"id": r.pk, "area": str(r.district or r.municipality),
+                 "annual_rate": r.annual_rate, "percent": round(r.annual_rate * 100, 4),
                  "note": r.note}
                 for r in projection.rates.select_related("district", "municipality")
             ],

@@ -1,4 +1,16 @@
-from django.urls import path  # noqa: F401
+"""Scenario pages under /de/scenarios/… and /en/scenarios/…"""
+
+from django.urls import path
+
+from . import views
 
 app_name = "scenarios"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("locate/", views.locate, name="locate"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/run/", views.run, name="run"),
+    path("<int:pk>/compare/", views.compare, name="compare"),
+    path("<int:pk>/effect.json", views.effect_json, name="effect"),
+    path("<int:pk>/remove/<slug:kind>/<int:change_id>/", views.delete_change, name="delete-change"),
+]
