@@ -98,3 +98,15 @@ def test_facilities_near_a_district(client, tiny_region):
 def test_empty_database_gives_empty_collections(client):
     assert client.get("/de/api/districts.geojson").json() == {"type": "FeatureCollection", "features": []}
     assert client.get("/de/api/facilities.geojson").json()["features"] == []
+
+
+def test_municipalities_geojson_lists_only_those_with_a_boundary(client, tiny_region):
+    assert client.get("/de/api/municipalities.geojson").json()["features"] == []
+    square = {"type": "Polygon", "coordinates": [[[8.89, 51.99], [8.92, 51.99], [8.92, 52.01],
+                                                   [8.89, 52.01], [8.89, 51.99]]]}
+    m.Municipality.objects.filter(ags="05766999").update(boundary=square)
+    data = client.get("/en/api/municipalities.geojson").json()
+    assert [f["id"] for f in data["features"]] == ["05766999"]
+    props = data["features"][0]["properties"]
+    assert props["name"] == "Ahausen" and props["url"] == "/en/municipality/05766999/"
+    assert data["features"][0]["geometry"] == square

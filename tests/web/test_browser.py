@@ -26,6 +26,9 @@ def test_overview_draws_map_table_and_chart(page, live_region):
     assert page.locator("#overview-map path.nahraum-area").count() == 3
     assert page.locator("#overview-map path.nahraum-point").count() == 3
     assert page.locator("#overview-map .leaflet-tile").count() == 0
+    # the core town stands out by its outline, and the legend says so
+    assert page.locator("#overview-map path.nahraum-area-highlight").count() == 1
+    assert "Kernstadt" in page.locator("#overview-map .nahraum-legend").inner_text()
     # one layer per innovation field in the layer control (Gesundheit: GP + pharmacy)
     control = page.locator("#overview-map .leaflet-control-layers").inner_text()
     assert "Gesundheit (2)" in control and "Bildung (1)" in control
@@ -36,6 +39,20 @@ def test_overview_draws_map_table_and_chart(page, live_region):
     assert chart and chart["w"] > 0 and chart["h"] > 0 and chart["sets"] == 2
     assert page.console_errors == []
     assert axe_violations(page) == []
+
+
+def test_municipal_border_is_drawn_above_the_districts(page, live_region):
+    from nahraum.region.models import Municipality
+
+    square = {"type": "Polygon", "coordinates": [[[8.895, 51.995], [8.919, 51.995],
+                                                   [8.919, 52.005], [8.895, 52.005],
+                                                   [8.895, 51.995]]]}
+    Municipality.objects.filter(ags="05766999").update(boundary=square)
+    page.goto(live_region + "/de/")
+    page.wait_for_selector("#overview-map[data-ready=true]", timeout=15_000)
+    assert page.locator("#overview-map path.nahraum-outline").count() == 1
+    assert "Gemeindegrenze" in page.locator("#overview-map .leaflet-control-layers").inner_text()
+    assert page.console_errors == []
 
 
 def test_clicking_a_district_opens_a_popup_with_a_link(page, live_region):

@@ -79,6 +79,25 @@ def district_feature(d: District, facility_count: int | None = None) -> dict:
     return {"type": "Feature", "id": d.key, "geometry": district_geometry(d), "properties": props}
 
 
+def municipality_feature(m: Municipality) -> dict | None:
+    """A municipality's boundary as a Feature, or None where no boundary is loaded."""
+    if not m.boundary:
+        return None
+    return {
+        "type": "Feature",
+        "id": m.ags,
+        "geometry": m.boundary,
+        "properties": {
+            "ags": m.ags,
+            "name": m.name,
+            "population": m.population,
+            "area_km2": m.area_km2,
+            "trend": m.trend,
+            "url": reverse("region:municipality", args=[m.ags]),
+        },
+    }
+
+
 def facility_feature(f: Facility) -> dict:
     """A facility as a GeoJSON Point Feature; `field` is the category for the map's layers."""
     return {
@@ -141,6 +160,13 @@ def facilities_near(
 
 def _district_qs() -> QuerySet:
     return District.objects.select_related("municipality", "source")
+
+
+@require_GET
+def municipalities_geojson(request: HttpRequest) -> JsonResponse:
+    """Municipal boundaries (those loaded), for the borders drawn above the districts."""
+    features = (municipality_feature(m) for m in Municipality.objects.order_by("name"))
+    return JsonResponse(collection(f for f in features if f), content_type=GEOJSON)
 
 
 @require_GET

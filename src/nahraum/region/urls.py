@@ -11,6 +11,7 @@ urlpatterns = [
     path("district/<path:key>/", views.district, name="district"),
     path("facilities/", views.facility_types, name="facility-types"),
     path("facilities/<slug:key>/", views.facility_type, name="facility-type"),
+    path("api/municipalities.geojson", api.municipalities_geojson, name="api-municipalities"),
     path("api/districts.geojson", api.districts_geojson, name="api-districts"),
     path("api/districts/<path:key>.geojson", api.district_geojson, name="api-district"),
     path("api/facilities.geojson", api.facilities_geojson, name="api-facilities"),

@@ -103,9 +103,16 @@ def district_map_layer(url: str, **extra: Any) -> dict[str, Any]:
             {"key": "share_65_plus", "label": _("Aged 65+ (%)")},
             {"key": "facilities", "label": _("Facilities")},
         ],
+        "highlight": {"property": "kind", "value": District.Kind.CORE.value,
+                      "label": _("core town")},
     }
     layer.update(extra)
     return layer
+
+
+def municipal_border_layer() -> dict[str, Any]:
+    return {"type": "outline", "url": reverse("region:api-municipalities"),
+            "title": _("Municipal border"), "weight": 3.5, "fit": False}
 
 
 def district_bar_chart(districts: list[District]) -> dict[str, Any]:
@@ -202,6 +209,7 @@ def overview(request: HttpRequest) -> HttpResponse:
                         % {"region": region.name})
     map_spec["layers"] = [
         district_map_layer(reverse("region:api-districts")),
+        municipal_border_layer(),
         {
             "type": "points",
             "url": reverse("region:api-facilities"),
@@ -245,6 +253,7 @@ def municipality(request: HttpRequest, ags: str) -> HttpResponse:
                         % {"name": m.name})
     map_spec["layers"] = [
         district_map_layer(api_districts),
+        municipal_border_layer(),
         {"type": "points", "url": api_facilities, "category": "field",
          "categories": field_categories(fields), "fields": facility_fields()},
     ]
@@ -342,7 +351,8 @@ def district(request: HttpRequest, key: str) -> HttpResponse:
     map_spec["layers"] = [
         {"type": "choropleth", "data": collection([district_feature(d, inside_count)]),
          "property": "population", "title": d.name, "legend": False,
-         "colours": ["#9ecae1"], "fields": [{"key": "kind_label", "label": _("Kind")}]},
+         "colours": ["#bcbddc"], "fields": [{"key": "kind_label", "label": _("Kind")}]},
+        municipal_border_layer(),
         {"type": "points", "data": collection(near_features), "category": "field",
          "categories": field_categories(fields),
          "fields": facility_fields() + [{"key": "distance_km", "label": _("Distance (km)")}]},

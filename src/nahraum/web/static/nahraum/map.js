@@ -22,14 +22,18 @@
  *       fields: [{key, label}], // extra properties listed in the default popup
  *       popup: (props) => html, // optional: own popup; must return escaped HTML
  *       noDataLabel: "keine Angabe",
+ *       highlight: {property: "kind", value: "core", label: "Kernstadt"}, // heavy dashed
+ *                               // outline (optional colour, dashArray), explained in the legend
  *   }) -> L.GeoJSON
+ *   m.outline(geojson, {title, colour: "#000", weight: 3, dashArray}) -> L.GeoJSON
+ *                              // boundaries as lines only, e.g. municipal borders
  *   m.points(geojson, {
  *       category: "field",      // feature property naming the category of each point
  *       categories: [{key, label, colour}],  // one toggleable layer per category, in this order
  *       radius: 6, fields: [{key, label}], popup: (props) => html,
  *       show: ["health"],       // optional: categories shown at start (default: all)
  *   }) -> {key: L.LayerGroup}
- *   m.add({type: "choropleth"|"points", data: geojson | url: "/de/api/…", ...options}) -> Promise
+ *   m.add({type: "choropleth"|"outline"|"points", data: geojson | url: "/de/api/…", ...options}) -> Promise
  *   m.fit()                    // fit the view to everything drawn so far
  *   m.leaflet                  // the L.Map, for anything else
  *
@@ -43,7 +47,8 @@
  *   The spec is the options object above (layers given with `url` or `data`); maps are created on
  *   DOMContentLoaded and kept in nahraum.maps[elementId].
  *
- * Drawn shapes carry CSS classes for tests and styling: areas `nahraum-area`, points
+ * Drawn shapes carry CSS classes for tests and styling: areas `nahraum-area` (highlighted ones
+ * also `nahraum-area-highlight`), outlines `nahraum-outline`, points
  * `nahraum-point nahraum-point-<category>`. Points are vector circles, so no marker images are
  * fetched. When every layer has drawn, the map element gets `data-ready="true"`.
  */
@@ -52,8 +57,8 @@
   var nahraum = global.nahraum = global.nahraum || {};
   nahraum.maps = nahraum.maps || {};
 
-  // ColorBrewer "Blues"/"YlGnBu"-like sequential ramp; dark end keeps 3:1 contrast to white.
-  var DEFAULT_RAMP = ["#eff3ff", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c", "#08306b"];
+  // ColorBrewer "Purples": a hue no innovation field uses, so coloured points stay legible on top.
+  var DEFAULT_RAMP = ["#fcfbfd", "#efedf5", "#dadaeb", "#bcbddc", "#9e9ac8", "#756bb1", "#54278f"];
   var CATEGORY_COLOURS = ["#1b7837", "#b2182b", "#2166ac", "#8c510a", "#762a83", "#d6604d", "#35978f"];
 
   function escapeHtml(value) {
@@ -183,6 +188,11 @@
     var ramp = pickRamp(opts.colours, breaks.length + 1);
     var self = this;
 
+    var highlight = opts.highlight; // {property, value, label}: drawn with a heavy outline
+    function isHighlighted(f) {
+      return !!(highlight && f.properties && f.properties[highlight.property] === highlight.value);
+    }
+
     function colourOf(v) {
       if (typeof v !== "number" || !isFinite(v)) return "#d9d9d9";
       var i = 0;
@@ -192,9 +202,11 @@
 
     var layer = L.geoJSON(geojson, {
       style: function (f) {
+        var hl = isHighlighted(f);
         return {
-          className: "nahraum-area",
-          color: "#2b2b2b", weight: 1, opacity: 0.9,
+          className: "nahraum-area" + (hl ? " nahraum-area-highlight" : ""),
+          color: hl ? (highlight.colour || "#000000") : "#444444", weight: hl ? 3 : 1, opacity: 0.9,
+          dashArray: hl ? (highlight.dashArray || "7 5") : null,
           fillColor: colourOf(f.properties && f.properties[property]), fillOpacity: 0.75,
         };
       },
@@ -223,6 +235,9 @@
           var text = lo === hi ? lo : (i === ramp.length - 1 ? lo + " \u2013 " + hi : lo + " \u2013 < " + hi);
           return '<li><span class="swatch" style="background:' + c + '"></span>' + text + "</li>";
         });
+        if (highlight && highlight.label && features.some(isHighlighted)) {
+          rows.push('<li><span class="swatch swatch-dashed"></span>' + escapeHtml(highlight.label) + "</li>");
+        }
         if (values.length < features.length) {
           rows.push('<li><span class="swatch" style="background:#d9d9d9"></span>' +
             escapeHtml(opts.noDataLabel || "\u2013") + "</li>");
@@ -234,6 +249,26 @@
       legend.addTo(this.leaflet);
     }
     if (opts.fit !== false) this.fit();
+    return layer;
+  };
+
+  /** Boundaries drawn as lines only (e.g. municipal borders above the districts). */
+  NahraumMap.prototype.outline = function (geojson, opts) {
+    opts = opts || {};
+    var layer = L.geoJSON(geojson, {
+      interactive: false,
+      style: function () {
+        return {className: "nahraum-outline", color: opts.colour || "#000000",
+          weight: opts.weight || 3, opacity: 1, fill: false, dashArray: opts.dashArray || null};
+      },
+    }).addTo(this.leaflet);
+    if (opts.title) {
+      this._layerControl().addOverlay(layer, '<span class="swatch swatch-outline"></span>' + escapeHtml(opts.title));
+    }
+    if (opts.fit !== false) { // fit: false → context only, e.g. the neighbours' borders
+      this._extend(layer);
+      this.fit();
+    }
     return layer;
   };
 
@@ -295,8 +330,9 @@
         return r.json();
       });
     return load.then(function (data) {
-      var layer = spec.type === "points" ? self.points(data, spec) : self.choropleth(data, spec);
-      return layer;
+      if (spec.type === "points") return self.points(data, spec);
+      if (spec.type === "outline") return self.outline(data, spec);
+      return self.choropleth(data, spec);
     }).finally(function () {
       self.pending--;
       if (self.pending === 0) self.element.setAttribute("data-ready", "true");
