@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import shapely
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from shapely.geometry import mapping as geojson_mapping
 from shapely.geometry import shape
 
@@ -105,6 +105,7 @@ class ImportReport:
     kind: str
     created: int = 0
     updated: int = 0
+    unchanged: int = 0
     skipped: int = 0
     notes: list[str] = field(default_factory=list)
     parts: list[ImportReport] = field(default_factory=list)
@@ -113,6 +114,8 @@ class ImportReport:
         if self.parts:
             return "; ".join(p.summary() for p in self.parts)
         text = f"{self.kind}: {self.created} new, {self.updated} updated"
+        if self.unchanged:
+            text += f", {self.unchanged} unchanged"
         if self.skipped:
             text += f", {self.skipped} skipped"
         return text
@@ -353,32 +356,56 @@ def _age_columns(cols: Columns) -> dict[str, str]:
 
 def _upsert(model, key_field: str, records: list[dict], lookup: dict[str, Any],
             progress: Progress, report: ImportReport, batch: int = 1000) -> None:
-    """Create new records and update existing ones (found in ``lookup`` by key) in bulk."""
-    new, old = [], []
+    """Create new records and update changed existing ones (found in ``lookup`` by key) in bulk.
+
+    Unchanged records are left alone, so re-importing the same file is cheap and honest about
+    what it did.
+    """
+    new, changed = [], []
     fields: set[str] = set()
+    unchanged = 0
     for rec in records:
         obj = lookup.get(rec[key_field])
         if obj is None:
             new.append(model(**rec))
-        else:
-            for k, v in rec.items():
-                setattr(obj, k, v)
-            fields.update(k for k in rec if k != key_field)
-            old.append(obj)
+            continue
+        diff = [k for k, v in rec.items() if k != key_field and not _same(obj, k, v)]
+        if not diff:
+            unchanged += 1
+            continue
+        for k in diff:
+            setattr(obj, k, rec[k])
+        fields.update(diff)
+        changed.append(obj)
     total = len(records)
-    done = 0
+    done = unchanged
     for start in range(0, len(new), batch):
         model.objects.bulk_create(new[start : start + batch])
         done += len(new[start : start + batch])
         if progress:
             progress(done, total)
-    for start in range(0, len(old), batch):
-        model.objects.bulk_update(old[start : start + batch], sorted(fields))
-        done += len(old[start : start + batch])
+    for start in range(0, len(changed), 200):
+        model.objects.bulk_update(changed[start : start + 200], sorted(fields))
+        done += len(changed[start : start + 200])
         if progress:
             progress(done, total)
+    if progress:
+        progress(total, total)
     report.created += len(new)
-    report.updated += len(old)
+    report.updated += len(changed)
+    report.unchanged += unchanged
+
+
+def _same(obj, name: str, value: Any) -> bool:
+    if isinstance(value, models.Model) or value is None and name in _FK_NAMES:
+        return getattr(obj, f"{name}_id") == (value.pk if value is not None else None)
+    current = getattr(obj, name)
+    if isinstance(value, dict | list):
+        return json.dumps(current, sort_keys=True) == json.dumps(value, sort_keys=True)
+    return current == value
+
+
+_FK_NAMES = {"municipality", "district", "source", "region", "type"}
 
 
 # --------------------------------------------------------------------------------------------
