@@ -23,3 +23,38 @@ def region_two_gps(tiny_region):
         municipality=b, district=m.District.objects.get(key="B1"), source=source,
     )
     return tiny_region
+
+
+def _counts() -> dict[str, int]:
+    from nahraum.analysis.models import AnalysisRun
+    from nahraum.scenarios import models as sm
+
+    return {
+        name: model.objects.count()
+        for name, model in [
+            ("scenario", sm.Scenario), ("projection", sm.PopulationProjection),
+            ("rate", sm.GrowthRate), ("facility", sm.FacilityChange),
+            ("mobile", sm.MobileService), ("transport", sm.TransportChange),
+            ("srun", sm.ScenarioRun), ("run", AnalysisRun),
+        ]
+    }
+
+
+@pytest.fixture
+def db_counts():
+    """Row counts of every scenario table (and of analysis runs), to compare before/after."""
+    return _counts
+
+
+@pytest.fixture
+def planner(db, tiny_region):
+    from nahraum.accounts.models import User
+
+    return User.objects.create_user("planerin", password="pw-planerin-123", role="office")
+
+
+@pytest.fixture
+def citizen(db):
+    from nahraum.accounts.models import User
+
+    return User.objects.create_user("buerger", password="pw-buerger-123", role="citizen")

@@ -70,3 +70,67 @@ def test_child_scenario_builds_on_its_parent(closure):
     assert sum(k.endswith(":open:" + str(child.facility_changes.get().pk)) for k in keys) == 1
     assert [row["kind"] for row in applied.log] == ["close", "open"]
     assert AnalysisRun.objects.count() == 0  # applying runs nothing
+
+
+def test_projection_uses_area_rates_and_defaults_from_the_region(tiny_region):
+    from django.utils import timezone
+
+    from nahraum.analysis.services import load_inputs
+    from nahraum.region.models import Municipality
+
+    Municipality.objects.filter(name="Ahausen").update(annual_growth_rate=-0.01)
+    scenario = services.create_scenario(tiny_region, "2035")
+    year = timezone.now().year
+    # Bedorf's village B1 grows by 2 % a year (district row); Ahausen keeps the region default
+    services.set_projection(scenario, year + 10, base_year=year, rates={"B1": 0.02},
+                            birth_rate=0.0, top_band_mortality=0.0)
+    applied = apply_scenario(scenario, load_inputs(tiny_region))
+    cells = applied.inputs.cells.set_index("key")
+    assert cells.loc["cell-A1", "population"] == pytest.approx(200 * 0.99**10)
+    assert cells.loc["cell-A2", "population"] == pytest.approx(100 * 0.99**10)
+    assert cells.loc["cell-B1", "population"] == pytest.approx(100 * 1.02**10)
+    # ageing: the 20 children aged 0-5 of A1 lose 1/6 a year to the 6-9 band (no births):
+    # after 10 years (5/6)^10 of them are left, before the scaling to the shrunk total
+    aged = 20 * (5 / 6) ** 10
+    total_before_scaling = 200.0  # no deaths, no births: ageing keeps the total
+    scale = 200 * 0.99**10 / total_before_scaling
+    assert cells.loc["cell-A1", "0-5"] == pytest.approx(aged * scale)
+    rates = {r["area"]: r for r in applied.log[0]["growth_rates"]}
+    assert rates["Ahausen"]["annual_rate"] == -0.01 and rates["Ahausen"]["source"] == "region data"
+    assert rates["Bedorf"]["annual_rate"] == 0.02 and rates["Bedorf"]["level"] == "district"
+
+
+def test_speed_change_scales_network_times(tiny_region):
+    import numpy as np
+
+    from nahraum.access.network import network_from_edges
+    from nahraum.analysis.services import load_inputs
+
+    base = load_inputs(tiny_region)
+    base.networks["car"] = network_from_edges(
+        np.array([0.0, 1000.0]), np.array([0.0, 0.0]), np.array([0]), np.array([1]),
+        np.array([1000.0]), mode="car", speed_kmh=50,
+    )
+    scenario = services.create_scenario(tiny_region, "Tempo 30")
+    services.add_transport_change(scenario, "speed", mode="car", speed_factor=0.6)
+    applied = apply_scenario(scenario, base)
+    np.testing.assert_allclose(applied.inputs.networks["car"].time_s, base.networks["car"].time_s / 0.6)
+    assert base.networks["car"].time_s[0] == pytest.approx(1000 / (50 / 3.6))  # baseline untouched
+
+
+def test_demand_responsive_service_gives_trips_inside_its_area(region_two_gps):
+    from nahraum.analysis.services import load_inputs
+    from nahraum.scenarios.drt import drt_travel
+
+    scenario = services.create_scenario(region_two_gps, "Rufbus Bedorf")
+    services.add_transport_change(scenario, "drt", district_keys=["A2", "B1"], wait_minutes=20,
+                                  detour_factor=1.5)
+    applied = apply_scenario(scenario, load_inputs(region_two_gps))
+    got = drt_travel(applied.inputs, ["gp"])["gp"]
+    cells = list(applied.inputs.cells["key"])
+    # A1 lies outside the service area; B1's GP is inside it and reached after the waiting time
+    assert got["time_s"][cells.index("cell-A1")] == float("inf")
+    assert got["time_s"][cells.index("cell-B1")] == pytest.approx(20 * 60)
+    # A2 → Praxis Bedorf: 1 km straight × 1.3 at 40 km/h, × 1.5 ride factor, + 20 min
+    d = got["time_s"][cells.index("cell-A2")]
+    assert d == pytest.approx(20 * 60 + 1.5 * 1.3 * 1000 / (40 / 3.6), rel=0.02)

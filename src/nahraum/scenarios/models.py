@@ -82,6 +82,8 @@ class PopulationProjection(models.Model):
 
         from nahraum.access.population_projection import ProjectionError
 
+        if self.base_year is None or self.target_year is None:
+            return  # the missing field has its own error already
         try:
             self.assumptions().validate(current_year=timezone.now().year)
         except ProjectionError as exc:
