@@ -16,6 +16,7 @@ import shapely
 from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 from pyproj import Transformer
 from shapely.geometry import Point, shape
@@ -115,7 +116,7 @@ def facility_feature(f: Facility) -> dict:
             "district": f.district.name if f.district else None,
             "address": f.address,
             "capacity": f.capacity,
-            "capacity_unit": f.type.capacity_unit,
+            "capacity_unit": gettext(f.type.capacity_unit) if f.type.capacity_unit else "",
             "is_estimate": f.is_estimate or f.source.is_illustrative,
             "source": f.source.name,
         },

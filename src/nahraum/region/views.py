@@ -17,7 +17,7 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import NoReverseMatch, reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
 from .api import (
@@ -40,6 +40,14 @@ from .models import (
 )
 
 KIND_COLOURS = {District.Kind.CORE: "#0b5d7a", District.Kind.VILLAGE: "#1b6b2f"}
+
+#: Capacity units of the bundled taxonomy, stored in English in the data; listed here so that
+#: makemessages picks them up and the templates can show them translated (`unit_label`).
+CAPACITY_UNITS = [
+    gettext_noop("GPs"), gettext_noop("beds"), gettext_noop("charging points"),
+    gettext_noop("dentists"), gettext_noop("ha"), gettext_noop("m² sales area"),
+    gettext_noop("places"), gettext_noop("seats"), gettext_noop("stalls"),
+]
 
 
 def current_region() -> Region | None:
@@ -433,6 +441,9 @@ def facility_type(request: HttpRequest, key: str) -> HttpResponse:
     ]
     map_spec = map_base(_("Map: %(type)s") % {"type": ftype.name})
     map_spec["layers"] = [
+        {"type": "outline", "url": reverse("region:api-districts"), "title": _("Districts"),
+         "colour": "#666666", "weight": 1},
+        municipal_border_layer(),
         {"type": "points", "url": reverse("region:api-facilities") + f"?type={ftype.key}",
          "category": "field", "categories": field_categories([ftype.field]),
          "fields": facility_fields()},
