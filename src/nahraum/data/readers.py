@@ -12,6 +12,7 @@ import csv
 import io
 import math
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -127,6 +128,9 @@ def read_table(
         raise DataImportError(path, [f"file not found: {path}"])
     if path.stat().st_size == 0:
         raise DataImportError(path, ["the file is empty"])
+    if path.name.lower().endswith((".osm", ".osm.pbf", ".pbf", ".osm.gz", ".osm.bz2")):
+        raise DataImportError(path, ["this is an OpenStreetMap file; use `nahraum import "
+                                     "osm-facilities` or `nahraum import osm-districts`"])
     if path.suffix.lower() in {".csv", ".txt", ".tsv"}:
         table = _read_csv(path, encoding or "utf-8")
     else:
@@ -183,7 +187,10 @@ def _read_vector(path: Path, layer: str | None, encoding: str | None) -> Table:
     import pyogrio.errors
 
     try:
-        meta, _fids, geometry, field_data = pyogrio.raw.read(path, layer=layer, encoding=encoding)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "more than one layer": first is used
+            meta, _fids, geometry, field_data = pyogrio.raw.read(path, layer=layer,
+                                                                 encoding=encoding)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise DataImportError(
             path, [f"cannot be read — damaged, truncated, or not a GeoPackage/GeoJSON/vector file ({exc})"]
