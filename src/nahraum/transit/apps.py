@@ -6,3 +6,9 @@ class TransitConfig(AppConfig):
     name = "nahraum.transit"
     label = "transit"
     verbose_name = _("Public transport")
+
+    def ready(self) -> None:
+        # The analysis learns the mode "transit" from us (it never imports this app itself).
+        from .services import register
+
+        register()

@@ -1,0 +1,187 @@
+"""`nahraum transit …`: import a GTFS feed, recompute service levels, show them, add a Rufbus."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import click
+
+from nahraum.cli import setup_django
+
+
+def _region(slug: str | None):
+    from nahraum.region.models import Region
+
+    qs = Region.objects.order_by("pk")
+    region = qs.filter(slug=slug).first() if slug else qs.first()
+    if region is None:
+        known = ", ".join(qs.values_list("slug", flat=True)) or "none"
+        raise click.ClickException(f"no region {slug or ''!r}; known: {known}")
+    return region
+
+
+def _date(text: str | None) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+@click.group("transit")
+def transit_group() -> None:
+    """Public transport: GTFS timetables, ÖV-Güteklassen, travel times by bus and train."""
+
+
+@transit_group.command("import")
+@click.argument("feed_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--region", "region_slug", default=None, help="Region slug (default: the first).")
+@click.option("--date", "date_text", default=None,
+              help="Service day YYYY-MM-DD (default: a typical Tuesday within the validity).")
+@click.option("--window", default="07:00-09:00", show_default=True,
+              help="Departure window for travel times.")
+@click.option("--name", default=None, help="Name of the feed (default: from feed_info/agency).")
+@click.option("--licence", default="", help="Licence of the data, e.g. 'CC BY 4.0'.")
+@click.option("--publisher", default="")
+@click.option("--url", default="")
+@click.option("--illustrative", is_flag=True, help="Mark the data as illustrative, not official.")
+@click.option("--json", "as_json", is_flag=True)
+def import_command(feed_path: Path, region_slug, date_text, window, name, licence, publisher, url,
+                   illustrative, as_json) -> None:
+    """Import FEED_PATH (a GTFS zip) in one transaction and compute its service levels."""
+    setup_django()
+    from nahraum.access._errors import AccessError
+
+    from .services import class_shares, import_feed, import_report_text, parse_window
+
+    try:
+        feed = import_feed(feed_path, _region(region_slug), name=name, licence=licence,
+                           publisher=publisher, url=url, illustrative=illustrative,
+                           service_date=_date(date_text), window=parse_window(window))
+    except AccessError as exc:
+        raise click.ClickException(f"{feed_path.name}: {exc}") from None
+    if as_json:
+        click.echo(json.dumps({"feed": feed.pk, "summary": feed.summary, "report": feed.report,
+                               "service_date": feed.service_date.isoformat(),
+                               "classes": class_shares(feed)["region"]}, ensure_ascii=False,
+                              indent=2))
+    else:
+        click.echo(import_report_text(feed))
+        _echo_shares(feed)
+
+
+def _echo_shares(feed) -> None:
+    from .services import class_shares
+
+    shares = class_shares(feed)["region"]
+    total = sum(shares.values()) or 1
+    parts = [f"{k or '–'} {100 * v / total:.1f} %" for k, v in shares.items()]
+    click.echo("ÖV-Güteklassen (share of people): " + ", ".join(parts))
+
+
+@transit_group.command("classes")
+@click.option("--region", "region_slug", default=None)
+@click.option("--date", "date_text", default=None, help="New service day YYYY-MM-DD.")
+@click.option("--window", default=None, help="New departure window, e.g. 06:30-08:30.")
+def classes_command(region_slug, date_text, window) -> None:
+    """Recompute departures, stop categories and cell classes of the active feed."""
+    setup_django()
+    from django.db import transaction
+
+    from nahraum.access._errors import AccessError
+
+    from .services import active_feed, compute_levels, parse_window
+
+    region = _region(region_slug)
+    feed = active_feed(region)
+    if feed is None:
+        raise click.ClickException(f"no feed imported for {region.slug}; run "
+                                   "`nahraum transit import FEED.zip`")
+    try:
+        day = _date(date_text)
+        if day is not None:
+            if not feed.valid_from <= day <= feed.valid_to:
+                raise AccessError(f"service day {day}: outside the feed's validity "
+                                  f"{feed.valid_from} – {feed.valid_to}")
+            feed.service_date = day
+        if window:
+            feed.window_start, feed.window_end = parse_window(window)
+        with transaction.atomic():
+            feed.save()
+            compute_levels(feed)
+    except AccessError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{feed.name}: service day {feed.service_date}, window {feed.window_label}")
+    _echo_shares(feed)
+
+
+@transit_group.command("show")
+@click.option("--region", "region_slug", default=None)
+@click.option("--json", "as_json", is_flag=True)
+def show_command(region_slug, as_json) -> None:
+    """Print the active feed, its import report and the busiest stops."""
+    setup_django()
+    from .models import Stop
+    from .services import active_feed, class_shares, import_report_text
+
+    region = _region(region_slug)
+    feed = active_feed(region)
+    if feed is None:
+        raise click.ClickException(f"no feed imported for {region.slug}")
+    stops = Stop.objects.filter(feed=feed, is_station=False).order_by("-departures_day")[:10]
+    if as_json:
+        click.echo(json.dumps({
+            "feed": feed.name, "summary": feed.summary, "report": feed.report,
+            "service_date": feed.service_date.isoformat(), "window": feed.window_label,
+            "classes": class_shares(feed)["region"],
+            "stops": [{"id": s.stop_id, "name": s.name, "departures": s.departures_day,
+                       "interval_min": s.interval_min, "category": s.category} for s in stops],
+        }, ensure_ascii=False, indent=2))
+        return
+    click.echo(import_report_text(feed))
+    _echo_shares(feed)
+    for s in stops:
+        click.echo(f"  {s.name:<40} {s.departures_day:>4} dep.  interval {s.interval_min} min  "
+                   f"category {s.category or '–'}")
+
+
+@transit_group.command("rufbus")
+@click.option("--region", "region_slug", default=None)
+@click.option("--name", required=True)
+@click.option("--line", default="")
+@click.option("--area", "area_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="GeoJSON (WGS 84) of the service area.")
+@click.option("--municipality", "ags", default=None, help="Use this municipality's boundary.")
+@click.option("--days", default="0-4", show_default=True, help="Weekdays, 0 = Monday: '0-4' or '0,2,5'.")
+@click.option("--hours", default="08:00-18:00", show_default=True, help="First–last pick-up.")
+@click.option("--max-wait", type=click.IntRange(1, 600), required=True, help="Minutes.")
+@click.option("--speed", type=click.FloatRange(1, 120), default=30.0, show_default=True)
+@click.option("--source", "source_name", required=True, help="Where these figures come from.")
+@click.option("--licence", default="", help="Licence of the figures.")
+@click.option("--illustrative", is_flag=True)
+def rufbus_command(region_slug, name, line, area_path, ags, days, hours, max_wait, speed,
+                   source_name, licence, illustrative) -> None:
+    """Add a demand-responsive service (area, hours, maximum wait); recompute the classes."""
+    setup_django()
+    from nahraum.access._errors import AccessError
+
+    from .services import add_demand_responsive, parse_weekdays
+
+    region = _region(region_slug)
+    try:
+        if area_path is not None:
+            area = json.loads(area_path.read_text(encoding="utf-8"))
+        elif ags:
+            area = None
+        else:
+            raise AccessError("give the service area: --area FILE.geojson or --municipality AGS")
+        service = add_demand_responsive(
+            region, name=name, line=line, area=area, municipality_ags=ags,
+            weekdays=parse_weekdays(days), hours=hours, max_wait_min=max_wait, speed_kmh=speed,
+            source_name=source_name, licence=licence, illustrative=illustrative)
+    except (AccessError, json.JSONDecodeError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"added {service}")

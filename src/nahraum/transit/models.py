@@ -1,0 +1,177 @@
+"""An imported GTFS feed: summary rows for pages, the timetable itself as arrays.
+
+Storage choice: stops and routes are rows (pages list, map and link them; they are few), but
+trips and stop times are stored as one compressed ``.npz`` blob on :class:`Feed` (arrays from
+``nahraum.access.gtfs``). A German state feed has tens of millions of stop times: as ORM rows they
+would take minutes to write and read, while the engine needs flat arrays anyway (RAPTOR scans
+trips by position). A blob in the same row keeps the import a single transaction — there is
+never a feed row without its timetable, or a timetable file without its row — and the blob is
+keyed by the file's SHA-256 (``Feed.checksum``), like the street-network cache.
+
+Derived figures (departures per stop and hour, stop categories, the ÖV-Güteklasse of every
+population cell) are stored too, so pages need no engine, and they name the service day and
+window they were computed for.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Feed(models.Model):
+    """One imported GTFS feed of a region; the newest active one is used by the analysis."""
+
+    region = models.ForeignKey(
+        "region.Region", on_delete=models.CASCADE, related_name="transit_feeds"
+    )
+    source = models.ForeignKey("region.DataSource", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(_("name"), max_length=300)
+    checksum = models.CharField(_("SHA-256 of the file"), max_length=64)
+    imported = models.DateTimeField(_("imported"), auto_now_add=True)
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"))
+    service_date = models.DateField(
+        _("service day"), help_text=_("The day whose timetable the figures describe.")
+    )
+    window_start = models.PositiveIntegerField(
+        _("departure window start (s after midnight)"), default=7 * 3600
+    )
+    window_end = models.PositiveIntegerField(
+        _("departure window end (s after midnight)"), default=9 * 3600
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    report = models.JSONField(
+        _("import report"), default=dict, blank=True,
+        help_text=_("What was dropped and why, and notes (e.g. interpolated times)."),
+    )
+    class_parameters = models.JSONField(default=dict, blank=True)
+    timetable = models.BinaryField(_("timetable arrays (npz)"))
+
+    class Meta:
+        verbose_name = _("timetable feed (GTFS)")
+        verbose_name_plural = _("timetable feeds (GTFS)")
+        ordering = ["-imported"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "checksum"], name="transit_feed_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def window_label(self) -> str:
+        def hm(s: int) -> str:
+            return f"{s // 3600:02d}:{s % 3600 // 60:02d}"
+
+        return f"{hm(self.window_start)}–{hm(self.window_end)}"
+
+
+class Stop(models.Model):
+    """A stop or station of a feed, with its service level on the feed's service day."""
+
+    class Group(models.TextChoices):
+        RAIL = "A", _("rail")
+        TRAM = "B", _("tram")
+        BUS = "C", _("bus (incl. demand-responsive)")
+        NONE = "", _("not served")
+
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="stops")
+    position = models.PositiveIntegerField(help_text=_("Index in the timetable arrays."))
+    stop_id = models.CharField(_("stop id"), max_length=200)
+    name = models.CharField(_("name"), max_length=300, blank=True)
+    lat = models.FloatField()
+    lon = models.FloatField()
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
+    is_station = models.BooleanField(default=False)
+    departures_by_hour = models.JSONField(_("departures per hour"), default=list, blank=True)
+    departures_day = models.PositiveIntegerField(_("departures on the service day"), default=0)
+    departures_window = models.FloatField(
+        _("departures 06–20 per direction (station)"), default=0
+    )
+    service_group = models.CharField(max_length=1, choices=Group.choices, blank=True)
+    interval_min = models.FloatField(_("mean interval (min)"), null=True, blank=True)
+    category = models.PositiveSmallIntegerField(_("stop category (1 = I … 7 = VII)"), null=True,
+                                                blank=True)
+
+    class Meta:
+        verbose_name = _("stop")
+        verbose_name_plural = _("stops")
+        ordering = ["feed", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["feed", "stop_id"], name="transit_stop_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.stop_id
+
+
+class Route(models.Model):
+    """A line of a feed."""
+
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="routes")
+    route_id = models.CharField(max_length=200)
+    short_name = models.CharField(_("line"), max_length=100, blank=True)
+    long_name = models.CharField(_("name"), max_length=300, blank=True)
+    route_type = models.PositiveIntegerField(_("GTFS route type"))
+    service_group = models.CharField(max_length=1, choices=Stop.Group.choices, blank=True)
+    agency = models.CharField(_("operator"), max_length=300, blank=True)
+    trips_service_day = models.PositiveIntegerField(_("trips on the service day"), default=0)
+
+    class Meta:
+        verbose_name = _("line")
+        verbose_name_plural = _("lines")
+        ordering = ["feed", "service_group", "short_name"]
+
+    def __str__(self) -> str:
+        return self.short_name or self.route_id
+
+
+class DemandResponsiveService(models.Model):
+    """A demand-responsive service (Rufbus) without a timetable: area, hours, maximum wait."""
+
+    region = models.ForeignKey(
+        "region.Region", on_delete=models.CASCADE, related_name="demand_responsive_services"
+    )
+    name = models.CharField(_("name"), max_length=200)
+    line = models.CharField(_("line"), max_length=50, blank=True)
+    area = models.JSONField(_("service area (GeoJSON, WGS 84)"))
+    weekdays = models.JSONField(
+        _("weekdays (0 = Monday)"), default=list, help_text=_("e.g. [0, 1, 2, 3, 4]")
+    )
+    start = models.TimeField(_("first pick-up"))
+    end = models.TimeField(_("last pick-up"))
+    max_wait_min = models.PositiveIntegerField(_("maximum wait (min)"))
+    speed_kmh = models.FloatField(_("mean speed (km/h)"), default=30.0)
+    source = models.ForeignKey("region.DataSource", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("demand-responsive service")
+        verbose_name_plural = _("demand-responsive services")
+        ordering = ["region", "line"]
+
+    def __str__(self) -> str:
+        return f"{self.line} {self.name}".strip()
+
+
+class CellClass(models.Model):
+    """The ÖV-Güteklasse (A–F, or none) of a population cell under a feed."""
+
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="cell_classes")
+    cell = models.ForeignKey(
+        "region.PopulationCell", on_delete=models.CASCADE, related_name="transit_classes"
+    )
+    klass = models.CharField(_("class"), max_length=1, blank=True)
+
+    class Meta:
+        verbose_name = _("ÖV-Güteklasse of a cell")
+        verbose_name_plural = _("ÖV-Güteklassen of cells")
+        constraints = [
+            models.UniqueConstraint(fields=["feed", "cell"], name="transit_cell_class_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cell_id}: {self.klass or '–'}"
