@@ -99,10 +99,12 @@ _SUBCOMMANDS: list[str] = [
     "nahraum.analysis.network_commands:network_group",
     "nahraum.scenarios.commands:scenario_group",
     "nahraum.analysis.commands:analyze",
+    "nahraum.transit.commands:transit_group",
 ]
 
 # Steps `nahraum demo` runs after the bundled region is loaded (e.g. the first analysis).
 _DEMO_HOOKS: list[str] = [
+    "nahraum.transit.bundled:demo_hook",  # before the first analysis, so that it includes transit
     "nahraum.analysis.commands:demo_hook",
     "nahraum.strategy.bundled:demo_hook",
 ]
