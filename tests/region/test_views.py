@@ -201,3 +201,28 @@ def test_facility_type_index(client, tiny_region):
 
 def test_unknown_facility_type_is_404(client, tiny_region):
     assert client.get("/de/facilities/nope/").status_code == 404
+
+
+def test_district_services_at_a_glance(client, tiny_region):
+    html = text(client.get("/de/district/A1/"))
+    table = html[html.index('class="supply-table"'):]
+    table = table[:table.index("</table>")]
+    rows = {
+        name: cells
+        for name, cells in re.findall(r'<th scope="row"><a [^>]+>([^<]+)</a></th>(.*?)</tr>', table, re.S)
+    }
+    cells = lambda name: re.findall(r'<td class="num">(.*?)</td>', rows[name], re.S)  # noqa: E731
+    # GP practice inside A1; the pharmacy 0.7 km and the kita 1.7 km away, none inside
+    assert cells("Hausarztpraxis") == ["1", "0", "–"]
+    assert cells("Apotheke")[1:] == ["1", "0,7"] and "keine" in cells("Apotheke")[0]
+    assert cells("Kita")[1:] == ["1", "1,7"]
+    assert "2 Angebotsarten fehlen im Ortsteil selbst." in html
+
+
+def test_capacity_units_are_translated(client, tiny_region):
+    html = text(client.get("/de/facilities/kita/"))
+    assert "Kapazität (Plätze)" in html
+    html = text(client.get("/en/facilities/kita/"))
+    assert "Capacity (places)" in html
+    html = text(client.get("/de/district/A1/"))
+    assert "2 Ärztinnen/Ärzte" in html

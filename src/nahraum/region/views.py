@@ -309,6 +309,29 @@ def age_rows(district: District, municipality_by_age: dict[str, int], municipali
     return rows
 
 
+def type_overview(near_rows: list[dict]) -> list[dict]:
+    """Per facility type: how many in the district, how many within reach, the nearest outside.
+
+    Every type of the taxonomy is listed, also those with none nearby: the gaps are what a
+    planner looks for first.
+    """
+    inside: Counter = Counter()
+    near: Counter = Counter()
+    nearest: dict[int, float] = {}
+    for r in near_rows:
+        t = r["facility"].type_id
+        if r["inside"]:
+            inside[t] += 1
+        else:
+            near[t] += 1
+            nearest[t] = min(nearest.get(t, r["distance_km"]), r["distance_km"])
+    return [
+        {"type": t, "inside": inside.get(t.pk, 0), "near": near.get(t.pk, 0),
+         "nearest_km": nearest.get(t.pk)}
+        for t in FacilityType.objects.select_related("field")
+    ]
+
+
 def district(request: HttpRequest, key: str) -> HttpResponse:
     """An Ortsteil's profile: age structure, facilities in and near it, sources."""
     d = get_object_or_404(
@@ -343,7 +366,7 @@ def district(request: HttpRequest, key: str) -> HttpResponse:
         for f, dist, inside in near
     ]
     inside_count = sum(1 for r in near_rows if r["inside"])
-    types_inside = Counter(r["facility"].type for r in near_rows if r["inside"])
+    supply_rows = type_overview(near_rows)
     fields = list(
         InnovationField.objects.filter(
             types__facilities__in=[r["facility"].pk for r in near_rows]
@@ -360,6 +383,8 @@ def district(request: HttpRequest, key: str) -> HttpResponse:
         {"type": "choropleth", "data": collection([district_feature(d, inside_count)]),
          "property": "population", "title": d.name, "legend": False,
          "colours": ["#bcbddc"], "fields": [{"key": "kind_label", "label": _("Kind")}]},
+        {"type": "outline", "url": reverse("region:api-districts"), "title": _("Districts"),
+         "colour": "#666666", "weight": 1, "fit": False},
         municipal_border_layer(),
         {"type": "points", "data": collection(near_features), "category": "field",
          "categories": field_categories(fields),
@@ -376,7 +401,8 @@ def district(request: HttpRequest, key: str) -> HttpResponse:
         "inside_count": inside_count,
         "near_count": len(near_rows) - inside_count,
         "near_km": f"{NEAR_METRES / 1000:g}",
-        "types_inside": sorted(types_inside.items(), key=lambda kv: (kv[0].field.order, kv[0].order)),
+        "supply_rows": supply_rows,
+        "types_missing": sum(1 for r in supply_rows if not r["inside"]),
         "map_spec": map_spec,
         "supply_url": supply_url(d.key),
         "is_estimate": d.is_estimate or d.source.is_illustrative,
