@@ -14,6 +14,7 @@ from collections import defaultdict
 from typing import Any
 
 import numpy as np
+import shapely
 from django.conf import settings
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -548,7 +549,14 @@ def api_indicators(request: HttpRequest) -> JsonResponse:
     }, json_dumps_params={"ensure_ascii": False})
 
 
-_NETWORK_CACHE: dict[tuple[int, str], Any] = {}
+_NETWORK_CACHE: dict[tuple, Any] = {}
+
+
+def _to_lonlat(xy: np.ndarray) -> np.ndarray:
+    from nahraum.access.projection import to_wgs84
+
+    lon, lat = to_wgs84(xy[:, 0], xy[:, 1])
+    return np.column_stack([lon, lat])
 
 
 def api_isochrone(request: HttpRequest) -> JsonResponse:
@@ -573,22 +581,25 @@ def api_isochrone(request: HttpRequest) -> JsonResponse:
     if region is None:
         return _json_error("no region loaded", status=404)
     from shapely.geometry import mapping
-    from shapely.ops import transform
 
     from nahraum.access._errors import AccessError
     from nahraum.access.isochrone import isochrone
-    from nahraum.access.projection import to_utm, to_wgs84
+    from nahraum.access.projection import to_utm
     from nahraum.access.snap import snap
 
-    from .network import load_networks
+    from .network import _pointer, load_networks
 
-    net = _NETWORK_CACHE.get((region.pk, mode))
+    pointer = _pointer(region)
+    # Keyed by the region's network pointer file and its time: a rebuilt network is reloaded.
+    key = (str(pointer), pointer.stat().st_mtime_ns if pointer.is_file() else 0, mode)
+    net = _NETWORK_CACHE.get(key)
     if net is None:
         nets = load_networks(region, [mode])
         net = nets.get(mode)
         if net is None:
             return _json_error(f"no street network for {mode} in this region", status=404)
-        _NETWORK_CACHE[(region.pk, mode)] = net
+        _NETWORK_CACHE.clear()
+        _NETWORK_CACHE[key] = net
     x, y = to_utm(np.array([lon]), np.array([lat]))
     try:
         origin = snap(net, x, y, max_distance_m=500.0)
@@ -600,7 +611,7 @@ def api_isochrone(request: HttpRequest) -> JsonResponse:
     features = []
     for m, area in zip(sorted(minutes), areas, strict=True):
         # 10 m simplification: invisible at street scale, a tenth of the bytes.
-        geo = transform(lambda xx, yy, zz=None: to_wgs84(xx, yy), area.simplify(10.0))
+        geo = shapely.transform(area.simplify(10.0), _to_lonlat)
         features.append({"type": "Feature", "geometry": mapping(geo),
                          "properties": {"minutes": m, "mode": mode}})
     return JsonResponse({"type": "FeatureCollection", "features": features[::-1]})
