@@ -357,3 +357,15 @@ def test_parse_mapping_rejects_malformed_text():
     assert parse_mapping("name=NAME, type=ART") == {"name": "NAME", "type": "ART"}
     with pytest.raises(ValueError, match="expected FIELD=COLUMN"):
         parse_mapping("name")
+
+
+def test_facility_margin_is_measured_in_kilometres(testland, tmp_path, unchanged):
+    # Testland's east edge is lon 8.94; at 52° N one degree of longitude is about 68.7 km
+    near = write(tmp_path, "near.csv", "id,type,lat,lon\nn,hospital,52.01,9.0858\n")  # ~10 km
+    import_facilities(near, source=SRC)
+    assert Facility.objects.filter(key="n").exists()
+    far = write(tmp_path, "far.csv", "id,type,lat,lon\nf,hospital,52.01,9.2315\n")  # ~20 km
+    with unchanged(), pytest.raises(DataImportError, match="more than 15 km outside"):
+        import_facilities(far, source=SRC)
+    import_facilities(far, source=SRC, margin_km=25)
+    assert Facility.objects.get(key="f").municipality is None

@@ -26,6 +26,7 @@ import numpy as np
 import shapely
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from pyproj import Transformer
 from shapely.geometry import mapping as geojson_mapping
 from shapely.geometry import shape
 
@@ -172,11 +173,23 @@ class Locator:
             extent = shapely.MultiPoint([(d.centre_lon, d.centre_lat) for d in self.districts])
         else:
             extent = None
-        # about 1/111 degree per km of latitude, 1/68 per km of longitude at 52° N
         self.extent = extent
-        self.margin = (
-            extent.buffer(margin_km / 68.0) if extent is not None and margin_km >= 0 else None
-        )
+        self.margin = None
+        self._to_local = None
+        if extent is not None and margin_km >= 0:
+            # buffer in metres, in an equidistant projection centred on the region, so that
+            # "15 km outside" means 15 km in every direction wherever the region lies
+            c = extent.centroid
+            self._to_local = Transformer.from_crs(
+                "EPSG:4326", f"+proj=aeqd +lat_0={c.y} +lon_0={c.x} +datum=WGS84 +units=m",
+                always_xy=True,
+            )
+            local = shapely.transform(extent, self._project)
+            self.margin = local.buffer(margin_km * 1000.0)
+
+    def _project(self, xy: np.ndarray) -> np.ndarray:
+        x, y = self._to_local.transform(xy[:, 0], xy[:, 1])
+        return np.column_stack([x, y])
 
     def municipality_of(self, lon: np.ndarray, lat: np.ndarray) -> list[Municipality | None]:
         return self._query(self._m_tree, self._m, lon, lat)
@@ -201,7 +214,8 @@ class Locator:
     def within_margin(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         if self.margin is None:
             return np.ones(len(lon), dtype=bool)
-        return shapely.contains_xy(self.margin, lon, lat)
+        x, y = self._to_local.transform(np.asarray(lon, float), np.asarray(lat, float))
+        return shapely.intersects_xy(self.margin, x, y)
 
     @staticmethod
     def _query(tree, items, lon, lat) -> list:
