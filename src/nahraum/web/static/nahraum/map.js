@@ -263,7 +263,9 @@
       },
     }).addTo(this.leaflet);
     if (opts.title) {
-      this._layerControl().addOverlay(layer, '<span class="swatch swatch-outline"></span>' + escapeHtml(opts.title));
+      var border = Math.min(4, Math.max(1, Math.round(opts.weight || 3))) + "px solid " + (opts.colour || "#000000");
+      this._layerControl().addOverlay(layer, '<span class="swatch swatch-outline" style="border:' + border + '"></span>' +
+        escapeHtml(opts.title));
     }
     if (opts.fit !== false) { // fit: false → context only, e.g. the neighbours' borders
       this._extend(layer);
