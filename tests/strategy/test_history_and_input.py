@@ -21,6 +21,15 @@ from nahraum.strategy.services import attach_target, change_status
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are checked in English (the msgids); German is tested on the pages."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def measure(goal, tiny_region):
     from nahraum.region.models import Municipality

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from nahraum.analysis.models import AnalysisRun, IndicatorValue
 
@@ -31,12 +32,12 @@ SPEC_FIELDS: tuple[str, ...] = (
 
 #: Readable names of the metrics the engine is known to store; unknown metrics show their code.
 METRIC_LABELS = {
-    "share_within_norm": "share within the norm (%)",
-    "mean_minutes": "mean travel time (min)",
-    "median_minutes": "median travel time (min)",
-    "p90_minutes": "90th percentile travel time (min)",
-    "capacity_per_demand": "capacity per demand",
-    "cross_border_share": "share served across the border (%)",
+    "share_within_norm": gettext_noop("share within the norm (%)"),
+    "mean_minutes": gettext_noop("mean travel time (min)"),
+    "median_minutes": gettext_noop("median travel time (min)"),
+    "p90_minutes": gettext_noop("90th percentile travel time (min)"),
+    "capacity_per_demand": gettext_noop("capacity per demand"),
+    "cross_border_share": gettext_noop("share served across the border (%)"),
 }
 
 

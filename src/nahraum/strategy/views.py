@@ -466,6 +466,9 @@ def status_change(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         change_status(obj, data["status"], user=request.user, date=data["date"], note=data["note"])
+        if obj.status != data["status"]:
+            messages.warning(request, _("Recorded in the history; a later-dated entry stays the "
+                                        "current status."))
         messages.success(request, _("Status of “%(title)s” is now: %(status)s.")
                          % {"title": obj, "status": obj.get_status_display()})
         anchor = f"#project-{obj.pk}" if kind == "project" else "#history"
