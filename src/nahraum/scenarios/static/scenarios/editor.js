@@ -5,6 +5,7 @@
     var m = window.nahraum && window.nahraum.maps && window.nahraum.maps["scenario-map"];
     if (!m) { return setTimeout(attach, 100); }
     var marker = null;
+    document.getElementById("scenario-map").dataset.editor = "ready";
     m.leaflet.on("click", function (e) {
       var lat = e.latlng.lat.toFixed(6), lon = e.latlng.lng.toFixed(6);
       document.querySelectorAll("form[data-map-target] input[name$='-lat']").forEach(function (i) { i.value = lat; });
