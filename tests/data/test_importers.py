@@ -212,7 +212,9 @@ def test_districts_geojson_with_ages_and_point_in_polygon(testland, tmp_path):
         district_feature("B1", "Bedorf", 8.92, 8.93, 200, kind="Dorf", **ages),
         district_feature("B2", "Bedorf-Süd", 8.93, 8.94, 80, kind="village"),
     ])
-    report = import_districts(path, source=SRC, is_estimate=True)
+    # B1 came from the source "testland"; this file is a newer version of it
+    newer = SourceSpec(name="Testland 2024", licence="CC0-1.0", key="testland")
+    report = import_districts(path, source=newer, is_estimate=True)
     assert (report.created, report.updated) == (1, 1)
     b1 = District.objects.get(key="B1")
     assert (b1.population, b1.kind, b1.municipality.name, b1.is_estimate) == (
@@ -369,3 +371,15 @@ def test_facility_margin_is_measured_in_kilometres(testland, tmp_path, unchanged
         import_facilities(far, source=SRC)
     import_facilities(far, source=SRC, margin_km=25)
     assert Facility.objects.get(key="f").municipality is None
+
+
+def test_ids_of_another_register_are_not_overwritten(testland, tmp_path, unchanged):
+    kitas = write(tmp_path, "kitas.csv", "id,type,lat,lon\n1,kita,52.01,8.905\n2,kita,52.01,8.93\n")
+    import_facilities(kitas, source=SRC)
+    praxen = write(tmp_path, "praxen.csv", "id,type,lat,lon\n1,gp,52.01,8.915\n")
+    with unchanged(), pytest.raises(DataImportError,
+                                    match="id '1' already belongs to a facility from source"):
+        import_facilities(praxen, source=SRC)
+    import_facilities(praxen, source=SRC, id_prefix="praxis:")
+    assert Facility.objects.get(key="1").type.key == "kita"
+    assert Facility.objects.get(key="praxis:1").type.key == "gp"

@@ -46,6 +46,9 @@ def _file_options(func: Callable) -> Callable:
         click.option("--encoding", default=None,
                      help="Text encoding of a CSV (default utf-8), e.g. latin-1 or cp1252."),
         click.option("--layer", default=None, help="Layer of a GeoPackage (default: the first)."),
+        click.option("--id-prefix", default="",
+                     help="Put before every id, e.g. 'kita:' so that registers numbered 1, 2, … "
+                          "do not collide."),
     ]
     for option in reversed(options):
         func = option(func)
@@ -105,7 +108,8 @@ def import_group() -> None:
 @import_group.command("districts")
 @_file_options
 @_source_options
-def import_districts_cmd(path, region_slug, mapping, crs, encoding, layer, **source) -> None:
+def import_districts_cmd(path, region_slug, mapping, crs, encoding, layer, id_prefix,
+                         **source) -> None:
     """Ortsteile from GeoJSON/GeoPackage (boundaries) or CSV, with population (and age bands)."""
     setup_django()
     from .importers import import_districts
@@ -113,7 +117,7 @@ def import_districts_cmd(path, region_slug, mapping, crs, encoding, layer, **sou
 
     _run(import_districts, path, source=_source(path, **source), region=region_slug,
          mapping=_mapping(parse_mapping, mapping), layer=layer, encoding=encoding, crs=crs,
-         is_estimate=source["estimate"])
+         is_estimate=source["estimate"], id_prefix=id_prefix)
 
 
 @import_group.command("facilities")
@@ -123,8 +127,8 @@ def import_districts_cmd(path, region_slug, mapping, crs, encoding, layer, **sou
               help="All rows are of this facility type (for a single-type register).")
 @click.option("--margin-km", default=15.0, show_default=True,
               help="Accept facilities up to this far outside the region (they serve across the border).")
-def import_facilities_cmd(path, region_slug, mapping, crs, encoding, layer, default_type,
-                          margin_km, **source) -> None:
+def import_facilities_cmd(path, region_slug, mapping, crs, encoding, layer, id_prefix,
+                          default_type, margin_km, **source) -> None:
     """Facilities from CSV (lat/lon, or x/y with --crs), GeoJSON or GeoPackage."""
     setup_django()
     from .importers import import_facilities
@@ -132,14 +136,16 @@ def import_facilities_cmd(path, region_slug, mapping, crs, encoding, layer, defa
 
     _run(import_facilities, path, source=_source(path, **source), region=region_slug,
          mapping=_mapping(parse_mapping, mapping), layer=layer, encoding=encoding, crs=crs,
-         is_estimate=source["estimate"], default_type=default_type, margin_km=margin_km)
+         is_estimate=source["estimate"], default_type=default_type, margin_km=margin_km,
+         id_prefix=id_prefix)
 
 
 @import_group.command("cells")
 @_file_options
 @_source_options
 @click.option("--clip", is_flag=True, help="Drop cells outside the region instead of refusing.")
-def import_cells_cmd(path, region_slug, mapping, crs, encoding, layer, clip, **source) -> None:
+def import_cells_cmd(path, region_slug, mapping, crs, encoding, layer, id_prefix, clip,
+                     **source) -> None:
     """Population cells (e.g. the census 100 m grid: --crs EPSG:3035 --clip)."""
     setup_django()
     from .importers import import_cells
@@ -147,7 +153,7 @@ def import_cells_cmd(path, region_slug, mapping, crs, encoding, layer, clip, **s
 
     _run(import_cells, path, source=_source(path, **source), region=region_slug,
          mapping=_mapping(parse_mapping, mapping), layer=layer, encoding=encoding, crs=crs,
-         is_estimate=source["estimate"], clip=clip)
+         is_estimate=source["estimate"], clip=clip, id_prefix=id_prefix)
 
 
 @import_group.command("region")

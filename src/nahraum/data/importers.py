@@ -410,6 +410,35 @@ def _upsert(model, key_field: str, records: list[dict], lookup: dict[str, Any],
     report.unchanged += unchanged
 
 
+def _key(row: Mapping[str, Any], id_col: str | None, prefix: str) -> str | None:
+    if not id_col or row.get(id_col) in (None, ""):
+        return None
+    value = row[id_col]
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # GeoPackage/GeoJSON numbers: "7", not "7.0"
+    return f"{prefix}{str(value).strip()}"
+
+
+def _refuse_foreign(existing: Mapping[str, Any], source: DataSource, path: Path | None,
+                    what: str) -> None:
+    """Refuse to overwrite records that another data source created under the same id.
+
+    Registers number their rows 1, 2, 3 …; without this check a GP register would silently
+    overwrite the kitas of an earlier register that happened to use the same numbers.
+    """
+    foreign = sorted(k for k, obj in existing.items() if obj.source_id != source.pk)
+    if not foreign:
+        return
+    owners = DataSource.objects.in_bulk({existing[k].source_id for k in foreign})
+    problems = [
+        f"id {k!r} already belongs to a {what} from source {owners[existing[k].source_id].name!r}"
+        f" (key {owners[existing[k].source_id].key}); use --id-prefix to keep registers apart, "
+        "or --source-key with that key if this file is a newer version of it"
+        for k in foreign
+    ]
+    raise DataImportError(path or "import", problems)
+
+
 def _same(obj, name: str, value: Any) -> bool:
     if isinstance(value, models.Model) or value is None and name in _FK_NAMES:
         return getattr(obj, f"{name}_id") == (value.pk if value is not None else None)
@@ -436,6 +465,7 @@ def import_districts(
     encoding: str | None = None,
     crs: str | None = None,
     is_estimate: bool = False,
+    id_prefix: str = "",
     progress: Progress = None,
 ) -> ImportReport:
     """Import Ortsteile from GeoJSON/GeoPackage (boundaries) or CSV (centres) with population.
@@ -512,7 +542,7 @@ def import_districts(
             if muni is None:
                 problems.append(f"{where}: the Ortsteil lies in none of the region's "
                                 "municipalities; give a municipality column (AGS or name)")
-        key = str(row.get(id_col)).strip() if id_col and row.get(id_col) not in (None, "") else None
+        key = _key(row, id_col, id_prefix)
         if key is None and muni is not None and name:
             key = f"ot:{muni.ags}:{_slug(name)}"
         ids.append(key)
@@ -533,6 +563,7 @@ def import_districts(
         for rec in records:
             rec["source"] = src
         existing = District.objects.in_bulk([r["key"] for r in records], field_name="key")
+        _refuse_foreign(existing, src, path, "Ortsteil")
         clash = [k for k, d in existing.items() if d.municipality.region_id != reg.pk]
         if clash:
             raise DataImportError(path, [f"id {k!r} belongs to a district of another region"
@@ -576,6 +607,7 @@ def import_facilities(
     is_estimate: bool = False,
     default_type: str | None = None,
     margin_km: float = DEFAULT_MARGIN_KM,
+    id_prefix: str = "",
     progress: Progress = None,
 ) -> ImportReport:
     """Import facilities from CSV (lat/lon or x/y + CRS), GeoJSON or GeoPackage.
@@ -637,7 +669,7 @@ def import_facilities(
                     raise ValueError(f"{row.get(cap_col)!r} is negative")
             except ValueError as exc:
                 problems.append(f"{where}, field {cap_col!r}: {exc}")
-        key = str(row.get(id_col)).strip() if id_col and row.get(id_col) not in (None, "") else None
+        key = _key(row, id_col, id_prefix)
         if key is None:
             if id_col:
                 problems.append(f"{where}, field {id_col!r}: id missing")
@@ -656,11 +688,11 @@ def import_facilities(
     _check_ids(table, ids, id_col or "id", problems)
     if problems:
         raise DataImportError(path, problems)
-    return write_facilities(records, source, path, progress)
+    return write_facilities(records, source, path, progress, foreign_ids="refuse")
 
 
 def write_facilities(records: list[dict], source: SourceSpec, path: Path | None,
-                     progress: Progress = None) -> ImportReport:
+                     progress: Progress = None, foreign_ids: str = "update") -> ImportReport:
     """Write validated facility records in one transaction (used by the OSM importer too)."""
     report = ImportReport("facilities")
     with transaction.atomic():
@@ -668,6 +700,8 @@ def write_facilities(records: list[dict], source: SourceSpec, path: Path | None,
         for rec in records:
             rec["source"] = src
         existing = Facility.objects.in_bulk([r["key"] for r in records], field_name="key")
+        if foreign_ids == "refuse":
+            _refuse_foreign(existing, src, path, "facility")
         _upsert(Facility, "key", records, existing, progress, report)
     return report
 
@@ -687,6 +721,7 @@ def import_cells(
     crs: str | None = None,
     is_estimate: bool = False,
     clip: bool = False,
+    id_prefix: str = "",
     progress: Progress = None,
 ) -> ImportReport:
     """Import people at places: census 100 m grid cells, buildings or addresses, by age band.
@@ -734,7 +769,7 @@ def import_cells(
                             f"municipalities of region {reg.slug} (use --clip to drop such "
                             "cells, or check --crs)")
         by_age = _ages(table, cols, i, pop, problems, age_cols) if age_cols else {}
-        key = str(row.get(id_col)).strip() if id_col and row.get(id_col) not in (None, "") else None
+        key = _key(row, id_col, id_prefix)
         if key is None and ok[i]:
             key = f"cell:{lat[i]:.6f},{lon[i]:.6f}"
         ids.append(key)
@@ -755,6 +790,7 @@ def import_cells(
             rec["source"] = src
         existing = {c.key: c for c in PopulationCell.objects.filter(
             region=reg, key__in=[r["key"] for r in records])}
+        _refuse_foreign(existing, src, path, "cell")
         _upsert(PopulationCell, "key", records, existing, progress, report, batch=2000)
     return report
 
