@@ -359,6 +359,9 @@ def read_feed(source: str | Path | bytes) -> Feed:
         dropped.append(Dropped("stops.txt", "entrances and generic nodes (location_type 2, 3) "
                                "are not needed for routing", int((~keep).sum()),
                                stops["stop_id"][~keep].head(5).tolist()))
+    for column in ("stop_lat", "stop_lon"):  # conditionally required: stops and stations
+        if column not in stops.columns and len(stops):
+            raise GTFSError("stops.txt", "required column is missing", field=column)
     lat = pd.to_numeric(_col(stops, "stop_lat").str.strip(), errors="coerce").to_numpy()
     lon = pd.to_numeric(_col(stops, "stop_lon").str.strip(), errors="coerce").to_numpy()
     for values, name, limit in ((lat, "stop_lat", 90), (lon, "stop_lon", 180)):

@@ -193,14 +193,15 @@ def _seconds(t: dt.time) -> int:
 def _drt_engine(services: list[DemandResponsiveService]):
     import shapely
     from shapely.geometry import shape
-    from shapely.ops import transform
 
     from nahraum.access.transit import DemandResponsive
 
+    def project(coords: np.ndarray) -> np.ndarray:
+        return np.column_stack(to_utm(coords[:, 0], coords[:, 1]))
+
     out = []
     for d in services:
-        area = transform(lambda x, y, z=None: to_utm(np.asarray(x), np.asarray(y)),
-                         shape(d.area))
+        area = shapely.transform(shape(d.area), project)
         shapely.prepare(area)
         out.append(DemandResponsive(d.name, area, _seconds(d.start), _seconds(d.end),
                                     d.max_wait_min * 60.0, speed_kmh=d.speed_kmh))
