@@ -22,11 +22,12 @@ class HoneypotMixin(forms.Form):
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
 
-    def clean_website(self) -> str:
-        value = self.cleaned_data.get("website", "")
-        if value:
+    def clean(self) -> dict:
+        # A form-wide error, because the field itself is invisible to people.
+        data = super().clean()
+        if data.get("website"):
             raise forms.ValidationError(_("This form was filled in automatically; not accepted."))
-        return value
+        return data
 
 
 class RegistrationForm(HoneypotMixin, forms.ModelForm):

@@ -182,6 +182,10 @@ class IdeaFilterForm(forms.Form):
 
 
 class WorkshopForm(OwnedByMunicipalityForm):
+    online_link = forms.URLField(
+        label=_("online link"), required=False, max_length=500, assume_scheme="https"
+    )
+
     class Meta:
         model = m.Workshop
         fields = (

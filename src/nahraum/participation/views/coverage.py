@@ -121,7 +121,7 @@ def coverage_data() -> dict:
         }
 
     by_kind = [
-        {"label": label, **tally([g for g in groups if g.kind == value])}
+        {"kind": value, "label": label, **tally([g for g in groups if g.kind == value])}
         for value, label in SocietalGroup.Kind.choices
     ]
     by_kind = [row for row in by_kind if row["groups"]]
@@ -146,6 +146,7 @@ def coverage_data() -> dict:
         )
         by_field.append(
             {
+                "key": field.key,
                 "label": field.name,
                 "interested": len(interested),
                 "reached": len(field_outreach.get(field.pk, set())),
