@@ -86,7 +86,15 @@ def scan_facilities(path: str | Path) -> list[dict]:
         }
 
     try:
-        processor = osmium.FileProcessor(str(path)).with_locations().with_areas()
+        # only objects (and multipolygon relations) with a key of the mapping are handed over;
+        # on a Regierungsbezirk extract this skips the millions of buildings and roads
+        keys = sorted(matcher.keys)
+        processor = (
+            osmium.FileProcessor(str(path))
+            .with_locations()
+            .with_areas(osmium.filter.KeyFilter(*keys))
+            .with_filter(osmium.filter.KeyFilter(*keys))
+        )
         for obj in processor:
             if obj.is_node():
                 ftype = wanted(obj.tags)
@@ -176,7 +184,13 @@ def scan_districts(path: str | Path, admin_levels: tuple[str, ...] = ("9", "10")
     boundaries: list[dict] = []
     places: list[dict] = []
     try:
-        for obj in osmium.FileProcessor(str(path)).with_locations().with_areas():
+        processor = (
+            osmium.FileProcessor(str(path))
+            .with_locations()
+            .with_areas(osmium.filter.KeyFilter("boundary"))
+            .with_filter(osmium.filter.KeyFilter("place", "boundary"))
+        )
+        for obj in processor:
             if obj.is_node():
                 kind = PLACE_KINDS.get(obj.tags.get("place", ""))
                 if kind and obj.tags.get("name") and obj.location.valid():
