@@ -107,3 +107,16 @@ def test_empty_database_page_is_accessible(page, live_server, transactional_db):
     assert "Noch keine Region geladen" in page.locator("h1").inner_text()
     assert page.console_errors == []
     assert axe_violations(page) == []
+
+
+def test_municipality_page_in_english(page, live_region):
+    page.goto(live_region + "/en/municipality/05766999/")
+    page.wait_for_selector("#municipality-map[data-ready=true]", timeout=15_000)
+    # Ahausen: its two districts and its two facilities, not Bedorf's
+    assert page.locator("#municipality-map path.nahraum-area").count() == 2
+    assert page.locator("#municipality-map path.nahraum-point").count() == 2
+    assert "Health (2)" in page.locator("#municipality-map .leaflet-control-layers").inner_text()
+    chart = page.evaluate(CHART_SIZE, "district-chart")
+    assert chart and chart["w"] > 0 and chart["values"] == [[200, None], [None, 100]]
+    assert page.console_errors == []
+    assert axe_violations(page) == []
