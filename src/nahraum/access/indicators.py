@@ -131,8 +131,8 @@ def grouped_weighted_quantile(
     v_sorted = values[order]
     g_sorted = codes[order]
     w_sorted = w[order]
-    totals = np.zeros((n_groups, w.shape[1]))
-    np.add.at(totals, codes, w)
+    totals = np.column_stack([np.bincount(codes, weights=w[:, c], minlength=n_groups)
+                              for c in range(w.shape[1])])
     cum = np.cumsum(w_sorted, axis=0)
     # Cumulative weight within the group: subtract what came before the group's first row.
     starts = np.searchsorted(g_sorted, np.arange(n_groups), side="left")
@@ -353,6 +353,10 @@ def compute_indicators(
     home = cells["municipality_id"].to_numpy()
     units = _units(cells)
     onehots = [_one_hot(u.codes, len(u.labels)) for u in units]
+    starts = np.cumsum([0] + [len(u.labels) for u in units])
+    all_rows = np.concatenate([np.arange(n)] * len(units))
+    all_codes = np.concatenate([u.codes + starts[i] for i, u in enumerate(units)])
+    n_all = int(starts[-1])
     fac_muni = facilities["municipality_id"].to_numpy() if len(facilities) else np.array([])
     fac_type = facilities["type_key"].astype(str).to_numpy() if len(facilities) else np.array([])
     fac_cap = (
@@ -430,15 +434,19 @@ def compute_indicators(
                     cap_cell = nearest_catchment(nearest, cap_all, demand)
                     methods[f"{tr.mode}/{tr.type_key}"] = "nearest_catchment"
 
+        # Median and 90th percentile of every unit of every level in one sort.
+        quantiles = grouped_weighted_quantile(
+            minutes[all_rows], np.repeat(weights[all_rows, :1], 2, axis=1), all_codes, n_all,
+            (0.5, 0.9))
+        offset = 0
         for unit, onehot in zip(units, onehots, strict=True):
-            g = unit.codes
             ng = len(unit.labels)
             pop = _group_sum(weights, onehot, ng)
             reach_w = np.where(reached[:, None], weights, 0.0)
             reach_pop = _group_sum(reach_w, onehot, ng)
             mean = _ratio(_group_sum(reach_w * np.where(reached, minutes, 0.0)[:, None], onehot, ng), reach_pop)
-            median, p90 = grouped_weighted_quantile(minutes, weights[:, :1].repeat(2, axis=1),
-                                                    g, ng, (0.5, 0.9)).T
+            median, p90 = quantiles[offset:offset + ng].T
+            offset += ng
             unreachable = _ratio(pop[:, 0] - reach_pop[:, 0], pop[:, 0])
             normed = _group_sum(np.where(has, weights, 0.0), onehot, ng)
             share = _ratio(_group_sum(np.where(within & has, weights, 0.0), onehot, ng), normed)
@@ -465,8 +473,6 @@ def compute_indicators(
                 if known.any():
                     add("cross_border_share", "", cross[gi], known_pop[gi])
                 for c, band in enumerate(columns):
-                    if c:
-                        add("mean_minutes", band, mean[gi, c], reach_pop[gi, c])
                     if has_col[c]:
                         add("share_within_norm", band, share[gi, c], normed[gi, c])
                 if cap_cell is not None:

@@ -105,13 +105,9 @@ def prepare_payload(
     )
     notes: list[str] = []
     if payload.networks:
-        from nahraum.access.snap import snap
-
         for mode, net in payload.networks.items():
-            sc = snap(net, payload.cell_x, payload.cell_y, max_distance_m=max_snap_m,
-                      ids=list(cell_ids) if cell_ids is not None else None)
-            sf = snap(net, payload.fac_x, payload.fac_y, max_distance_m=max_snap_m,
-                      ids=list(fac_ids) if fac_ids is not None else None)
+            sc = _snap_cached(net, payload.cell_x, payload.cell_y, max_snap_m, cell_ids)
+            sf = _snap_cached(net, payload.fac_x, payload.fac_y, max_snap_m, fac_ids)
             payload.snapped_cells[mode] = sc
             payload.snapped_facilities[mode] = sf
             if sc.too_far:
@@ -121,6 +117,35 @@ def prepare_payload(
                 notes.append(f"{mode}: {len(sf.too_far)} facilities farther than "
                              f"{max_snap_m:.0f} m from the network: {_names(sf.too_far)}")
     return payload, notes
+
+
+_SNAP_CACHE: dict[str, Any] = {}
+_SNAP_CACHE_SIZE = 16
+
+
+def _snap_cached(net, x: np.ndarray, y: np.ndarray, max_m: float, ids) -> Any:
+    """Snap points, remembering the answer per network and point set.
+
+    A long-lived process (the web app, a scenario session) re-runs analyses on the same network
+    with the same cells and mostly the same facilities; snapping is a pure function of the
+    network's checksum, the coordinates, the distance limit and the ids, so its result is reused.
+    A moved or added facility changes the key, and only that point set is snapped again.
+    """
+    import hashlib
+
+    from nahraum.access.snap import snap
+
+    h = hashlib.sha256()
+    for part in (np.ascontiguousarray(x, dtype=float), np.ascontiguousarray(y, dtype=float)):
+        h.update(part.tobytes())
+    h.update(repr((net.checksum, float(max_m), list(ids) if ids is not None else None)).encode())
+    key = h.hexdigest()
+    if key not in _SNAP_CACHE:
+        if len(_SNAP_CACHE) >= _SNAP_CACHE_SIZE:
+            _SNAP_CACHE.pop(next(iter(_SNAP_CACHE)))
+        _SNAP_CACHE[key] = snap(net, x, y, max_distance_m=max_m,
+                                ids=list(ids) if ids is not None else None)
+    return _SNAP_CACHE[key]
 
 
 def _names(items: Sequence, limit: int = 10) -> str:

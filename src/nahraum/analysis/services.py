@@ -460,20 +460,19 @@ def _insert_values(run: AnalysisRun, values: pd.DataFrame, type_ids: dict, field
     run's time. The statement goes through Django's cursor, inside the run's transaction.
     """
     def ids(col: str) -> list:
-        return [None if v is None or pd.isna(v) else int(v) for v in values[col]]
+        return [None if v is None or v != v else int(v) for v in values[col].tolist()]
 
     val = values["value"].to_numpy(dtype=float)
+    fields = [None if v is None or pd.isna(v) else int(v) for v in values["type_key"].map(field_ids)]
     rows = list(zip(
-        [run.pk] * len(values), values["level"], values["metric"], values["mode"],
-        values["type_key"].map(type_ids), values["type_key"].map(field_ids),
-        ids("municipality_id"), ids("district_id"), values["area_kind"].fillna(""),
-        values["age_band"], [float(v) if np.isfinite(v) else None for v in val],
-        values["population"].astype(float),
-        (values["mode"] == STRAIGHT) | is_estimate,
+        [run.pk] * len(values), values["level"].tolist(), values["metric"].tolist(),
+        values["mode"].tolist(), [int(type_ids[k]) for k in values["type_key"].tolist()], fields,
+        ids("municipality_id"), ids("district_id"), values["area_kind"].fillna("").tolist(),
+        values["age_band"].tolist(), [float(v) if np.isfinite(v) else None for v in val.tolist()],
+        values["population"].astype(float).tolist(),
+        ((values["mode"] == STRAIGHT) | is_estimate).tolist(),
         strict=True,
     ))
-    rows = [(r[0], r[1], r[2], r[3], int(r[4]), None if pd.isna(r[5]) else int(r[5]), *r[6:11],
-             float(r[11]), bool(r[12])) for r in rows]
     table = IndicatorValue._meta.db_table
     columns = ["run_id", "level", "metric", "mode", "facility_type_id", "field_id",
                "municipality_id", "district_id", "area_kind", "age_band", "value", "population",
