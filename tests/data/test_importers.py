@@ -383,3 +383,10 @@ def test_ids_of_another_register_are_not_overwritten(testland, tmp_path, unchang
     import_facilities(praxen, source=SRC, id_prefix="praxis:")
     assert Facility.objects.get(key="1").type.key == "kita"
     assert Facility.objects.get(key="praxis:1").type.key == "gp"
+
+
+def test_cells_clip_with_nothing_in_the_region_is_refused(testland, tmp_path, unchanged):
+    # e.g. the wrong --crs, or a census file of another Land
+    path = census_csv(tmp_path, [("x1", 10.0, 53.5, 5), ("x2", 10.1, 53.5, 7)])
+    with unchanged(), pytest.raises(DataImportError, match="none of the 2 rows lies in the region"):
+        import_cells(path, source=SRC, crs="EPSG:3035", clip=True)

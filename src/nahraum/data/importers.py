@@ -733,14 +733,15 @@ def import_cells(
     """
     path = Path(path)
     reg = get_region(region)
-    table = read_table(path, layer=layer, encoding=encoding)
+    locator = Locator(reg, margin_km=0)
+    row_filter = _bbox_filter(path, locator, mapping, crs) if clip else None
+    table = read_table(path, layer=layer, encoding=encoding, row_filter=row_filter)
     cols = Columns(table, mapping)
     problems = list(table.problems)
     pop_col = cols.require("population", "einwohner", "ew", "pop", "insgesamt_bevoelkerung")
     id_col = cols.find("id", "key", "gitter_id_100m", "gitter_id", "cell_id")
     age_cols = _age_columns(cols)
     lon, lat, ok = _points(table, cols, crs, problems)
-    locator = Locator(reg, margin_km=0)
     munis = locator.municipality_of(np.nan_to_num(lon), np.nan_to_num(lat))
     if locator.extent is None or not locator._m:
         inside = locator.within_margin(np.nan_to_num(lon), np.nan_to_num(lat))
@@ -783,7 +784,7 @@ def import_cells(
     _check_ids(table, ids, id_col or "coordinates", problems)
     if problems:
         raise DataImportError(path, problems)
-    report = ImportReport("cells", skipped=skipped)
+    report = ImportReport("cells", skipped=skipped + table.skipped)
     with transaction.atomic():
         src = source.save(path)
         for rec in records:
@@ -793,6 +794,47 @@ def import_cells(
         _refuse_foreign(existing, src, path, "cell")
         _upsert(PopulationCell, "key", records, existing, progress, report, batch=2000)
     return report
+
+
+def _bbox_filter(path: Path, locator: Locator, mapping: Mapping[str, str] | None,
+                 crs: str | None):
+    """A cheap pre-filter for --clip: drop rows far outside the region's box while reading.
+
+    Rows whose coordinates cannot be parsed are kept, so that they are reported as errors.
+    """
+    if locator.extent is None:
+        return None
+
+    def factory(columns: list[str]):
+        cols = Columns(Table(path=path, columns=columns, rows=[], labels=[]), mapping)
+        lat_col = cols.find("lat", "latitude", "breite", "y_wgs84")
+        lon_col = cols.find("lon", "lng", "longitude", "laenge", "länge", "x_wgs84")
+        x_col = cols.find("x", "x_mp_100m", "x_mp", "easting", "rechtswert", "ostwert")
+        y_col = cols.find("y", "y_mp_100m", "y_mp", "northing", "hochwert", "nordwert")
+        minx, miny, maxx, maxy = locator.extent.buffer(0.02).bounds  # ~1.5-2 km of slack
+        if lat_col and lon_col and not crs:
+            a_col, b_col = lon_col, lat_col
+        elif x_col and y_col and crs:
+            a_col, b_col = x_col, y_col
+            try:
+                to_file = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+            except Exception:
+                return None  # the CRS error is reported properly later
+            minx, miny, maxx, maxy = to_file.transform_bounds(minx, miny, maxx, maxy)
+        else:
+            return None
+
+        def keep(row: dict) -> bool:
+            try:
+                a = float(str(row.get(a_col)).replace(",", "."))
+                b = float(str(row.get(b_col)).replace(",", "."))
+            except ValueError:
+                return True
+            return minx <= a <= maxx and miny <= b <= maxy
+
+        return keep
+
+    return factory
 
 
 # --------------------------------------------------------------------------------------------

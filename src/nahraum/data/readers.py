@@ -13,7 +13,7 @@ import io
 import math
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,7 @@ class Table:
     geometries: list[shapely.Geometry | None] | None = None
     crs: str | None = None
     problems: list[str] = field(default_factory=list)
+    skipped: int = 0
 
 
 def parse_mapping(text: str | None) -> dict[str, str]:
@@ -121,8 +122,14 @@ def read_table(
     *,
     layer: str | None = None,
     encoding: str | None = None,
+    row_filter: Callable[[list[str]], Callable[[dict], bool] | None] | None = None,
 ) -> Table:
-    """Read a CSV or any vector file GDAL knows; refuse empty or unreadable files clearly."""
+    """Read a CSV or any vector file GDAL knows; refuse empty or unreadable files clearly.
+
+    ``row_filter`` (CSV only) is given the header and may return a predicate; rows it rejects
+    are dropped while reading, so that a nation-wide census file does not have to fit in
+    memory as records when only one region is wanted. They are counted in ``Table.skipped``.
+    """
     path = Path(path)
     if not path.exists():
         raise DataImportError(path, [f"file not found: {path}"])
@@ -132,7 +139,7 @@ def read_table(
         raise DataImportError(path, ["this is an OpenStreetMap file; use `nahraum import "
                                      "osm-facilities` or `nahraum import osm-districts`"])
     if path.suffix.lower() in {".csv", ".txt", ".tsv"}:
-        table = _read_csv(path, encoding or "utf-8")
+        table = _read_csv(path, encoding or "utf-8", row_filter)
     else:
         table = _read_vector(path, layer, encoding)
     if not table.rows:
@@ -140,7 +147,8 @@ def read_table(
     return table
 
 
-def _read_csv(path: Path, encoding: str) -> Table:
+def _read_csv(path: Path, encoding: str,
+              row_filter: Callable[[list[str]], Callable[[dict], bool] | None] | None) -> Table:
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig" if encoding.lower().replace("_", "-") in {"utf-8", "utf8"}
@@ -164,10 +172,13 @@ def _read_csv(path: Path, encoding: str) -> Table:
     columns = [c.strip() for c in (reader.fieldnames or [])]
     if not columns:
         raise DataImportError(path, ["the file has no header row"])
+    keep = row_filter(columns) if row_filter else None
     rows, labels, problems = [], [], []
+    skipped = 0
     for row in reader:
         if None in row:
-            problems.append(f"row {reader.line_num}: more values than columns in the header")
+            problems.append(f"{path.name}, row {reader.line_num}: more values than columns in "
+                            "the header")
         values = {
             c.strip(): (v.strip() if isinstance(v, str) else v)
             for c, v in row.items()
@@ -175,11 +186,16 @@ def _read_csv(path: Path, encoding: str) -> Table:
         }
         if not any(values.values()):
             continue  # blank line
+        if keep is not None and not keep(values):
+            skipped += 1
+            continue
         rows.append(values)
         labels.append(f"row {reader.line_num}")
-    table = Table(path=path, columns=columns, rows=rows, labels=labels, problems=problems)
-    table.crs = None
-    return table
+    if skipped and not rows:
+        raise DataImportError(path, [f"none of the {skipped} rows lies in the region; "
+                                     "check the coordinates and --crs"])
+    return Table(path=path, columns=columns, rows=rows, labels=labels, problems=problems,
+                 skipped=skipped)
 
 
 def _read_vector(path: Path, layer: str | None, encoding: str | None) -> Table:
