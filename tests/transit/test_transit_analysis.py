@@ -1,0 +1,48 @@
+"""The mode "transit" in the analysis: same indicators as walking, values checked by hand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nahraum.access._errors import AccessError
+from nahraum.access.projection import to_utm
+from nahraum.analysis.models import IndicatorValue
+from nahraum.analysis.services import known_modes, run_analysis
+from nahraum.transit import services
+
+WALK_MS = 5.0 / 3.6
+DETOUR = 1.3
+
+
+def test_transit_is_a_registered_mode():
+    assert "transit" in known_modes()
+
+
+def test_without_a_feed_the_mode_says_what_to_do(tiny_region):
+    with pytest.raises(AccessError, match=r"no timetable \(GTFS\) imported for region .test.; run .nahraum transit import"):
+        run_analysis(tiny_region, modes=["transit"], store=False)
+
+
+def test_transit_indicators_match_a_hand_computed_journey(tiny_region, tiny_feed):
+    services.import_feed(tiny_feed, tiny_region, window=services.parse_window("07:45-08:05"))
+    run = run_analysis(tiny_region, modes=["straight", "transit"])
+    assert "transit" in run.parameters["modes"]
+    values = IndicatorValue.objects.filter(run=run, mode="transit")
+    assert values.filter(level="district").exists()
+    assert values.filter(level="municipality").exists()
+    assert values.filter(level="area_kind").exists()
+    # Ahausen-Mitte (A1, at stop P1) to the Kita in Bedorf (B1, at stop P3), 07:45–08:05:
+    # the bus to Bedorf leaves P1 at 08:00 and arrives 08:10 (the next one at 10:10); or walk.
+    x, y = to_utm(np.array([8.9, 8.9292]), np.array([52.0, 52.0]))
+    walk = float(np.hypot(x[1] - x[0], y[1] - y[0])) * DETOUR / WALK_MS
+    minutes = np.arange(7 * 3600 + 2700, 8 * 3600 + 300, 60)
+    bus = np.where(minutes <= 8 * 3600, 8 * 3600 + 600 - minutes, np.inf)
+    expected = np.median(np.minimum(walk, bus)) / 60
+    value = values.get(level="district", district__key="A1", facility_type__key="kita",
+                       metric="median_minutes", age_band="").value
+    assert value == pytest.approx(expected, abs=0.01)
+    straight = IndicatorValue.objects.get(
+        run=run, mode="straight", level="district", district__key="A1",
+        facility_type__key="kita", metric="median_minutes", age_band="").value
+    assert value < straight - 10  # the bus saves more than ten minutes
