@@ -5,6 +5,7 @@ second supports and survey answers are refused, and a refused request leaves the
 from __future__ import annotations
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from nahraum.participation import models as pm
@@ -179,9 +180,10 @@ def test_service_rolls_back_a_half_answer(world):
     q2 = pm.Question.objects.create(survey=survey, text="Auswahl", kind="single", order=2)
     c = pm.Choice.objects.create(question=q2, text="ja")
     before = _counts()
-    with pytest.raises(Exception):
-        services.submit_survey_answer(survey, world.people["citizen"],
-                                      {world.survey_a.question.pk: 4, q2.pk: [c.pk + 999]})
+    with pytest.raises(ValidationError):
+        services.submit_survey_answer(
+            survey, world.people["citizen"], {world.survey_a.question.pk: 4, q2.pk: [c.pk + 999]}
+        )
     assert _counts() == before
 
 
