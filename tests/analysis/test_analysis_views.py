@@ -24,7 +24,7 @@ def test_overview_shows_map_table_chart_and_sources(client, run):
     assert page.status_code == 200
     for part in ('data-nahraum-map="overview-map-spec"', 'data-nahraum-chart="overview-chart-spec"',
                  'class="district-table sortable"', "estimate-badge", "Test data",
-                 f"#{run.pk}"):
+                 f"Analyselauf Nr. {run.pk}"):
         assert part in html, part
     # The GP table row of Bedorf: nobody within the norm, all served across the border.
     assert page.context["rows"][2]["district"].key == "B1"
@@ -74,7 +74,7 @@ def test_indicator_api(client, run):
     ({"district": "Z9"}, "unknown district 'Z9'"),
     ({"level": "planet"}, "unknown level 'planet'"),
     ({"age_band": "99+"}, "unknown age_band '99+'"),
-    ({"run": "999"}, "no finished analysis run #999"),
+    ({"run": "999"}, "kein abgeschlossener Analyselauf Nr. 999"),  # German first
     ({"colour": "red"}, "unknown parameter(s) colour"),
 ])
 def test_indicator_api_rejects_bad_queries(client, run, query, fragment):
