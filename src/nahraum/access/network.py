@@ -247,44 +247,30 @@ def network_from_edges(
     keep = u != v
     if not keep.all():
         u, v, length, time, ow = u[keep], v[keep], length[keep], time[keep], ow[keep]
-        m = u.shape[0]
-    two = ~ow
-    n_back = int(two.sum())
-    if n_back == m:  # all two-way: interleave-free fast path
-        tail = np.concatenate([u, v]).astype(np.int64, copy=False)
-        head = np.concatenate([v, u])
-        twin0 = np.concatenate([np.arange(m, 2 * m), np.arange(m)])
-        lengths = np.concatenate([length, length])
-        times = np.concatenate([time, time])
-    else:
-        back_idx = np.flatnonzero(two)
-        tail = np.concatenate([u, v[back_idx]]).astype(np.int64, copy=False)
-        head = np.concatenate([v, u[back_idx]])
-        twin0 = np.full(m + n_back, -1, dtype=np.int64)
-        twin0[back_idx] = np.arange(m, m + n_back)
-        twin0[m:] = back_idx
-        lengths = np.concatenate([length, length[back_idx]])
-        times = np.concatenate([time, time[back_idx]])
-    order = np.argsort(tail, kind="stable")
-    inv = np.empty_like(order)
-    inv[order] = np.arange(order.shape[0])
-    twin = twin0[order]
-    twin = np.where(twin >= 0, inv[np.maximum(twin, 0)], -1)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(tail, minlength=n), out=indptr[1:])
-    idx_dtype = np.int32 if n < 2**31 - 1 else np.int64
-    return Network(
+    if n >= 2**31 - 1:
+        raise AccessError(f"{n} nodes are more than this engine indexes (2³¹ - 1)")
+    from ._kernels import build_csr
+
+    indptr, indices, lengths, times, twin = build_csr(
+        n, np.ascontiguousarray(u, dtype=np.int64), np.ascontiguousarray(v, dtype=np.int64),
+        np.ascontiguousarray(length), np.ascontiguousarray(time), np.ascontiguousarray(ow),
+    )
+    net = Network(
         mode=mode,
         x=x,
         y=y,
         indptr=indptr,
-        indices=np.ascontiguousarray(head[order], dtype=idx_dtype),
-        length_m=np.ascontiguousarray(lengths[order]),
-        time_s=np.ascontiguousarray(times[order]),
+        indices=indices,
+        length_m=lengths,
+        time_s=times,
         checksum=checksum,
         twin=twin,
         node_id=node_id,
     )
+    if not ow.any():
+        # every street both ways with the same length and time: the reverse graph is the graph
+        net.__dict__["symmetric"] = True
+    return net
 
 
 # =============================================================================================

@@ -21,9 +21,10 @@ the other set are read off at their two nodes. Which side searches is chosen per
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-import numba
 import numpy as np
 
 from . import _kernels as K
@@ -261,15 +262,66 @@ def _per_source(network, origins, destinations, weight, bound, mode_kind, decay,
         mode, out_od = 0, np.full((n_src, n_snk), np.inf)
     else:
         mode, out_od = (2 if from_origins else 1), np.zeros((1, 1))
-    n_chunks = max(1, min(numba.get_num_threads(), n_src))
-    per_sink, per_src = K.per_source(
-        ptr, idx, w, src_ptr, seed_node, seed_cost, att_ptr, att_sink, att_cost,
-        dptr, dsink, dcost, n_snk, bound, mode, decay, beta,
-        np.ascontiguousarray(weights, dtype=np.float64), out_od, n_chunks,
-    )
+    n_needed = int(np.count_nonzero(np.diff(att_ptr)))
+    wts = np.ascontiguousarray(weights, dtype=np.float64)
+    out_src = np.zeros(n_src)
+    chunks = _chunks(network, w, n_src, bound)
+    accs = [np.zeros(n_snk if mode == 1 else 1) for _ in chunks]
+
+    def work(i: int) -> None:
+        lo, hi = chunks[i]
+        K.per_source(ptr, idx, w, src_ptr, seed_node, seed_cost, att_ptr, att_sink, att_cost,
+                     dptr, dsink, dcost, n_snk, bound, mode, decay, beta, wts, lo, hi, n_needed,
+                     out_od, accs[i], out_src)
+
+    if len(chunks) == 1:
+        work(0)
+    else:
+        list(_pool().map(work, range(len(chunks))))
+    per_sink = accs[0] if len(accs) == 1 else np.sum(accs, axis=0)
+    per_src = out_src
     if mode == 0:
         return out_od if from_origins else np.ascontiguousarray(out_od.T)
     return per_src if from_origins else per_sink
+
+
+_POOL: ThreadPoolExecutor | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        _POOL = ThreadPoolExecutor(max_workers=_threads(), thread_name_prefix="nahraum-route")
+    return _POOL
+
+
+def _threads() -> int:
+    """Threads for per-source searches: the cores this process may use (NAHRAUM_THREADS caps)."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        n = os.cpu_count() or 1
+    cap = os.environ.get("NAHRAUM_THREADS")
+    return max(1, min(n, int(cap))) if cap else max(1, n)
+
+
+def _chunks(network: Network, w: np.ndarray, n_src: int, bound: float) -> list[tuple[int, int]]:
+    """Split the sources over threads when the work is worth it (≳ 20 ms of searching).
+
+    The work is estimated as sources × nodes one search settles: all nodes for unbounded
+    searches, else about 3 (bound / mean edge cost)² — the area of a ball on a street grid."""
+    threads = _threads()
+    if threads == 1 or n_src < 2 * threads:
+        return [(0, n_src)]
+    if np.isfinite(bound):
+        mean = float(w.mean()) if w.size else 1.0
+        reach = min(network.n_nodes, 3.0 * (bound / max(mean, 1e-9)) ** 2)
+    else:
+        reach = network.n_nodes
+    if n_src * reach < 2e6:
+        return [(0, n_src)]
+    cuts = np.linspace(0, n_src, threads + 1).astype(int)
+    return [(int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b > a]
 
 
 def _accumulate(network, origins, destinations, weight, bound, decay, beta, weights):
