@@ -86,7 +86,7 @@ def workshop_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _strategy_link(proposed) -> str | None:
     """The strategy part's view that turns a proposed measure into a measure draft, if installed."""
-    for name in ("strategy:measure_from_proposed", "strategy:measure_from_proposal"):
+    for name in ("strategy:derive",):
         try:
             return reverse(name, args=[proposed.pk])
         except NoReverseMatch:

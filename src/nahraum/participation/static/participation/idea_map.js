@@ -13,10 +13,15 @@
       marker = L.circleMarker([la, lo], {radius: 8, className: "idea-point", color: "#b2182b", fillOpacity: 0.9}).addTo(m.leaflet);
     }
     if (lat.value && lon.value) show(parseFloat(lat.value), parseFloat(lon.value));
-    m.leaflet.on("click", function (e) {
-      lat.value = e.latlng.lat.toFixed(6);
-      lon.value = e.latlng.lng.toFixed(6);
-      show(e.latlng.lat, e.latlng.lng);
+    // Listen on the container, not on the map: clicks on an Ortsteil's area are taken by that
+    // layer in Leaflet and never reach the map's own click event.
+    m.leaflet.getContainer().addEventListener("click", function (e) {
+      if (e.target.closest && e.target.closest(".leaflet-control, .leaflet-popup")) return;
+      if (m.leaflet.dragging && m.leaflet.dragging.moved()) return;
+      var at = m.leaflet.mouseEventToLatLng(e);
+      lat.value = at.lat.toFixed(6);
+      lon.value = at.lng.toFixed(6);
+      show(at.lat, at.lng);
     });
     document.getElementById("idea-map-clear").addEventListener("click", function () {
       lat.value = ""; lon.value = "";
