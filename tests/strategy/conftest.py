@@ -81,7 +81,8 @@ def proposal(tiny_region, users):
 @pytest.fixture
 def runs(tiny_region):
     """Two finished baseline runs (2025 and 2026) and one scenario run, with the GP indicator
-    'share of Bedorf's people aged 75+ within the norm on foot': 40 % → 55 % (scenario: 99 %)."""
+    'share of Bedorf's people aged 75+ within the norm on foot', stored as a fraction like
+    the engine does: 0.40 in 2025 (a run of 2026 with 0.55 is added by tests), scenario 0.99."""
     from django.utils import timezone
 
     from nahraum.analysis.models import AnalysisRun, IndicatorValue
@@ -107,9 +108,9 @@ def runs(tiny_region):
         return r
 
     tz = timezone.get_current_timezone()
-    first = run(dt.datetime(2025, 1, 10, 12, tzinfo=tz), 40.0)
+    first = run(dt.datetime(2025, 1, 10, 12, tzinfo=tz), 0.40)
     scenario = Scenario.objects.create(region=tiny_region, name="Was wäre wenn")
-    run(dt.datetime(2027, 1, 1, 12, tzinfo=tz), 99.0, scenario=scenario)
+    run(dt.datetime(2027, 1, 1, 12, tzinfo=tz), 0.99, scenario=scenario)
     return {"first": first, "make": run, "scenario": scenario}
 
 

@@ -52,7 +52,8 @@ def test_staff_derive_measure_target_project_status_and_public_page(page, live, 
     page.fill("#id_target_date", "2027-12-31")
     page.click("button[type=submit].primary")
     page.wait_for_url(re.compile(r"/de/strategy/measures/\d+/$"))
-    assert measure.targets.get().baseline_value == 40.0
+    target = measure.targets.get()
+    assert (target.baseline_value, target.target_value) == (0.40, 0.6)  # typed as 60 %
 
     # 3. add a project with milestones — first with a milestone that ends before it starts
     page.click("text=Projekt hinzufügen")
@@ -88,7 +89,7 @@ def test_staff_derive_measure_target_project_status_and_public_page(page, live, 
     assert StatusChange.objects.filter(project=project).count() == 2
 
     # a newer analysis run arrives
-    runs["make"](dt.datetime(2026, 1, 10, 12, tzinfo=runs["first"].finished.tzinfo), 55.0)
+    runs["make"](dt.datetime(2026, 1, 10, 12, tzinfo=runs["first"].finished.tzinfo), 0.55)
 
     # 5. the public measure page (a fresh, anonymous browser context)
     public = page.context.browser.new_context(locale="de-DE")
@@ -98,7 +99,7 @@ def test_staff_derive_measure_target_project_status_and_public_page(page, live, 
     assert "Fokusgruppe Gesundheit Bedorf" in origin and "Arztbus für die Dörfer" in origin
     # 1 of 2 equally weighted milestones reached → 50 %
     assert "50 %" in pub.locator("#progress").inner_text()
-    assert "55,0" in pub.locator("#targets .latest-value").first.inner_text()
+    assert "55,0 %" in pub.locator("#targets .latest-value").first.inner_text()
     pub.wait_for_selector("#targets canvas[data-ready=true]")
     assert axe_violations(pub) == []
 

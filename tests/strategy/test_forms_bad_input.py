@@ -101,6 +101,24 @@ def test_target_without_indicator(staff_client, measure, runs):
     assert IndicatorTarget.objects.count() == 0
 
 
+def test_share_target_above_100_percent(staff_client, measure, runs):
+    from nahraum.strategy import indicators
+
+    key = next(k for k, _label in indicators.available_specs(runs["first"])
+               if "share_within_norm" in k)
+    response = staff_client.post(reverse("strategy:target_add", args=[measure.pk]),
+                                 {"indicator": key, "target_value": "160",
+                                  "target_date": "2027-12-31"})
+    assert response.status_code == 400
+    assert "zwischen 0 und 100" in response.content.decode()
+    assert IndicatorTarget.objects.count() == 0
+    response = staff_client.post(reverse("strategy:target_add", args=[measure.pk]),
+                                 {"indicator": key, "target_value": "60",
+                                  "target_date": "2027-12-31"})
+    assert response.status_code == 302
+    assert IndicatorTarget.objects.get().target_value == pytest.approx(0.6)
+
+
 def test_target_with_a_forged_indicator_key(staff_client, measure, runs):
     response = staff_client.post(reverse("strategy:target_add", args=[measure.pk]),
                                  {"indicator": '["x"]', "target_value": "60",

@@ -133,19 +133,19 @@ def test_target_without_indicator_is_refused(measure, runs):
 def test_target_on_an_indicator_the_run_lacks_is_refused(measure, runs, gp_spec):
     spec = dict(gp_spec, age_band="0-5")
     with pytest.raises(ValidationError, match="holds no such indicator"):
-        attach_target(measure, spec, target_value=60, target_date=dt.date(2027, 1, 1))
+        attach_target(measure, spec, target_value=0.6, target_date=dt.date(2027, 1, 1))
     assert IndicatorTarget.objects.count() == 0
 
 
 def test_target_baseline_is_the_current_run_and_latest_the_newest(measure, runs, gp_spec):
     from nahraum.strategy import indicators
 
-    target = attach_target(measure, gp_spec, target_value=60, target_date=dt.date(2027, 12, 31))
+    target = attach_target(measure, gp_spec, target_value=0.6, target_date=dt.date(2027, 12, 31))
     assert target.baseline_run == runs["first"]
-    assert target.baseline_value == 40.0
+    assert target.baseline_value == 0.40
     tz = runs["first"].finished.tzinfo
-    newer = runs["make"](dt.datetime(2026, 1, 10, 12, tzinfo=tz), 55.0)
+    newer = runs["make"](dt.datetime(2026, 1, 10, 12, tzinfo=tz), 0.55)
     run, value = indicators.latest(target.spec)
-    # the scenario run (2027, 99 %) is newer but a what-if: not counted
-    assert run == newer and value.value == 55.0
-    assert [p.value for p in indicators.series(target.spec)] == [40.0, 55.0]
+    # the scenario run (2027, 0.99) is newer but a what-if: not counted
+    assert run == newer and value.value == 0.55
+    assert [p.value for p in indicators.series(target.spec)] == [0.40, 0.55]

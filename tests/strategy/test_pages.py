@@ -36,10 +36,10 @@ def tree(goal, users, proposal, runs, gp_spec):
     measure = derive_measure(proposal, goal, user=users["bedorf_staff"])
     measure.lat, measure.lon, measure.place_name = 52.0, 8.9292, "Bedorf"
     measure.save()
-    attach_target(measure, gp_spec, target_value=60, target_date=dt.date(2027, 12, 31),
+    attach_target(measure, gp_spec, target_value=0.6, target_date=dt.date(2027, 12, 31),
                   label="Ab 75 in Bedorf: Hausarzt zu Fuß in Normzeit")
     tz = runs["first"].finished.tzinfo
-    runs["make"](dt.datetime(2026, 1, 10, 12, tzinfo=tz), 55.0)
+    runs["make"](dt.datetime(2026, 1, 10, 12, tzinfo=tz), 0.55)
     project = Project.objects.create(measure=measure, title="Videosprechstunde", municipality=bedorf,
                                      planned_start=dt.date(2025, 1, 1),
                                      planned_end=dt.date(2026, 12, 31), budget_planned=1000,
@@ -61,8 +61,9 @@ def test_measure_page_shows_origin_progress_and_latest_value(client, tree):
     assert "Seniorenbeirat Bedorf" in html                   # origin: the group present
     # progress: 1 of 4 milestone weight reached → project 25 % → measure 25 %
     assert 'value="25"' in html
-    # latest value 55.0 (2026 run), baseline 40.0, target 60: 75 % of the way
-    assert "55,0" in html and "40,0" in html and "75 %" in html
+    # shares stored as fractions, shown as percent: latest 55 % (2026 run), baseline 40 %,
+    # target 60 %: 15 of 20 points = 75 % of the way
+    assert "55,0 %" in html and "40,0 %" in html and "60,0 %" in html and ">75 %<" in html
 
 
 def test_overview_timeline_maps_network_render(client, tree):
@@ -98,7 +99,7 @@ def test_exports_csv_and_json_carry_the_whole_tree(client, tree):
     health = next(f for f in data["fields"] if f["key"] == "health")
     measure = health["goals"][0]["measures"][0]
     assert measure["progress"] == 25.0
-    assert measure["targets"][0]["baseline"] == 40.0
+    assert measure["targets"][0]["baseline"] == 0.40
     assert [m["title"] for m in measure["projects"][0]["milestones"]] == ["Technik", "Betrieb"]
     assert [h["status"] for h in measure["projects"][0]["history"]] == ["in_progress"]
 
@@ -115,7 +116,7 @@ def test_pdf_report_renders_with_the_measures(client, tree, tmp_path):
     assert "Strategiebericht" in text or "Strategy report" in text
     assert tree.title in text
     assert "Videosprechstunde" in text
-    assert "55,0" in text  # the latest indicator value
+    assert "55,0 %" in text  # the latest indicator value
 
 
 def test_outcomes_for_idea_workshop_and_group(tree, proposal):
@@ -142,21 +143,18 @@ def _rename_to_bundled(tiny_region):
 
 
 def test_bundled_strategy_loads_idempotently_and_is_marked_illustrative(tiny_region, runs):
-    from nahraum.analysis.models import IndicatorValue
-    from nahraum.region.models import FacilityType, InnovationField, Municipality
+    from nahraum.region.models import InnovationField
     from nahraum.strategy.bundled import load_strategy_file
 
     _rename_to_bundled(tiny_region)
-    gp = FacilityType.objects.get(key="gp")
-    IndicatorValue.objects.create(
-        run=runs["first"], level="municipality", metric="share_within_norm", mode="car",
-        facility_type=gp, municipality=Municipality.objects.get(name="Kalletal"), age_band="75+",
-        value=81.0,
-    )
+    # the runs hold the GP share for Kalletal's 75+ on foot, which the first example measure
+    # names; the other two example targets name indicators the tiny region lacks
     first = load_strategy_file(region_slug="test")
     counts = (Goal.objects.count(), Measure.objects.count(), Project.objects.count(),
               Milestone.objects.count(), StatusChange.objects.count(), DigitalOffer.objects.count())
     assert first["targets"] == 1
+    target = Measure.objects.get(key="smart-pilot-practices").targets.get()
+    assert (target.baseline_value, target.target_value) == (0.40, 0.6)
     second = load_strategy_file(region_slug="test")
     assert second["targets"] == 0
     assert counts == (Goal.objects.count(), Measure.objects.count(), Project.objects.count(),

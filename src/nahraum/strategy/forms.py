@@ -75,7 +75,10 @@ class TargetForm(forms.Form):
     """Attach a supply indicator of the analysis with a target value and date."""
 
     indicator = forms.ChoiceField(label=_("Indicator"), choices=())
-    target_value = forms.FloatField(label=_("Target value"))
+    target_value = forms.FloatField(
+        label=_("Target value"),
+        help_text=_("Shares in percent (0–100); other indicators in their own unit (minutes, …)."),
+    )
     target_date = forms.DateField(label=_("Target date"), widget=DateInput())
     label = forms.CharField(label=_("Label (optional)"), max_length=300, required=False)
 
@@ -87,6 +90,14 @@ class TargetForm(forms.Form):
         self.fields["indicator"].error_messages["required"] = _(
             "Choose the indicator of the analysis the target is about."
         )
+
+    def clean(self):
+        data = super().clean()
+        spec, value = data.get("indicator"), data.get("target_value")
+        if spec and value is not None and indicators.is_share(spec["metric"]) \
+                and not 0 <= value <= 100:
+            self.add_error("target_value", _("A share lies between 0 and 100 %."))
+        return data
 
     def clean_indicator(self):
         key = self.cleaned_data["indicator"]

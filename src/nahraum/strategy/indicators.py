@@ -41,6 +41,31 @@ METRIC_LABELS = {
 }
 
 
+def is_share(metric: str) -> bool:
+    """Shares are stored as fractions (0–1) by the engine and shown as percent."""
+    return metric.startswith("share") or metric.endswith("_share")
+
+
+def to_display(metric: str, value: float | None) -> float | None:
+    """A stored value in the unit people read: percent for shares, else unchanged."""
+    if value is None:
+        return None
+    return value * 100.0 if is_share(metric) else value
+
+
+def from_display(metric: str, value: float) -> float:
+    """Inverse of :func:`to_display` (a target typed as percent becomes a fraction)."""
+    return value / 100.0 if is_share(metric) else value
+
+
+def unit(metric: str) -> str:
+    if is_share(metric):
+        return "%"
+    if metric.endswith("minutes"):
+        return "min"
+    return ""
+
+
 def baseline_runs(region_id: int | None = None) -> QuerySet[AnalysisRun]:
     """Finished runs without a scenario, newest first (``finished``, then id, as tie-break)."""
     runs = AnalysisRun.objects.filter(status=AnalysisRun.Status.DONE, scenario__isnull=True)

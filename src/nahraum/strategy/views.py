@@ -87,18 +87,25 @@ def overview(request: HttpRequest, field_key: str | None = None) -> HttpResponse
 
 
 def _target_rows(measure: Measure) -> list[dict]:
+    """Baseline, latest value, target and the series per run, in display units (shares as %)."""
     rows = []
     for target in measure.targets.all():
         spec = target.spec
+        metric = target.metric
         points = indicators.series(spec)
+        for point in points:
+            point.display = indicators.to_display(metric, point.value)
         run, latest = indicators.latest(spec)
         latest_value = latest.value if latest is not None else None
         rows.append({
             "target": target,
+            "unit": indicators.unit(metric),
+            "baseline": indicators.to_display(metric, target.baseline_value),
+            "target_display": indicators.to_display(metric, target.target_value),
             "points": points,
             "latest_run": run,
             "latest": latest,
-            "latest_value": latest_value,
+            "latest_value": indicators.to_display(metric, latest_value),
             "progress": target_progress(target.baseline_value, target.target_value, latest_value),
             "chart": _target_chart(target, points),
             "chart_id": f"target-spec-{target.pk}",
@@ -108,29 +115,34 @@ def _target_rows(measure: Measure) -> list[dict]:
 
 def _target_chart(target: IndicatorTarget, points: list) -> dict:
     """Measured values per run and the straight path from the baseline to the target."""
+    metric = target.metric
     dates = sorted({p.date for p in points} | {target.target_date})
-    by_date = {p.date: p.value for p in points}
+    by_date = {p.date: indicators.to_display(metric, p.value) for p in points}
     base_date = (target.baseline_run.finished or target.baseline_run.started).date() \
         if target.baseline_run else (dates[0] if dates else target.target_date)
+    baseline = indicators.to_display(metric, target.baseline_value)
+    goal = indicators.to_display(metric, target.target_value)
     path = []
     for d in dates:
-        if target.baseline_value is None or d < base_date:
+        if baseline is None or d < base_date:
             path.append(None)
         elif target.target_date == base_date:
-            path.append(target.target_value)
+            path.append(goal)
         else:
-            share = (d - base_date).days / (target.target_date - base_date).days
-            path.append(round(target.baseline_value + share * (target.target_value - target.baseline_value), 2))
+            share = min(1.0, (d - base_date).days / (target.target_date - base_date).days)
+            path.append(round(baseline + share * (goal - baseline), 2))
     return {
         "type": "line",
         "data": {
             "labels": [d.isoformat() for d in dates],
             "datasets": [
-                {"label": _("measured"), "data": [by_date.get(d) for d in dates]},
+                {"label": _("measured"),
+                 "data": [None if by_date.get(d) is None else round(by_date[d], 2) for d in dates]},
                 {"label": _("path to the target"), "data": path},
             ],
         },
-        "options": {"xLabel": _("date of the analysis run"), "yLabel": target.label},
+        "options": {"xLabel": _("date of the analysis run"), "yLabel": target.label,
+                    "unit": indicators.unit(metric)},
     }
 
 
@@ -405,7 +417,9 @@ def target_add(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            attach_target(measure, data["indicator"], target_value=data["target_value"],
+            spec = data["indicator"]
+            attach_target(measure, spec,
+                          target_value=indicators.from_display(spec["metric"], data["target_value"]),
                           target_date=data["target_date"], label=data["label"], user=request.user)
         except ValidationError as exc:
             form.add_error("indicator", exc)
