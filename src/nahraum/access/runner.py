@@ -280,8 +280,11 @@ def run_tasks(
             if address:
                 client = Client(address)
             else:
+                import logging
+
                 cluster = LocalCluster(processes=True, n_workers=workers or 2,
-                                       threads_per_worker=1, dashboard_address=None)
+                                       threads_per_worker=1, dashboard_address=None,
+                                       silence_logs=logging.ERROR)
                 client = Client(cluster)
         try:
             shared = client.scatter(payload, broadcast=True)

@@ -121,8 +121,8 @@ class Results:
 # --------------------------------------------------------------------------------------------
 
 
-def _load_networks(region: Region) -> tuple[dict[str, Any], dict[str, str]]:
-    """The region's cached street networks, if the routing part has built them."""
+def _load_networks(region: Region, modes: Sequence[str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The region's street networks for ``modes`` (from the cache, or built from its OSM file)."""
     try:
         from nahraum.analysis import network as network_glue
     except ImportError:
@@ -130,7 +130,7 @@ def _load_networks(region: Region) -> tuple[dict[str, Any], dict[str, str]]:
     loader = getattr(network_glue, "load_networks", None)
     if loader is None:
         return {}, {}
-    networks = loader(region) or {}
+    networks = (loader(region, list(modes)) or {}) if modes else {}
     return dict(networks), {f"network:{m}": n.checksum for m, n in networks.items()}
 
 
@@ -141,8 +141,9 @@ def _hash_frame(frame: pd.DataFrame) -> str:
     return hashlib.sha256(hashed.tobytes() + ",".join(frame.columns).encode()).hexdigest()
 
 
-def load_inputs(region: Region, *, with_networks: bool = True) -> Inputs:
-    """The region's cells, facilities, norms and networks as arrays, with checksums."""
+def load_inputs(region: Region, *, with_networks: bool = True,
+                modes: Sequence[str] = NETWORK_MODES) -> Inputs:
+    """The region's cells, facilities, norms and networks (for ``modes``) as arrays, with checksums."""
     districts = {
         d.pk: d for d in District.objects.filter(municipality__region=region).select_related("source")
     }
@@ -207,7 +208,8 @@ def load_inputs(region: Region, *, with_networks: bool = True) -> Inputs:
          "label_de": n.label_de, "label_en": n.label_en, "source": n.source}
         for n in Norm.objects.select_related("facility_type").order_by("pk")
     ]
-    networks, net_sums = _load_networks(region) if with_networks else ({}, {})
+    wanted = [m for m in modes if m in NETWORK_MODES]
+    networks, net_sums = _load_networks(region, wanted) if with_networks else ({}, {})
 
     source_ids = set(cells["source_id"]) | set(facilities["source_id"]) | {region.source_id}
     source_ids |= {d.source_id for d in districts.values()}
@@ -332,7 +334,7 @@ def run_analysis(
 
     t0 = time.perf_counter()
     if inputs is None:
-        inputs = load_inputs(region)
+        inputs = load_inputs(region, modes=[m for m in modes if m in NETWORK_MODES])
     elif inputs.region_id != region.pk:
         raise AccessError(f"inputs belong to region #{inputs.region_id}, not to {region.slug!r}")
     timings["load"] = time.perf_counter() - t0
