@@ -200,6 +200,8 @@ def test_agrees_with_brute_force_on_every_pair_and_minute(seed):
                         for o in range(len(ox))])
     assert (expected < walking[:, None, :] - 1).any()
     np.testing.assert_allclose(res.times, expected, rtol=0, atol=1e-2)
+    for key in facilities:  # one facility per type: it is the one reached wherever reachable
+        assert set(res.facility[key][np.isfinite(res.median[key])].tolist()) <= {0}
     median, p90 = minute_statistics(expected)
     np.testing.assert_allclose(res.median["f0"], median[:, 0] if median.ndim == 2 else median,
                                atol=1e-2)
@@ -216,6 +218,14 @@ def test_demand_responsive_area_agrees_with_brute_force():
     without = brute_force(tt, sx, sy, ox, oy, facilities, PARAMS)
     assert (expected < without - 1).any(), "the Rufbus must matter somewhere in this test"
     np.testing.assert_allclose(res.times, expected, rtol=0, atol=1e-2)
+
+
+def test_the_nearer_of_two_facilities_is_named():
+    tt, sx, sy, ox, oy, _ = random_timetable(5)
+    fx, fy = np.array([ox[0] + 50.0, 99999.0]), np.array([oy[0], 99999.0])
+    res = travel_times(prepare(tt, sx, sy, params=PARAMS), ox[:1], oy[:1], {"gp": (fx, fy)})
+    assert res.facility["gp"].tolist() == [0]
+    assert res.median["gp"][0] == pytest.approx(50.0 * DETOUR / WALK)
 
 
 def test_minute_statistics_nearest_rank():
@@ -262,5 +272,8 @@ def test_walking_on_a_street_network_matches_dijkstra():
     assert got.keys() == expected.keys()
     for key, value in expected.items():
         assert got[key] == pytest.approx(value)
-    near = walker.nearest(x[src], y[src], x[dst], y[dst])
+    near, which = walker.nearest(x[src], y[src], x[dst], y[dst])
     np.testing.assert_allclose(near, full.min(axis=1))
+    assert which.tolist() == full.argmin(axis=1).tolist()
+    near, which = walker.nearest(x[src], y[src], x[dst], y[dst], limit_s=50.0)
+    assert which.tolist() == [3, -1, -1] and near[1] == np.inf  # only node 0 is itself a target

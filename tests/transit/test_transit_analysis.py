@@ -7,7 +7,7 @@ import pytest
 
 from nahraum.access._errors import AccessError
 from nahraum.access.projection import to_utm
-from nahraum.analysis.models import IndicatorValue
+from nahraum.analysis.models import CrossBorderFlow, IndicatorValue
 from nahraum.analysis.services import known_modes, run_analysis
 from nahraum.transit import services
 
@@ -46,3 +46,5 @@ def test_transit_indicators_match_a_hand_computed_journey(tiny_region, tiny_feed
         run=run, mode="straight", level="district", district__key="A1",
         facility_type__key="kita", metric="median_minutes", age_band="").value
     assert value < straight - 10  # the bus saves more than ten minutes
+    # the Kita lies across the border (Bedorf): the mode has cross-border figures like walking
+    assert CrossBorderFlow.objects.filter(run=run, mode="transit").exists()

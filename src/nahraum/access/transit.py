@@ -112,14 +112,14 @@ class WalkLinks:
 
 
 @njit(cache=True)
-def _bounded_many(indptr, indices, w, seed_ptr, seed_node, seed_cost, limit, target_of_node):
-    """One bounded Dijkstra per seed group; returns (group, target, cost) for reached targets.
-
-    ``target_of_node`` maps a node to a target index list start (CSR via ``target_ptr`` in the
-    caller); here simply −1 or ≥ 0 marks nodes that are read off.
-    """
+def _bounded_many(indptr, indices, w, seed_ptr, seed_node, seed_cost, seed_label, limit,
+                  target_of_node):
+    """One bounded Dijkstra per seed group; returns (group, node, cost, label) for every reached
+    node marked in ``target_of_node`` (≥ 0); the label is that of the seed the path starts at."""
     n = indptr.shape[0] - 1
     dist = np.full(n, np.inf)
+    lab = np.full(n, -1, np.int64)
+    out_l = []
     touched = np.empty(n, np.int64)
     out_g = []
     out_node = []
@@ -138,6 +138,7 @@ def _bounded_many(indptr, indices, w, seed_ptr, seed_node, seed_cost, limit, tar
                     touched[nt] = nd
                     nt += 1
                 dist[nd] = c
+                lab[nd] = seed_label[i]
                 size = _hpush(hk, hn, size, c, nd)
         while size > 0:
             c, u, size = _hpop(hk, hn, size)
@@ -147,6 +148,7 @@ def _bounded_many(indptr, indices, w, seed_ptr, seed_node, seed_cost, limit, tar
                 out_g.append(g)
                 out_node.append(u)
                 out_c.append(c)
+                out_l.append(lab[u])
             for e in range(indptr[u], indptr[u + 1]):
                 v = indices[e]
                 nc = c + w[e]
@@ -155,10 +157,12 @@ def _bounded_many(indptr, indices, w, seed_ptr, seed_node, seed_cost, limit, tar
                         touched[nt] = v
                         nt += 1
                     dist[v] = nc
+                    lab[v] = lab[u]
                     size = _hpush(hk, hn, size, nc, v)
         for i in range(nt):
             dist[touched[i]] = np.inf
-    return np.array(out_g, np.int64), np.array(out_node, np.int64), np.array(out_c, np.float64)
+    return (np.array(out_g, np.int64), np.array(out_node, np.int64), np.array(out_c, np.float64),
+            np.array(out_l, np.int64))
 
 
 @njit(cache=True, inline="always")
@@ -250,8 +254,9 @@ class _Walker:
         sp, snode, scost = self._seeds(sx, sy)
         node_mark = np.full(net.n_nodes, -1, np.int64)
         node_mark[snode] = 1
-        g, node, c = _bounded_many(r_indptr, r_indices.astype(np.int64), r_w, seed_ptr,
-                                   tnode.astype(np.int64), tcost, float(limit_s), node_mark)
+        g, node, c, _ = _bounded_many(r_indptr, r_indices.astype(np.int64), r_w, seed_ptr,
+                                      tnode.astype(np.int64), tcost, tp.astype(np.int64),
+                                      float(limit_s), node_mark)
         # node → the source points seeded there
         order = np.argsort(snode, kind="stable")
         sn, spt, sc = snode[order], sp[order], scost[order]
@@ -274,30 +279,41 @@ class _Walker:
         return WalkLinks(src[first], dst[first], total[first])
 
     def nearest(self, sx: np.ndarray, sy: np.ndarray, tx: np.ndarray, ty: np.ndarray,
-                limit_s: float = INF) -> np.ndarray:
-        """Seconds from every source to its nearest target (inf if none within the limit)."""
+                limit_s: float = INF) -> tuple[np.ndarray, np.ndarray]:
+        """Seconds from every source to its nearest target, and that target's index
+        (inf and -1 if none within the limit)."""
         out = np.full(len(sx), INF)
+        idx = np.full(len(sx), -1, np.int64)
         if len(tx) == 0 or len(sx) == 0:
-            return out
+            return out, idx
         if self.network is None:
             speed = self.params.walk_speed_ms / self.params.detour
-            d, _ = cKDTree(np.column_stack([tx, ty])).query(np.column_stack([sx, sy]))
+            d, i = cKDTree(np.column_stack([tx, ty])).query(np.column_stack([sx, sy]))
             t = d / speed
-            return np.where(t <= limit_s, t, INF)
+            ok = t <= limit_s
+            return np.where(ok, t, INF), np.where(ok, i, -1).astype(np.int64)
         net = self.network
         r_indptr, r_indices, _ = net.reverse
         r_w = net.reverse_weights("time")
         tp, tnode, tcost = self._seeds(tx, ty)
         sp, snode, scost = self._seeds(sx, sy)
         mark = np.ones(net.n_nodes, np.int64)
-        g, node, c = _bounded_many(r_indptr, r_indices.astype(np.int64), r_w,
-                                   np.array([0, len(tnode)], np.int64), tnode.astype(np.int64),
-                                   tcost, float(min(limit_s, 1e12)), mark)
+        g, node, c, lab = _bounded_many(
+            r_indptr, r_indices.astype(np.int64), r_w, np.array([0, len(tnode)], np.int64),
+            tnode.astype(np.int64), tcost, tp.astype(np.int64), float(min(limit_s, 1e12)), mark)
         dist = np.full(net.n_nodes, INF)
+        label = np.full(net.n_nodes, -1, np.int64)
         dist[node] = c
+        label[node] = lab
         total = dist[snode] + scost
-        np.minimum.at(out, sp, total)
-        return np.where(out <= limit_s, out, INF)
+        order = np.lexsort((total, sp))
+        first = np.ones(len(order), bool)
+        first[1:] = sp[order][1:] != sp[order][:-1]
+        best = order[first]
+        out[sp[best]] = total[best]
+        idx[sp[best]] = label[snode[best]]
+        ok = out <= limit_s
+        return np.where(ok, out, INF), np.where(ok, idx, -1)
 
 
 # ------------------------------------------------------------------------------------------
@@ -401,26 +417,29 @@ def departure_events(p: Patterns, lo: int, hi: int) -> tuple[np.ndarray, np.ndar
 
 
 @njit(cache=True, inline="always")
-def _egress_value(x, p, ty, egress, drt_egress, drt_h0, drt_h1):
+def _egress_value(x, p, ty, egress, egress_fac, drt_egress, drt_egress_fac, drt_h0, drt_h1):
     best = x + egress[p, ty]
+    fac = egress_fac[p, ty]
     for k in range(drt_h0.shape[0]):
         y = max(x, drt_h0[k])
         if y <= drt_h1[k]:
             v = y + drt_egress[k, p, ty]
             if v < best:
                 best = v
-    return best
+                fac = drt_egress_fac[k, p, ty]
+    return best, fac
 
 
 @njit(cache=True, parallel=True)
 def _profiles(stop_ptr, stops, n_trips, time_off, arr, dep, sp_ptr, sp_pat, sp_pos,
-              fp_ptr, fp_dst, fp_time, ev_ptr, ev_time, egress, drt_egress, drt_h0, drt_h1,
-              max_time, origins):
+              fp_ptr, fp_dst, fp_time, ev_ptr, ev_time, egress, egress_fac, drt_egress,
+              drt_egress_fac, drt_h0, drt_h1, max_time, origins):
     """For every origin stop and its events: earliest arrival at each facility type."""
     n_stops = sp_ptr.shape[0] - 1
     n_types = egress.shape[1]
     n_pat = n_trips.shape[0]
     out = np.full((ev_time.shape[0], n_types), np.inf)
+    out_fac = np.full((ev_time.shape[0], n_types), -1, np.int64)
     for oi in prange(origins.shape[0]):
         s0 = origins[oi]
         if ev_ptr[s0 + 1] == ev_ptr[s0]:
@@ -435,6 +454,7 @@ def _profiles(stop_ptr, stops, n_trips, time_off, arr, dep, sp_ptr, sp_pat, sp_p
         mlist = np.empty(n_stops, np.int64)
         tlist = np.empty(n_stops, np.int64)
         current = np.full(n_types, np.inf)
+        current_fac = np.full(n_types, -1, np.int64)
         for ev in range(ev_ptr[s0 + 1] - 1, ev_ptr[s0] - 1, -1):
             tau = ev_time[ev]
             bound = tau + max_time
@@ -527,28 +547,35 @@ def _profiles(stop_ptr, stops, n_trips, time_off, arr, dep, sp_ptr, sp_pat, sp_p
                 s = changed_list[i]
                 changed[s] = False
                 for ty in range(n_types):
-                    v = _egress_value(label[s], s, ty, egress, drt_egress, drt_h0, drt_h1)
+                    v, f = _egress_value(label[s], s, ty, egress, egress_fac, drt_egress,
+                                         drt_egress_fac, drt_h0, drt_h1)
                     if v < current[ty]:
                         current[ty] = v
+                        current_fac[ty] = f
             for ty in range(n_types):
                 out[ev, ty] = current[ty]
-    return out
+                out_fac[ev, ty] = current_fac[ty]
+    return out, out_fac
 
 
 @njit(cache=True, parallel=True)
 def _evaluate(deps, acc_ptr, acc_stop, acc_time, acc_kind, drt_h0, drt_h1, walk_direct,
-              drt_direct, ev_ptr, ev_time, prof, egress, drt_egress, max_time):
+              walk_direct_fac, drt_direct, drt_direct_fac, ev_ptr, ev_time, prof, prof_fac,
+              egress, egress_fac, drt_egress, drt_egress_fac, max_time):
     """Per cell, departure minute and type: the earliest arrival, as a travel time (s)."""
     n_cells = acc_ptr.shape[0] - 1
     n_dep = deps.shape[0]
     n_types = walk_direct.shape[1]
     out = np.full((n_cells, n_dep, n_types), np.inf, np.float32)
+    out_fac = np.full((n_cells, n_dep, n_types), -1, np.int32)
     for c in prange(n_cells):
         best = np.empty(n_types)
+        best_fac = np.empty(n_types, np.int64)
         for di in range(n_dep):
             t = deps[di]
             for ty in range(n_types):
                 best[ty] = t + walk_direct[c, ty]
+                best_fac[ty] = walk_direct_fac[c, ty]
             for k in range(drt_h0.shape[0]):
                 y = max(t, drt_h0[k])
                 if y <= drt_h1[k]:
@@ -556,6 +583,7 @@ def _evaluate(deps, acc_ptr, acc_stop, acc_time, acc_kind, drt_h0, drt_h1, walk_
                         v = y + drt_direct[k, c, ty]
                         if v < best[ty]:
                             best[ty] = v
+                            best_fac[ty] = drt_direct_fac[k, c, ty]
             for e in range(acc_ptr[c], acc_ptr[c + 1]):
                 s = acc_stop[e]
                 kind = acc_kind[e]
@@ -569,9 +597,11 @@ def _evaluate(deps, acc_ptr, acc_stop, acc_time, acc_kind, drt_h0, drt_h1, walk_
                 # leave the stop on foot or by Rufbus at once (a stop without departures is
                 # still a place the Rufbus picks people up)
                 for ty in range(n_types):
-                    v = _egress_value(x, s, ty, egress, drt_egress, drt_h0, drt_h1)
+                    v, f = _egress_value(x, s, ty, egress, egress_fac, drt_egress,
+                                         drt_egress_fac, drt_h0, drt_h1)
                     if v < best[ty]:
                         best[ty] = v
+                        best_fac[ty] = f
                 lo = ev_ptr[s]
                 hi = ev_ptr[s + 1]
                 while lo < hi:
@@ -585,10 +615,13 @@ def _evaluate(deps, acc_ptr, acc_stop, acc_time, acc_kind, drt_h0, drt_h1, walk_
                         v = prof[lo, ty]
                         if v < best[ty]:
                             best[ty] = v
+                            best_fac[ty] = prof_fac[lo, ty]
             for ty in range(n_types):
                 d = best[ty] - t
-                out[c, di, ty] = d if d <= max_time else np.inf
-    return out
+                if d <= max_time:
+                    out[c, di, ty] = d
+                    out_fac[c, di, ty] = best_fac[ty]
+    return out, out_fac
 
 
 # ------------------------------------------------------------------------------------------
@@ -640,6 +673,8 @@ class TransitResult:
     median: dict[str, np.ndarray]
     p90: dict[str, np.ndarray]
     timings: dict
+    #: per type, the facility (index into that type's arrays) reached at the median minute
+    facility: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _csr(n: int, row: np.ndarray, *cols: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -674,17 +709,22 @@ def travel_times(prep: Prepared, origin_x: np.ndarray, origin_y: np.ndarray,
     walker = prep.walker
     # walking egress stop → nearest facility of each type, and walking the whole way
     egress = np.full((n_s, n_types), INF)
+    egress_fac = np.full((n_s, n_types), -1, np.int64)
     walk_direct = np.full((n_o, n_types), INF)
+    walk_direct_fac = np.full((n_o, n_types), -1, np.int64)
     for i, key in enumerate(keys):
         fx, fy = (np.asarray(a, float) for a in facilities[key])
-        egress[:, i] = walker.nearest(sx, sy, fx, fy, params.max_egress_s)
-        walk_direct[:, i] = walker.nearest(ox, oy, fx, fy, params.max_time_s)
+        egress[:, i], egress_fac[:, i] = walker.nearest(sx, sy, fx, fy, params.max_egress_s)
+        walk_direct[:, i], walk_direct_fac[:, i] = walker.nearest(ox, oy, fx, fy,
+                                                                  params.max_time_s)
     # demand-responsive: egress stop → facility and cell → facility inside the area
     n_k = len(drt)
     drt_h0 = np.array([d.start_s for d in drt], float)
     drt_h1 = np.array([d.end_s for d in drt], float)
     drt_egress = np.full((n_k, n_s, n_types), INF)
+    drt_egress_fac = np.full((n_k, n_s, n_types), -1, np.int64)
     drt_direct = np.full((n_k, n_o, n_types), INF)
+    drt_direct_fac = np.full((n_k, n_o, n_types), -1, np.int64)
     acc = walker.links(ox, oy, sx, sy, params.max_access_s)
     acc_src, acc_dst, acc_t = [acc.src], [acc.dst], [acc.time_s]
     acc_kind = [np.full(len(acc.src), -1, np.int64)]
@@ -698,11 +738,13 @@ def travel_times(prep: Prepared, origin_x: np.ndarray, origin_y: np.ndarray,
                 continue
             tree = cKDTree(np.column_stack([fx[f_in], fy[f_in]]))
             if len(s_in):
-                dist, _ = tree.query(np.column_stack([sx[s_in], sy[s_in]]))
+                dist, j = tree.query(np.column_stack([sx[s_in], sy[s_in]]))
                 drt_egress[k, s_in, i] = d.max_wait_s + d.ride_s(dist)
+                drt_egress_fac[k, s_in, i] = f_in[j]
             if len(o_in):
-                dist, _ = tree.query(np.column_stack([ox[o_in], oy[o_in]]))
+                dist, j = tree.query(np.column_stack([ox[o_in], oy[o_in]]))
                 drt_direct[k, o_in, i] = d.max_wait_s + d.ride_s(dist)
+                drt_direct_fac[k, o_in, i] = f_in[j]
         if len(s_in) and len(o_in):
             dx = ox[o_in][:, None] - sx[s_in][None, :]
             dy = oy[o_in][:, None] - sy[s_in][None, :]
@@ -730,30 +772,39 @@ def travel_times(prep: Prepared, origin_x: np.ndarray, origin_y: np.ndarray,
     fp_ptr, fp_dst, fp_time = _csr(n_s, prep.transfers.src, prep.transfers.dst.astype(np.int64),
                                    prep.transfers.time_s.astype(float))
     p = prep.patterns
-    prof = _profiles(p.stop_ptr, p.stops, p.n_trips, p.time_off, p.arr.astype(np.float64),
-                     p.dep.astype(np.float64), p.sp_ptr, p.sp_pat, p.sp_pos, fp_ptr, fp_dst,
-                     fp_time, ev_ptr, ev_time.astype(np.float64), egress, drt_egress, drt_h0,
-                     drt_h1, float(params.max_time_s), origins)
+    prof, prof_fac = _profiles(
+        p.stop_ptr, p.stops, p.n_trips, p.time_off, p.arr.astype(np.float64),
+        p.dep.astype(np.float64), p.sp_ptr, p.sp_pat, p.sp_pos, fp_ptr, fp_dst, fp_time, ev_ptr,
+        ev_time.astype(np.float64), egress, egress_fac, drt_egress, drt_egress_fac, drt_h0,
+        drt_h1, float(params.max_time_s), origins)
     t2 = time.perf_counter()
     timings["profiles_s"] = t2 - t1
     timings["profile_events"] = int(ev_ptr[origins + 1].sum() - ev_ptr[origins].sum())
     median = {k: np.empty(n_o) for k in keys}
     p90 = {k: np.empty(n_o) for k in keys}
+    facility = {k: np.full(n_o, -1, np.int64) for k in keys}
     kept = np.empty((n_o, len(deps), n_types), np.float32) if keep_minutes else None
     for a in range(0, n_o, chunk):
         b = min(n_o, a + chunk)
         sub_ptr = acc_ptr[a:b + 1] - acc_ptr[a]
         sl = slice(acc_ptr[a], acc_ptr[b])
-        res = _evaluate(deps.astype(np.float64), sub_ptr, acc_stop[sl], acc_time[sl],
-                        acc_k[sl], drt_h0, drt_h1, walk_direct[a:b],
-                        drt_direct[:, a:b], ev_ptr, ev_time.astype(np.float64), prof,
-                        egress, drt_egress, float(params.max_time_s))
+        res, res_fac = _evaluate(
+            deps.astype(np.float64), sub_ptr, acc_stop[sl], acc_time[sl], acc_k[sl], drt_h0,
+            drt_h1, walk_direct[a:b], walk_direct_fac[a:b], drt_direct[:, a:b],
+            drt_direct_fac[:, a:b], ev_ptr, ev_time.astype(np.float64), prof, prof_fac, egress,
+            egress_fac, drt_egress, drt_egress_fac, float(params.max_time_s))
         if kept is not None:
             kept[a:b] = res
+        if len(deps):
+            # the facility used at the (lower) median minute stands for the cell's trips
+            mid = np.argsort(res, axis=1, kind="stable")[:, (len(deps) - 1) // 2, :]
+            chosen = np.take_along_axis(res_fac, mid[:, None, :], axis=1)[:, 0, :]
         for i, key in enumerate(keys):
             median[key][a:b], p90[key][a:b] = minute_statistics(res[:, :, i])
+            if len(deps):
+                facility[key][a:b] = chosen[:, i]
     timings["evaluate_s"] = time.perf_counter() - t2
-    return TransitResult(deps, keys, kept, median, p90, timings)
+    return TransitResult(deps, keys, kept, median, p90, timings, facility)
 
 
 def minute_statistics(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

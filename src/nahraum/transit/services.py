@@ -357,7 +357,14 @@ def transit_times(inputs, type_keys: list[str]) -> dict[str, dict]:
                                   inputs.cells["y"].to_numpy(float), inputs.facilities,
                                   type_keys, walk_network=inputs.networks.get("walk"))
     inputs.checksums["transit:gtfs"] = feed.checksum
-    return {k: {"time_s": result.median[k], "p90_s": result.p90[k]} for k in result.keys}
+    out = {}
+    for key in result.keys:
+        rows = np.flatnonzero((inputs.facilities["type_key"] == key).to_numpy())
+        chosen = result.facility[key]
+        facility = np.where(chosen >= 0, rows[np.maximum(chosen, 0)] if len(rows) else -1, -1)
+        out[key] = {"time_s": result.median[key], "p90_s": result.p90[key],
+                    "facility": facility.astype(np.int64)}
+    return out
 
 
 def compute_travel_times(feed: Feed, cx: np.ndarray, cy: np.ndarray, facilities,
