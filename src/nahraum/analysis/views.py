@@ -55,8 +55,8 @@ def metric_label(metric: str) -> str:
         "mean_minutes": _("mean travel time (min)"),
         "p90_minutes": _("90th percentile travel time (min)"),
         "cross_border_share": _("nearest facility in another municipality (%)"),
-        "capacity_per_demand": _("capacity per person in demand (within reach)"),
-        "capacity_in_unit_per_demand": _("capacity in the area per person in demand"),
+        "capacity_per_demand": _("capacity per 1,000 people in demand (within reach)"),
+        "capacity_in_unit_per_demand": _("capacity in the area per 1,000 people in demand"),
         "share_unreachable": _("share who reach none (%)"),
         "core_village_gap_pp": _("gap core town − villages (percentage points)"),
         "core_village_ratio": _("ratio villages / core town"),
@@ -64,6 +64,9 @@ def metric_label(metric: str) -> str:
 
 
 PERCENT_METRICS = {"share_within_norm", "cross_border_share", "share_unreachable"}
+#: Capacities are shown per 1,000 people in demand: "0.0005 GPs per person" reads as nothing,
+#: "0.5 GPs per 1,000 inhabitants" is how planners quote it (and stays exact to a tenth).
+PER_THOUSAND_METRICS = {"capacity_per_demand", "capacity_in_unit_per_demand"}
 
 
 def mode_label(mode: str) -> str:
@@ -78,7 +81,11 @@ def shown(metric: str, value: float | None) -> float | None:
     """The value as displayed: shares in per cent, others as stored."""
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return None
-    return round(value * 100, 1) if metric in PERCENT_METRICS else round(value, 2)
+    if metric in PERCENT_METRICS:
+        return round(value * 100, 1)
+    if metric in PER_THOUSAND_METRICS:
+        return round(value * 1000, 1)
+    return round(value, 2)
 
 
 # --------------------------------------------------------------------------------------------
