@@ -150,3 +150,5 @@ def test_derive_offers_only_goals_of_the_proposals_field(staff_client, users, pr
     measure = Measure.objects.get()
     assert list(measure.workshop_results.all()) == [proposal.result]
     assert measure.history.get().status == "idea"
+    # the idea the proposal rested on is now "taken into a measure"
+    assert proposal.ideas.get().status == "accepted"

@@ -295,10 +295,16 @@ def _load(data: dict, region: Any, name: str) -> dict:  # noqa: C901 - one pass 
                 "area_kind": target.get("area_kind", ""), "age_band": target.get("age_band", ""),
             }
             measure = measures[key]
-            exists = IndicatorTarget.objects.filter(
-                measure=measure, **{k: v for k, v in ind_spec.items()}
-            ).exists()
-            if exists or indicators.value_in(indicators.current_run(region.pk), ind_spec) is None:
+            existing = IndicatorTarget.objects.filter(measure=measure, **ind_spec).first()
+            if existing is not None:
+                # the file may correct the target; the baseline stays what was decided
+                existing.target_value = float(target["target_value"])
+                existing.target_date = _date(target["target_date"], where)
+                existing.label = target.get("label", existing.label)
+                existing.full_clean()
+                existing.save()
+                continue
+            if indicators.value_in(indicators.current_run(region.pk), ind_spec) is None:
                 continue
             attach_target(measure, ind_spec, target_value=float(target["target_value"]),
                           target_date=_date(target["target_date"], where),

@@ -86,7 +86,16 @@ def derive_measure(proposal: Any, goal: Goal, *, user: Any, title: str = "",
     measure.save()
     measure.proposed_measures.add(proposal)
     measure.workshop_results.add(result)
-    measure.ideas.add(*proposal.ideas.all())
+    ideas = list(proposal.ideas.all())
+    measure.ideas.add(*ideas)
+    # The ideas are now "taken into a measure" (unless already answered otherwise), so that
+    # their pages show what became of them.
+    from nahraum.participation.models import Idea
+
+    if ideas:
+        Idea.objects.filter(
+            pk__in=[i.pk for i in ideas], status__in=[Idea.Status.NEW, Idea.Status.REVIEW]
+        ).update(status=Idea.Status.ACCEPTED)
     measure.groups.add(*result.groups_present.all())
     change_status(measure, "idea", user=user, note=_("Derived from a workshop result."),
                   check_permission=False)

@@ -324,9 +324,11 @@ def _report_context(field_key: str | None) -> dict:
         for goal in node.goals:
             for measure in goal.measures.all():
                 measure.target_rows = _target_rows(measure)
+    projects = [p for node in nodes for m in node.measures for p in m.projects.all()]
     return {
         "vision": _vision(),
         "nodes": nodes,
+        "chart": build_timeline(projects, today=dt.date.today()),
         "municipality_rows": by_municipality(nodes),
         "field_key": field_key,
         "today": dt.date.today(),
