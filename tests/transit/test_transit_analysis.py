@@ -48,3 +48,30 @@ def test_transit_indicators_match_a_hand_computed_journey(tiny_region, tiny_feed
     assert value < straight - 10  # the bus saves more than ten minutes
     # the Kita lies across the border (Bedorf): the mode has cross-border figures like walking
     assert CrossBorderFlow.objects.filter(run=run, mode="transit").exists()
+
+
+def test_time_summaries_per_district_with_90th_percentile(tiny_region, tiny_feed, client):
+    from click.testing import CliRunner
+
+    from nahraum.cli import main
+    from nahraum.transit.models import TravelTimeSummary
+
+    feed = services.import_feed(tiny_feed, tiny_region, window=services.parse_window("07:45-08:05"))
+    result = CliRunner().invoke(main, ["transit", "times", "--types", "kita,nope"])
+    assert result.exit_code == 1 and "unknown facility type(s) nope" in result.output
+    result = CliRunner().invoke(main, ["transit", "times", "--types", "kita", "--json"])
+    assert result.exit_code == 0, result.output
+    row = TravelTimeSummary.objects.get(feed=feed, district__key="A1", facility_type__key="kita")
+    # as in the hand-computed journey above: bus at 08:00 (arrive 08:10) or walk ~31 min
+    x, y = to_utm(np.array([8.9, 8.9292]), np.array([52.0, 52.0]))
+    walk = float(np.hypot(x[1] - x[0], y[1] - y[0])) * DETOUR / WALK_MS
+    minutes = np.arange(7 * 3600 + 2700, 8 * 3600 + 300, 60)
+    times = np.sort(np.minimum(walk, np.where(minutes <= 8 * 3600, 8 * 3600 + 600 - minutes,
+                                              np.inf)))
+    assert row.median_min == pytest.approx(np.median(times) / 60, abs=0.01)
+    assert row.p90_min == pytest.approx(times[int(np.ceil(0.9 * len(times))) - 1] / 60, abs=0.01)
+    assert row.walk_min == pytest.approx(walk / 60, abs=0.01)
+    html = client.get("/de/transit/?type=kita").content.decode()
+    assert 'id="time-table"' in html and "90. Perzentil" in html
+    html = client.get("/en/transit/district/A1/").content.decode()
+    assert 'id="district-time-table"' in html and "90th percentile" in html

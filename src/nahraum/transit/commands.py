@@ -185,3 +185,53 @@ def rufbus_command(region_slug, name, line, area_path, ags, days, hours, max_wai
     except (AccessError, json.JSONDecodeError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"added {service}")
+
+
+@transit_group.command("times")
+@click.option("--region", "region_slug", default=None)
+@click.option("--types", default=None, help="Comma-separated facility type keys (default: all).")
+@click.option("--json", "as_json", is_flag=True)
+def times_command(region_slug, types, as_json) -> None:
+    """Travel times by bus and train per district: median and 90th percentile over minutes."""
+    setup_django()
+    from nahraum.access._errors import AccessError
+    from nahraum.region.models import FacilityType
+
+    from .models import TravelTimeSummary
+    from .services import active_feed, compute_time_summaries
+
+    region = _region(region_slug)
+    feed = active_feed(region)
+    if feed is None:
+        raise click.ClickException(f"no feed imported for {region.slug}")
+    keys = [k.strip() for k in types.split(",") if k.strip()] if types else None
+    if keys:
+        known = set(FacilityType.objects.values_list("key", flat=True))
+        unknown = [k for k in keys if k not in known]
+        if unknown:
+            raise click.ClickException(f"unknown facility type(s) {', '.join(unknown)}; known: "
+                                       f"{', '.join(sorted(known))}")
+    try:
+        n = compute_time_summaries(feed, keys)
+    except AccessError as exc:
+        raise click.ClickException(str(exc)) from None
+    rows = (TravelTimeSummary.objects.filter(feed=feed).select_related("district",
+                                                                       "facility_type")
+            .order_by("facility_type__key", "district__name"))
+    if keys:
+        rows = rows.filter(facility_type__key__in=keys)
+    if as_json:
+        click.echo(json.dumps([{"district": r.district.name, "type": r.facility_type.key,
+                                "median_min": r.median_min, "p90_min": r.p90_min,
+                                "walk_min": r.walk_min, "population": r.population}
+                               for r in rows], ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{n} rows; window {feed.window_label} on {feed.service_date} "
+               "(median / 90th percentile over departure minutes; on foot)")
+    for r in rows:
+        click.echo(f"  {r.facility_type.key:<18} {r.district.name:<24} "
+                   f"{_fmt(r.median_min):>6} / {_fmt(r.p90_min):>6} min   on foot {_fmt(r.walk_min)}")
+
+
+def _fmt(value) -> str:
+    return "–" if value is None else f"{value:.1f}"

@@ -175,3 +175,37 @@ class CellClass(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cell_id}: {self.klass or '–'}"
+
+
+class TravelTimeSummary(models.Model):
+    """Travel time by bus and train from a district to the nearest facility of a type.
+
+    Per cell the median and the 90th percentile over the departure minutes of the feed's window;
+    per district the population-weighted median of each over the cells. Written by
+    ``nahraum transit times`` (and the demo), so that pages show the 90th percentile too — the
+    analysis indicators (mode "transit") carry the medians.
+    """
+
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="time_summaries")
+    district = models.ForeignKey(
+        "region.District", on_delete=models.CASCADE, related_name="transit_times"
+    )
+    facility_type = models.ForeignKey(
+        "region.FacilityType", on_delete=models.CASCADE, related_name="+"
+    )
+    median_min = models.FloatField(_("median over departure minutes (min)"), null=True)
+    p90_min = models.FloatField(_("90th percentile over departure minutes (min)"), null=True)
+    walk_min = models.FloatField(_("on foot (min)"), null=True)
+    population = models.PositiveIntegerField(_("inhabitants"), default=0)
+    computed = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("travel time by bus and train")
+        verbose_name_plural = _("travel times by bus and train")
+        constraints = [
+            models.UniqueConstraint(fields=["feed", "district", "facility_type"],
+                                    name="transit_time_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district_id}/{self.facility_type_id}: {self.median_min}"

@@ -35,7 +35,7 @@ from nahraum.access.gtfs import (
 )
 from nahraum.access.projection import to_utm
 
-from .models import CellClass, DemandResponsiveService, Feed, Route, Stop
+from .models import CellClass, DemandResponsiveService, Feed, Route, Stop, TravelTimeSummary
 
 #: Walking distance within which stops count for a cell's class (the ARE table's last column).
 CLASS_REACH_M = oev.DISTANCE_BOUNDS_M[-1]
@@ -355,7 +355,8 @@ def transit_times(inputs, type_keys: list[str]) -> dict[str, dict]:
                           f"{region.slug!r}; run `nahraum transit import FEED.zip`")
     result = compute_travel_times(feed, inputs.cells["x"].to_numpy(float),
                                   inputs.cells["y"].to_numpy(float), inputs.facilities,
-                                  type_keys, walk_network=inputs.networks.get("walk"))
+                                  type_keys, walk_network=inputs.networks.get("walk")
+                                  or _walk_network(region))
     inputs.checksums["transit:gtfs"] = feed.checksum
     out = {}
     for key in result.keys:
@@ -465,6 +466,60 @@ def add_demand_responsive(region, *, name: str, line: str = "", area: dict | Non
     return service
 
 
+def weighted_median(values: np.ndarray, weights: np.ndarray) -> float | None:
+    """The value below which half of the weight lies (inf counts as the largest value)."""
+    if len(values) == 0 or weights.sum() <= 0:
+        return None
+    order = np.argsort(values, kind="stable")
+    cum = np.cumsum(weights[order])
+    v = float(values[order][np.searchsorted(cum, cum[-1] / 2.0)])
+    return v if np.isfinite(v) else None
+
+
+def compute_time_summaries(feed: Feed, type_keys: list[str] | None = None) -> int:
+    """Median and 90th percentile of the transit travel time per district and facility type.
+
+    Walking (for the comparison and for access, egress and transfers) uses the region's walk
+    network where it is built. Returns the number of rows written (one transaction).
+    """
+    from nahraum.access import transit as engine
+    from nahraum.analysis.services import load_inputs
+    from nahraum.region.models import FacilityType
+
+    region = feed.region
+    inputs = load_inputs(region, modes=("walk",))
+    walk_network = inputs.networks.get("walk") or _walk_network(region)
+    keys = type_keys or sorted(set(inputs.facilities["type_key"]))
+    cx = inputs.cells["x"].to_numpy(float)
+    cy = inputs.cells["y"].to_numpy(float)
+    result = compute_travel_times(feed, cx, cy, inputs.facilities, keys,
+                                  walk_network=walk_network)
+    walker = engine._Walker(walk_network, engine.TransitParams())
+    types = {t.key: t for t in FacilityType.objects.filter(key__in=keys)}
+    pop = inputs.cells["population"].to_numpy(float)
+    district = inputs.cells["district_id"].to_numpy()
+    rows = []
+    for key in keys:
+        f = inputs.facilities[inputs.facilities["type_key"] == key]
+        walk, _ = walker.nearest(cx, cy, f["x"].to_numpy(float), f["y"].to_numpy(float))
+        for d in np.unique(district[~np.isnan(district.astype(float))]):
+            sel = district == d
+            rows.append(TravelTimeSummary(
+                feed=feed, district_id=int(d), facility_type=types[key],
+                median_min=_minutes(weighted_median(result.median[key][sel], pop[sel])),
+                p90_min=_minutes(weighted_median(result.p90[key][sel], pop[sel])),
+                walk_min=_minutes(weighted_median(walk[sel], pop[sel])),
+                population=int(pop[sel].sum())))
+    with transaction.atomic():
+        TravelTimeSummary.objects.filter(feed=feed, facility_type__key__in=keys).delete()
+        TravelTimeSummary.objects.bulk_create(rows, batch_size=2000)
+    return len(rows)
+
+
+def _minutes(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 60.0, 2)
+
+
 def register() -> None:
     """Register the mode with the analysis (called from the app config)."""
     try:
@@ -475,4 +530,5 @@ def register() -> None:
 
 
 __all__ = ["GTFSError", "active_feed", "add_demand_responsive", "class_shares", "compute_levels",
+           "compute_time_summaries",
            "import_feed", "parse_window", "parse_weekdays", "register", "transit_times"]

@@ -19,7 +19,7 @@ from nahraum.access import oev_classes as oev
 from nahraum.region.models import District, Municipality, PopulationCell
 from nahraum.region.views import current_region, map_base, municipal_border_layer, sources_of
 
-from .models import CellClass, DemandResponsiveService, Feed, Route, Stop
+from .models import CellClass, DemandResponsiveService, Feed, Route, Stop, TravelTimeSummary
 from .services import active_feed, class_shares
 
 #: Colours of the classes (A best … F, none): green to red, none grey; ≥ 3:1 against white
@@ -112,7 +112,9 @@ def overview(request: HttpRequest) -> HttpResponse:
          "fields": _stop_fields()},
     ]
     cells_source = PopulationCell.objects.filter(region=region).only("source_id")[:1]
+    times = _time_context(request, feed)
     return render(request, "transit/overview.html", {
+        **times,
         "region": region, "feed": feed, "municipality_rows": m_rows, "district_rows": d_rows,
         "region_row": region_row, "classes": [*oev.CLASSES, ""],
         "chart_spec": _class_chart(d_rows), "chart_height": max(320, 24 * len(d_rows) + 80),
@@ -121,6 +123,29 @@ def overview(request: HttpRequest) -> HttpResponse:
         "sources": _feed_sources(feed, cells_source),
         "transit_analysis_url": reverse("analysis:overview") + "?mode=transit",
     })
+
+
+def _time_context(request: HttpRequest, feed: Feed) -> dict:
+    """Median and 90th percentile per district for one facility type (``?type=``)."""
+    summaries = TravelTimeSummary.objects.filter(feed=feed).select_related(
+        "district", "district__municipality", "facility_type")
+    types = sorted({r.facility_type for r in summaries}, key=lambda t: (t.field_id, t.order,
+                                                                         t.key))
+    keys = [t.key for t in types]
+    chosen = request.GET.get("type") or ("gp" if "gp" in keys else (keys[0] if keys else ""))
+    if keys and chosen not in keys:
+        chosen = keys[0]
+    rows = sorted((r for r in summaries if r.facility_type.key == chosen),
+                  key=lambda r: (r.district.municipality.name, r.district.kind, r.district.name))
+    chart = {"type": "bar", "data": {
+        "labels": [r.district.name for r in rows],
+        "datasets": [
+            {"label": _("Median over departure minutes"), "data": [r.median_min for r in rows]},
+            {"label": _("90th percentile"), "data": [r.p90_min for r in rows]},
+            {"label": _("On foot"), "data": [r.walk_min for r in rows]}]},
+        "options": {"horizontal": True, "unit": "min", "xLabel": _("Minutes")}}
+    return {"time_types": types, "time_type": chosen, "time_rows": rows, "time_chart": chart,
+            "time_chart_height": max(320, 30 * len(rows) + 80)}
 
 
 def _stop_fields() -> list[dict]:
@@ -207,7 +232,19 @@ def district(request: HttpRequest, key: str) -> HttpResponse:
                                               "colour": c} for g, c in GROUP_COLOURS.items()],
          "radius": 6, "fields": _stop_fields()},
     ]
+    time_rows = list(TravelTimeSummary.objects.filter(feed=feed, district=d)
+                     .select_related("facility_type").order_by("facility_type__field__order",
+                                                               "facility_type__order"))
+    time_chart = {"type": "bar", "data": {
+        "labels": [str(r.facility_type.name) for r in time_rows],
+        "datasets": [
+            {"label": _("Median over departure minutes"), "data": [r.median_min for r in time_rows]},
+            {"label": _("90th percentile"), "data": [r.p90_min for r in time_rows]},
+            {"label": _("On foot"), "data": [r.walk_min for r in time_rows]}]},
+        "options": {"horizontal": True, "unit": "min", "xLabel": _("Minutes")}}
     return render(request, "transit/district.html", {
+        "time_rows": time_rows, "time_chart": time_chart,
+        "time_chart_height": max(320, 30 * len(time_rows) + 80),
         "region": region, "feed": feed, "district": d, "row": row, "municipality_row": m_row,
         "classes": [*oev.CLASSES, ""], "stops": stops,
         "hour_rows": list(zip(hours, per_hour, strict=True)), "chart_spec": chart_spec,
