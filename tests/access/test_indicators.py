@@ -280,3 +280,19 @@ def test_bad_input_is_named(cells, facilities):
     bad.loc[1, "population"] = -5
     with pytest.raises(AccessError, match="cell row 1"):
         compute_indicators(bad, facilities, [], [], age_bands=BANDS)
+
+
+def test_field_share_needs_every_norm_of_the_field(cells, facilities):
+    pharmacy = Travel("walk", "pharmacy", np.array([20.0, 5, 5, INF]) * 60, np.zeros(4),
+                      np.array([0, 0, 1, -1]))
+    norms = GP_NORMS + [{"type_key": "pharmacy", "mode": "walk", "max_minutes": 10,
+                         "age_bands": []}]
+    v = compute_indicators(cells, facilities, [gp_travel(), pharmacy], norms, age_bands=BANDS,
+                           fields={"gp": "health", "pharmacy": "health"}).values
+    # c0 reaches a GP (5 min) but no pharmacy within 10 min; c1 no GP within 15 min;
+    # only c2 (30 people) meets both norms.
+    assert value(v, level="region", metric="share_within_all_norms", field_key="health",
+                 mode="walk") == pytest.approx(30 / 200)
+    assert value(v, level="district", district_id=2, metric="share_within_all_norms") == 1.0
+    # Per-type rows name their field too.
+    assert set(v[v.type_key == "gp"]["field_key"]) == {"health"}

@@ -65,6 +65,10 @@ def test_indicator_api(client, run):
     data = client.get("/de/analysis/api/indicators/", {
         "metric": "cross_border_share", "type": "gp", "district": "B1"}).json()
     assert [v["value"] for v in data["values"]] == [1.0]
+    # Innovation field "health": GP (and pharmacy, no norm) — the GP norm decides.
+    data = client.get("/de/analysis/api/indicators/", {
+        "metric": "share_within_all_norms", "field": "health", "level": "region"}).json()
+    assert [(v["type"], v["field"], v["value"]) for v in data["values"]] == [(None, "health", 0.5)]
 
 
 @pytest.mark.parametrize("query, fragment", [
@@ -76,6 +80,7 @@ def test_indicator_api(client, run):
     ({"age_band": "99+"}, "unknown age_band '99+'"),
     ({"run": "999"}, "kein abgeschlossener Analyselauf Nr. 999"),  # German first
     ({"colour": "red"}, "unknown parameter(s) colour"),
+    ({"field": "space"}, "unknown innovation field 'space'"),
 ])
 def test_indicator_api_rejects_bad_queries(client, run, query, fragment):
     response = client.get("/de/analysis/api/indicators/", query)

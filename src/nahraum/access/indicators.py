@@ -73,7 +73,7 @@ LEVELS: tuple[str, ...] = ("district", "municipality", "area_kind", "region")
 #: Columns of the long indicator table (one row per figure), matching analysis.IndicatorValue.
 VALUE_COLUMNS: list[str] = [
     "level", "district_id", "municipality_id", "area_kind", "metric", "mode", "type_key",
-    "age_band", "value", "population",
+    "age_band", "value", "population", "field_key",
 ]
 
 
@@ -331,6 +331,7 @@ def compute_indicators(
     *,
     age_bands: Sequence[str],
     demand_bands: Mapping[str, Sequence[str]] | None = None,
+    fields: Mapping[str, str] | None = None,
     detour_factor: float = DETOUR_FACTOR,
 ) -> Indicators:
     """Indicator tables for every (mode, type) in ``travel``.
@@ -339,7 +340,10 @@ def compute_indicators(
     area_kind ("core"/"village"). ``facilities``: type_key, capacity (NaN where unknown),
     municipality_id, district_id and area_kind (NaN where unknown); rows are what
     ``Travel.facility`` indexes. ``demand_bands``: per type, the age bands whose people make up
-    its demand (empty/missing: everybody).
+    its demand (empty/missing: everybody). ``fields``: per type, its innovation field; with it,
+    each field gets ``share_within_all_norms`` per mode (rows with ``type_key`` None and
+    ``field_key`` set): the share of people who are within the norm of *every* type of the field
+    that has a norm for them — the question "is this place well supplied in health?".
     """
     _check_cells(cells, age_bands)
     demand_bands = dict(demand_bands or {})
@@ -368,6 +372,7 @@ def compute_indicators(
     methods: dict[str, str] = {}
     notes: list[str] = []
 
+    field_state: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
     for tr in travel:
         for name in ("time_s", "distance_m", "facility"):
             arr = getattr(tr, name)
@@ -388,6 +393,11 @@ def compute_indicators(
         )
         has_col = has.any(axis=0)
         within = reached[:, None] & (t[:, None] <= max_s + 1e-9) & (d[:, None] <= max_m + 1e-9)
+        if fields and tr.type_key in fields and has_col[0]:
+            key = (tr.mode, fields[tr.type_key])
+            ok, normed_any = field_state.get(key, (np.ones(n, bool), np.zeros(n, bool)))
+            # A type without a norm for a cell leaves the cell's verdict unchanged.
+            field_state[key] = (ok & (within[:, 0] | ~has[:, 0]), normed_any | has[:, 0])
 
         # Cross-border: nearest facility in another municipality than home.
         other = np.zeros(n, dtype=bool)
@@ -482,6 +492,21 @@ def compute_indicators(
         if cap_cell is not None:
             rows.extend(_capacity_in_unit_rows(cells, facilities, of_type, demand, tr.mode, tr.type_key))
 
+    for (mode, field_key), (ok, normed_any) in field_state.items():
+        for unit, onehot in zip(units, onehots, strict=True):
+            ng = len(unit.labels)
+            base_w = np.where(normed_any, weights[:, 0], 0.0)
+            people = _group_sum(base_w, onehot, ng)
+            share = _ratio(_group_sum(np.where(ok, base_w, 0.0), onehot, ng), people)
+            for gi, (dist_id, muni_id, akind) in enumerate(unit.labels):
+                if unit.level == "district" and dist_id == -1:
+                    continue
+                v = float(share[gi])
+                rows.append((unit.level, dist_id, muni_id, akind, "share_within_all_norms", mode,
+                             None, "", v if np.isfinite(v) else None, float(people[gi]),
+                             field_key))
+    fkeys = dict(fields or {})
+    rows = [r if len(r) == len(VALUE_COLUMNS) else (*r, fkeys.get(r[6])) for r in rows]
     values = pd.DataFrame(rows, columns=VALUE_COLUMNS)
     flow_frame = pd.DataFrame(
         flows, columns=["mode", "type_key", "home_municipality_id", "serving_municipality_id", "people"]

@@ -386,9 +386,12 @@ def run_analysis(
     demand = {}
     if not inputs.types.empty:
         demand = {k: list(v or []) for k, v in zip(inputs.types["key"], inputs.types["demand_age_bands"], strict=True)}
+    field_of = {}
+    if not inputs.types.empty:
+        field_of = {k: str(f) for k, f in zip(inputs.types["key"], inputs.types["field_id"], strict=True)}
     ind = compute_indicators(
         inputs.cells, inputs.facilities, travel, inputs.norms, age_bands=AGE_BANDS,
-        demand_bands=demand,
+        demand_bands=demand, fields=field_of,
     )
     notes += ind.notes
     timings["indicators"] = time.perf_counter() - t0
@@ -465,10 +468,12 @@ def _insert_values(run: AnalysisRun, values: pd.DataFrame, type_ids: dict, field
         return [None if v is None or v != v else int(v) for v in values[col].tolist()]
 
     val = values["value"].to_numpy(dtype=float)
-    fields = [None if v is None or pd.isna(v) else int(v) for v in values["type_key"].map(field_ids)]
+    # Field ids travel as strings in "field_key" (the engine knows no database ids).
+    fields = [None if v is None or v != v else int(v) for v in values["field_key"].tolist()]
+    type_col = [None if k is None or k != k else int(type_ids[k]) for k in values["type_key"].tolist()]
     rows = list(zip(
         [run.pk] * len(values), values["level"].tolist(), values["metric"].tolist(),
-        values["mode"].tolist(), [int(type_ids[k]) for k in values["type_key"].tolist()], fields,
+        values["mode"].tolist(), type_col, fields,
         ids("municipality_id"), ids("district_id"), values["area_kind"].fillna("").tolist(),
         values["age_band"].tolist(), [float(v) if np.isfinite(v) else None for v in val.tolist()],
         values["population"].astype(float).tolist(),

@@ -39,7 +39,7 @@ from .services import latest_run, unpack_cells
 METRICS = (
     "share_within_norm", "median_minutes", "mean_minutes", "p90_minutes", "cross_border_share",
     "capacity_per_demand", "capacity_in_unit_per_demand", "share_unreachable",
-    "core_village_gap_pp", "core_village_ratio",
+    "core_village_gap_pp", "core_village_ratio", "share_within_all_norms",
 )
 LEVELS = tuple(IndicatorValue.Level.values)
 
@@ -60,10 +60,12 @@ def metric_label(metric: str) -> str:
         "share_unreachable": _("share who reach none (%)"),
         "core_village_gap_pp": _("gap core town − villages (percentage points)"),
         "core_village_ratio": _("ratio villages / core town"),
+        "share_within_all_norms": _("share within the norms of every type of the field (%)"),
     }.get(metric, metric)
 
 
-PERCENT_METRICS = {"share_within_norm", "cross_border_share", "share_unreachable"}
+PERCENT_METRICS = {"share_within_norm", "cross_border_share", "share_unreachable",
+                   "share_within_all_norms"}
 #: Capacities are shown per 1,000 people in demand: "0.0005 GPs per person" reads as nothing,
 #: "0.5 GPs per 1,000 inhabitants" is how planners quote it (and stays exact to a tenth).
 PER_THOUSAND_METRICS = {"capacity_per_demand", "capacity_in_unit_per_demand"}
@@ -313,6 +315,16 @@ def overview(request: HttpRequest) -> HttpResponse:
     type_rows = [{"type": t, "values": [grid.get(t.key, {}).get(m["key"]) for m in sel["modes"]]}
                  for t in FacilityType.objects.filter(key__in=run.parameters.get("facility_types", []))]
 
+    # Innovation fields × mode: share within the norms of every type of the field.
+    from nahraum.region.models import InnovationField
+
+    fvals = IndicatorValue.objects.filter(run=run, level="region", metric="share_within_all_norms")
+    fgrid: dict[int, dict[str, float | None]] = defaultdict(dict)
+    for v in fvals:
+        fgrid[v.field_id][v.mode] = shown("share_within_all_norms", v.value)
+    field_rows = [{"field": f, "values": [fgrid[f.pk].get(m["key"]) for m in sel["modes"]]}
+                  for f in InnovationField.objects.filter(pk__in=list(fgrid))]
+
     # Core town vs villages, for the chosen mode, every type.
     balance = IndicatorValue.objects.filter(
         run=run, mode=sel["mode"], age_band=sel["age_band"],
@@ -339,7 +351,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     chart_rows = [r for r in rows if chosen.get(r["district"].pk) is not None]
     ctx = {
         **_context(region, run), "sel": sel, "ftype": ftype, "rows": rows,
-        "type_rows": type_rows, "balance_rows": balance_rows, "flows": _flows(run, sel),
+        "type_rows": type_rows, "field_rows": field_rows, "balance_rows": balance_rows, "flows": _flows(run, sel),
         "worst_districts": worst_districts, "worst_cells": _worst_cells(run, sel),
         "metric_label": label,
         "map_spec": {**_map_base(_("Map of the districts shaded by %(m)s") % {"m": label}),
@@ -374,7 +386,8 @@ def district(request: HttpRequest, key: str) -> HttpResponse:
         sel = _selection(request, run)
     except BadParameter as exc:
         return _bad(request, exc)
-    vals = IndicatorValue.objects.filter(run=run, level="district", district=d).filter(
+    vals = IndicatorValue.objects.filter(run=run, level="district", district=d,
+                                         facility_type__isnull=False).filter(
         Q(age_band="") | Q(age_band=sel["age_band"], metric="share_within_norm")
     ).select_related("facility_type")
     by: dict[tuple[str, str], dict[str, float | None]] = defaultdict(dict)
@@ -493,8 +506,8 @@ def _json_error(message: str, status: int = 400) -> JsonResponse:
 def api_indicators(request: HttpRequest) -> JsonResponse:
     """Stored indicator values of a run, filtered: ?metric=&mode=&type=&district=&municipality=
     &level=&area_kind=&age_band=&run=. Unknown parameters or values give 400 with a message."""
-    allowed = {"metric", "mode", "type", "district", "municipality", "level", "area_kind",
-               "age_band", "run"}
+    allowed = {"metric", "mode", "type", "field", "district", "municipality", "level",
+               "area_kind", "age_band", "run"}
     unknown = sorted(set(request.GET) - allowed)
     if unknown:
         return _json_error(f"unknown parameter(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
@@ -521,6 +534,12 @@ def api_indicators(request: HttpRequest) -> JsonResponse:
         if g["type"] not in types:
             return _json_error(f"unknown facility type {g['type']!r}; this run has: {', '.join(types)}")
         qs = qs.filter(facility_type__key=g["type"])
+    if "field" in g:
+        from nahraum.region.models import InnovationField
+
+        if not InnovationField.objects.filter(key=g["field"]).exists():
+            return _json_error(f"unknown innovation field {g['field']!r}")
+        qs = qs.filter(field__key=g["field"])
     if "district" in g:
         if not District.objects.filter(key=g["district"], municipality__region=region).exists():
             return _json_error(f"unknown district {g['district']!r}")
@@ -541,7 +560,7 @@ def api_indicators(request: HttpRequest) -> JsonResponse:
         if g["age_band"] not in ("", *AGE_BANDS):
             return _json_error(f"unknown age_band {g['age_band']!r}; allowed: '', {', '.join(AGE_BANDS)}")
         qs = qs.filter(age_band=g["age_band"])
-    rows = qs.values("level", "metric", "mode", "facility_type__key", "district__key",
+    rows = qs.values("level", "metric", "mode", "facility_type__key", "field__key", "district__key",
                      "municipality__ags", "area_kind", "age_band", "value", "population",
                      "is_estimate")
     return JsonResponse({
@@ -549,7 +568,8 @@ def api_indicators(request: HttpRequest) -> JsonResponse:
         "sources": [{"name": s.name, "licence": s.licence, "date": s.date.isoformat() if s.date else None,
                      "illustrative": s.is_illustrative} for s in _sources(region)],
         "values": [{"level": r["level"], "metric": r["metric"], "mode": r["mode"],
-                    "type": r["facility_type__key"], "district": r["district__key"],
+                    "type": r["facility_type__key"], "field": r["field__key"],
+                    "district": r["district__key"],
                     "municipality": r["municipality__ags"], "area_kind": r["area_kind"],
                     "age_band": r["age_band"], "value": r["value"], "population": r["population"],
                     "is_estimate": r["is_estimate"]} for r in rows],
