@@ -69,12 +69,14 @@ def _pop(hk, hn, size):
 
 
 @njit(cache=True)
-def multi_source(indptr, indices, w, w2, seed_node, seed_cost, seed_cost2, seed_label, bound):
+def multi_source(indptr, indices, w, w2, seed_node, seed_cost, seed_cost2, seed_label, bound,
+                 track2=True):
     """One Dijkstra from many seeds at once: for every node the cheapest seed (its label),
-    the cost, and the secondary cost (e.g. metres when the primary is seconds) along that path."""
+    the cost, and the secondary cost (e.g. metres when the primary is seconds) along that path.
+    Without ``track2`` the secondary cost is not kept (the caller derives it)."""
     n = indptr.shape[0] - 1
     dist = np.full(n, INF)
-    dist2 = np.full(n, INF)
+    dist2 = np.full(n if track2 else 1, INF)
     lab = np.full(n, -1, np.int64)
     cap = indices.shape[0] + seed_node.shape[0] + 1
     hk = np.empty(cap, np.float64)
@@ -85,23 +87,33 @@ def multi_source(indptr, indices, w, w2, seed_node, seed_cost, seed_cost2, seed_
         c = seed_cost[i]
         if c <= bound and c < dist[nd]:
             dist[nd] = c
-            dist2[nd] = seed_cost2[i]
+            if track2:
+                dist2[nd] = seed_cost2[i]
             lab[nd] = seed_label[i]
             size = _push(hk, hn, size, c, nd)
     while size > 0:
         d, u, size = _pop(hk, hn, size)
         if d > dist[u]:
             continue
-        du2 = dist2[u]
         lu = lab[u]
-        for e in range(indptr[u], indptr[u + 1]):
-            v = indices[e]
-            nd = d + w[e]
-            if nd < dist[v] and nd <= bound:
-                dist[v] = nd
-                dist2[v] = du2 + w2[e]
-                lab[v] = lu
-                size = _push(hk, hn, size, nd, v)
+        if track2:
+            du2 = dist2[u]
+            for e in range(indptr[u], indptr[u + 1]):
+                v = indices[e]
+                nd = d + w[e]
+                if nd < dist[v] and nd <= bound:
+                    dist[v] = nd
+                    dist2[v] = du2 + w2[e]
+                    lab[v] = lu
+                    size = _push(hk, hn, size, nd, v)
+        else:
+            for e in range(indptr[u], indptr[u + 1]):
+                v = indices[e]
+                nd = d + w[e]
+                if nd < dist[v] and nd <= bound:
+                    dist[v] = nd
+                    lab[v] = lu
+                    size = _push(hk, hn, size, nd, v)
     return dist, dist2, lab
 
 
@@ -207,7 +219,7 @@ def multi_source_k(indptr, indices, w, w2, seed_node, seed_cost, seed_cost2, see
 
 @njit(cache=True)
 def merge_nearest(k, node_a, cost_a, cost2_a, node_b, cost_b, cost2_b, dist, dist2, lab,
-                  dptr, dlab, dcost, dcost2, bound):
+                  dptr, dlab, dcost, dcost2, bound, track2=True):
     """For each sink point: combine the k labels at its two attachment nodes and its direct
     (same-edge) pairs, keep the k cheapest distinct labels within ``bound``."""
     n_o = node_a.shape[0]
@@ -240,7 +252,7 @@ def merge_nearest(k, node_a, cost_a, cost2_a, node_b, cost_b, cost2_b, dist, dis
                 if lj < 0:
                     break
                 cc[nc] = dist[nd, j] + c0
-                cc2[nc] = dist2[nd, j] + c02
+                cc2[nc] = (dist2[nd, j] + c02) if track2 else 0.0
                 cl[nc] = lj
                 nc += 1
         for i in range(dptr[o], dptr[o + 1]):
@@ -435,3 +447,63 @@ def build_csr(n, u, v, length, time, oneway):
             twin[e] = f
             twin[f] = e
     return indptr, indices, out_len, out_time, twin
+
+
+@njit(cache=True)
+def legs(ptail, head, twin, w, w2, edge, offset, access, length, acc_rate, acc_rate2, leave):
+    """Per point the two legs between the point and its edge's end nodes (see ``route._legs``),
+    in one pass without numpy temporaries. ``ptail``: each point's edge's tail node.
+    Node -1: no such leg."""
+    n = edge.shape[0]
+    na = np.full(n, -1, np.int64)
+    nb = np.full(n, -1, np.int64)
+    ca = np.full(n, INF)
+    cb = np.full(n, INF)
+    ca2 = np.full(n, INF)
+    cb2 = np.full(n, INF)
+    for i in range(n):
+        e = edge[i]
+        if e < 0:
+            continue
+        le = length[e]
+        f = offset[i] / le if le > 0 else 0.0
+        if not f >= 0.0:  # also NaN
+            f = 0.0
+        elif f > 1.0:
+            f = 1.0
+        acc = access[i]
+        if not acc >= 0.0:
+            acc = 0.0
+        a1 = acc * acc_rate
+        a2 = acc * acc_rate2
+        t = twin[e]
+        a = ptail[i]
+        b = head[e]
+        if leave:
+            if f < 1.0 and (f == 0.0 or t >= 0):
+                na[i] = a
+                if f == 0.0:
+                    ca[i] = a1
+                    ca2[i] = a2
+                else:
+                    ca[i] = a1 + f * w[t]
+                    ca2[i] = a2 + f * w2[t]
+            if f > 0.0:
+                nb[i] = b
+                ca_ = 1.0 - f
+                cb[i] = a1 + ca_ * w[e]
+                cb2[i] = a2 + ca_ * w2[e]
+        else:
+            if f < 1.0:
+                na[i] = a
+                ca[i] = a1 + f * w[e]
+                ca2[i] = a2 + f * w2[e]
+            if f > 0.0 and (f == 1.0 or t >= 0):
+                nb[i] = b
+                if f == 1.0:
+                    cb[i] = a1
+                    cb2[i] = a2
+                else:
+                    cb[i] = a1 + (1.0 - f) * w[t]
+                    cb2[i] = a2 + (1.0 - f) * w2[t]
+    return na, ca, ca2, nb, cb, cb2

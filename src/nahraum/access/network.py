@@ -80,6 +80,18 @@ class Network:
             return self.twin
         return _match_twins(self.tail, self.indices.astype(np.int64), self.n_nodes)
 
+    @cached_property
+    def time_per_metre(self) -> float | None:
+        """Seconds per metre if every edge has the same speed (walk, bike, grids), else None."""
+        pos = self.length_m > 0
+        if not np.array_equal(self.time_s[~pos], np.zeros(int((~pos).sum()))):
+            return None
+        if not pos.any():
+            return None
+        rate = self.time_s[pos] / self.length_m[pos]
+        lo, hi = float(rate.min()), float(rate.max())
+        return lo if hi - lo <= 1e-12 * hi else None
+
     def weights(self, weight: str) -> np.ndarray:
         """Edge costs for ``weight`` "time" (s) or "distance" (m)."""
         if weight == "time":
@@ -270,6 +282,8 @@ def network_from_edges(
     if not ow.any():
         # every street both ways with the same length and time: the reverse graph is the graph
         net.__dict__["symmetric"] = True
+    if time_s is None and speed.ndim == 0:
+        net.__dict__["time_per_metre"] = 3.6 / float(speed)
     return net
 
 

@@ -75,56 +75,45 @@ def _frac(network: Network, pts: Snapped) -> tuple[np.ndarray, np.ndarray, np.nd
     return valid, e, f
 
 
+def _tails(network: Network, pts: Snapped) -> np.ndarray:
+    """Tail node of each point's edge (carried by the points, else looked up)."""
+    if pts.tail is not None:
+        return pts.tail
+    return np.where(pts.edge >= 0, network.tail[np.maximum(pts.edge, 0)], -1)
+
+
 def _legs(network: Network, pts: Snapped, weight: str, kind: str):
     """(node_a, cost_a, cost2_a, node_b, cost_b, cost2_b) for leaving or arriving at points.
 
     Node ``-1`` marks a leg that does not exist (one-way street) or is dominated (a point lying
-    exactly on a node needs only that node)."""
-    valid, e, f = _frac(network, pts)
-    tw = network.twins[e]
-    has_tw = tw >= 0
-    twi = np.where(has_tw, tw, 0)
-    a = network.tail[e]
-    b = network.indices[e].astype(np.int64)
-    out = []
-    for wname in (weight, _other(weight)):
-        w = network.weights(wname)
-        acc = _access(pts, wname)
-        we, wt = w[e], w[twi]  # wt only used where has_tw (masked below)
-        if kind == "leave":
-            cb = acc + (1 - f) * we
-            ca = np.where(f == 0, acc, acc + f * wt)
-        else:
-            ca = acc + f * we
-            cb = np.where(f == 1, acc, acc + (1 - f) * wt)
-        out.append((ca, cb))
-    if kind == "leave":
-        ok_a = valid & ((f == 0) | has_tw) & (f < 1)
-        ok_b = valid & (f > 0)
-    else:
-        ok_a = valid & (f < 1)
-        ok_b = valid & ((f == 1) | has_tw) & (f > 0)
-    node_a = np.where(ok_a, a, -1)
-    node_b = np.where(ok_b, b, -1)
-    # a point at f == 0 (or 1) with no other leg is still placed: on a node
-    return node_a, out[0][0], out[1][0], node_b, out[0][1], out[1][1]
+    exactly on a node needs only that node). ``cost2`` is in the other unit (metres ↔ s)."""
+    other = _other(weight)
+    rate = 1.0 / ACCESS_SPEED_MS if weight == "time" else 1.0
+    rate2 = 1.0 / ACCESS_SPEED_MS if other == "time" else 1.0
+    return K.legs(
+        _tails(network, pts), network.indices, network.twins, network.weights(weight),
+        network.weights(other), pts.edge, pts.offset_m, pts.access_m, network.length_m,
+        rate, rate2, kind == "leave",
+    )
 
 
 def _direct_pairs(network: Network, src: Snapped, dst: Snapped, weight: str):
     """Pairs of points on the same street, reachable along it: (i_src, j_dst, cost, cost2)."""
     res = []
-    vs, es, fs = _frac(network, src)
+    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
     vd, ed, fd = _frac(network, dst)
+    ind = np.flatnonzero(vd & (fd > 0) & (fd < 1))
+    if ind.size == 0:
+        return empty
+    vs, es, fs = _frac(network, src)
+    ins = np.flatnonzero(vs & (fs > 0) & (fs < 1))
+    if ins.size == 0:
+        return empty
     tws, twd = network.twins[es], network.twins[ed]
     cs = np.where((tws >= 0) & (tws < es), tws, es)
     cd = np.where((twd >= 0) & (twd < ed), twd, ed)
     ps = np.where(cs == es, fs, 1 - fs)
     pd = np.where(cd == ed, fd, 1 - fd)
-    ins = np.flatnonzero(vs & (fs > 0) & (fs < 1))
-    ind = np.flatnonzero(vd & (fd > 0) & (fd < 1))
-    empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
-    if ins.size == 0 or ind.size == 0:
-        return empty
     order = ind[np.argsort(cd[ind], kind="stable")]
     cd_sorted = cd[order]
     lo = np.searchsorted(cd_sorted, cs[ins], "left")
@@ -213,8 +202,11 @@ def nearest(
         np.concatenate([ca2, cb2])[keep],
         np.concatenate([labels, labels])[keep],
     )
+    # where time is distance times a constant, the secondary unit follows from the primary
+    tpm = network.time_per_metre
+    track2 = not (k == 1 and tpm is not None)
     if k == 1:
-        dist, dist2, lab = K.multi_source(ptr, idx, w, w2, *seed_args, bound)
+        dist, dist2, lab = K.multi_source(ptr, idx, w, w2, *seed_args, bound, track2)
         dist, dist2, lab = dist[:, None], dist2[:, None], lab[:, None]
     else:
         dist, dist2, lab = K.multi_source_k(ptr, idx, w, w2, *seed_args, k, bound)
@@ -222,8 +214,18 @@ def nearest(
     i_o, j_d, dc, dc2 = _direct_pairs(network, origins, destinations, weight)
     dptr, dlab, dcost, dcost2 = _group(i_o, len(origins), j_d, dc, dc2)
     c, c2, lab_o = K.merge_nearest(
-        k, oa, oca, oca2, ob, ocb, ocb2, dist, dist2, lab, dptr, dlab, dcost, dcost2, bound
+        k, oa, oca, oca2, ob, ocb, ocb2, dist, dist2, lab, dptr, dlab, dcost, dcost2, bound,
+        track2,
     )
+    if not track2:
+        # c = access legs (walked) + network part; convert the network part only
+        acc_o = np.nan_to_num(origins.access_m, nan=0.0)[:, None]
+        acc_d = np.nan_to_num(destinations.access_m, nan=0.0)[np.maximum(lab_o, 0)]
+        walk = (acc_o + acc_d) / ACCESS_SPEED_MS
+        if weight == "time":
+            c2 = (c - walk) / tpm + acc_o + acc_d
+        else:
+            c2 = (c - acc_o - acc_d) * tpm + walk
     c2 = np.where(lab_o >= 0, c2, np.inf)
     if weight == "time":
         return Nearest(time_s=c, distance_m=c2, index=lab_o)

@@ -13,7 +13,7 @@ NaN), never a silently wrong one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import shapely
@@ -30,6 +30,8 @@ class Snapped:
     offset_m: np.ndarray  # metres along the edge from its tail node
     access_m: np.ndarray  # straight distance point → edge (nan where too far)
     too_far: list  # ids (or indices) of the points farther than max_distance_m
+    #: tail node of each point's edge (-1 where too far); saves queries a lookup
+    tail: np.ndarray | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return int(self.edge.shape[0])
@@ -43,8 +45,8 @@ class Snapped:
         """The snapped points selected by a boolean mask or an index array."""
         sel = np.asarray(mask_or_index)
         idx = np.flatnonzero(sel) if sel.dtype == bool else sel
-        edge = self.edge[idx]
-        return Snapped(edge, self.offset_m[idx], self.access_m[idx], [])
+        tail = None if self.tail is None else self.tail[idx]
+        return Snapped(self.edge[idx], self.offset_m[idx], self.access_m[idx], [], tail)
 
 
 def _edge_tree(network: Network) -> tuple[shapely.STRtree, np.ndarray]:
@@ -85,6 +87,7 @@ def snap(
         raise AccessError(f"max_distance_m must be > 0, got {max_distance_m!r}")
     n = x.shape[0]
     edge = np.full(n, -1, dtype=np.int64)
+    tail = np.full(n, -1, dtype=np.int64)
     offset = np.full(n, np.nan)
     access = np.full(n, np.nan)
     finite = np.isfinite(x) & np.isfinite(y)
@@ -105,11 +108,12 @@ def snap(
             t = ((x[rows] - ax) * dx + (y[rows] - ay) * dy) / seg2
         t = np.clip(np.nan_to_num(t, nan=0.0), 0.0, 1.0)
         edge[rows] = e
+        tail[rows] = a
         offset[rows] = t * network.length_m[e]
         access[rows] = dist
     far = np.flatnonzero(edge < 0)
     too_far = [ids[i] for i in far] if ids is not None else far.tolist()
-    return Snapped(edge=edge, offset_m=offset, access_m=access, too_far=too_far)
+    return Snapped(edge=edge, offset_m=offset, access_m=access, too_far=too_far, tail=tail)
 
 
 def snap_nodes(network: Network, nodes: np.ndarray) -> Snapped:
@@ -130,6 +134,10 @@ def snap_nodes(network: Network, nodes: np.ndarray) -> Snapped:
         inc = np.where(has_in, rev_eid[np.minimum(rptr[nodes[lone]], len(rev_eid) - 1)], -1)
         edge[lone] = inc
         offset[lone] = np.where(inc >= 0, network.length_m[np.maximum(inc, 0)], np.nan)
+    tail = np.where(has_out, nodes, -1)
+    if not has_out.all():
+        lone = np.flatnonzero(~has_out & (edge >= 0))
+        tail[lone] = network.tail[edge[lone]]
     access = np.where(edge >= 0, 0.0, np.nan)
     too_far = np.flatnonzero(edge < 0).tolist()
-    return Snapped(edge=edge, offset_m=offset, access_m=access, too_far=too_far)
+    return Snapped(edge=edge, offset_m=offset, access_m=access, too_far=too_far, tail=tail)
