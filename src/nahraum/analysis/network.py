@@ -14,10 +14,10 @@ import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import numpy as np
 import shapely
 from django.conf import settings
 from shapely.geometry import shape
-from shapely.ops import transform as shp_transform
 
 from nahraum.access import AccessError, Network
 from nahraum.access.network import build_networks
@@ -51,7 +51,12 @@ def region_clip(region) -> shapely.Geometry | None:
     if not parts:
         return None
     wgs = shapely.union_all(parts)
-    return shp_transform(lambda x, y, z=None: to_utm(x, y), wgs)
+
+    def project(coords):
+        x, y = to_utm(coords[:, 0], coords[:, 1])
+        return np.column_stack([x, y])
+
+    return shapely.transform(wgs, project)
 
 
 def _pointer(region) -> Path:
