@@ -458,7 +458,7 @@ def _store(region, scenario, inputs: Inputs, travel: list[Travel], ind: Indicato
 
 def _insert_values(run: AnalysisRun, values: pd.DataFrame, type_ids: dict, field_ids: dict,
                    is_estimate: bool, tick, batch: int = 10000) -> None:
-    """Insert the indicator values with one prepared statement (``executemany``).
+    """Insert the indicator values with one prepared statement (``executemany``; COPY on PostgreSQL).
 
     A run writes tens of thousands of figures; building a model instance per figure and letting
     ``bulk_create`` split them into SQLite's 999-parameter batches took seconds, most of a
@@ -489,6 +489,16 @@ def _insert_values(run: AnalysisRun, values: pd.DataFrame, type_ids: dict, field
            f"VALUES ({', '.join(['%s'] * len(columns))})")
     total = max(1, (len(rows) + batch - 1) // batch)
     with connection.cursor() as cursor:
+        raw = getattr(cursor, "cursor", None)
+        if connection.vendor == "postgresql" and hasattr(raw, "copy"):
+            # PostgreSQL: COPY streams the rows in one command, several times faster than
+            # even a pipelined executemany (psycopg 3).
+            with raw.copy(f"COPY {connection.ops.quote_name(table)} ({quoted}) FROM STDIN") as copy:
+                for i, row in enumerate(rows):
+                    copy.write_row(row)
+                    if (i + 1) % batch == 0:
+                        tick("store", (i + 1) // batch, total + 1)
+            return
         for i in range(0, len(rows), batch):
             cursor.executemany(sql, rows[i:i + batch])
             tick("store", i // batch + 1, total + 1)
