@@ -100,6 +100,7 @@ _SUBCOMMANDS: list[str] = [
     "nahraum.scenarios.commands:scenario_group",
     "nahraum.analysis.commands:analyze",
     "nahraum.transit.commands:transit_group",
+    "nahraum.strategy.commands:strategy_group",
 ]
 
 # Steps `nahraum demo` runs after the bundled region is loaded (e.g. the first analysis).
