@@ -24,13 +24,18 @@ def test_compare_and_gaps_pure():
     assert young.population_share == pytest.approx(0.3)
     assert young.participant_share == pytest.approx(0.1)
     assert young.ratio == pytest.approx(1 / 3)
-    assert [s.key for s in rep.gaps(shares)] == ["young"]
+    # 10 participants: "young" would be expected to send 3 people, only 1 came.
+    assert [s.key for s in rep.gaps(shares, min_expected=3)] == ["young"]
+    # Too few participants to judge: with fewer than 5 expected, nothing is named.
+    assert rep.gaps(shares) == []
     # A part below the minimum population share is never named, however few took part.
-    assert rep.gaps(shares, min_population_share=0.5) == []
-    # No participants at all: every share 0, every sizeable part is a gap.
+    assert rep.gaps(shares, min_population_share=0.5, min_expected=0) == []
+    many = rep.compare({"young": 30, "old": 70}, {"young": 10, "old": 90})
+    assert [s.key for s in rep.gaps(many)] == ["young"]  # 30 expected, 10 came
+    # No participants at all: nothing can be judged.
     empty = rep.compare({"a": 1, "b": 1}, {})
     assert all(s.participant_share == 0 for s in empty)
-    assert len(rep.gaps(empty)) == 2
+    assert rep.gaps(empty) == []
 
 
 @pytest.fixture
@@ -81,7 +86,12 @@ def test_shares_on_hand_built_population(world, participants):
     assert by_district["B1"]["participant_share"] == pytest.approx(1 / 6)
     assert by_district["A1"]["per_1000"] == pytest.approx(20.0)
 
-    gaps = {s.key: s for s in data["gaps"]}
+    # Six participants are too few to judge any group by the dashboard's default rule ...
+    assert data["gaps"] == [] and data["gap_sentences"] == []
+    # ... so the hand check of the gap rule itself drops the minimum expected count.
+    data = coverage_data(min_expected=0)
+    finest = [s for s in data["gaps"] if isinstance(s.key, tuple) and len(s.key) == 3]
+    gaps = {s.key: s for s in finest}
     a, b = world.a.pk, world.b.pk
     assert set(gaps) == {
         (a, "village", "30-49"), (a, "core", "0-5"), (a, "core", "75+"),
@@ -89,20 +99,24 @@ def test_shares_on_hand_built_population(world, participants):
     }
     # Bedorf's 30-49 year-olds: 20 % of the people, 1 of 6 participants: not a gap (> half).
     assert (b, "village", "30-49") not in gaps
-    largest = data["gaps"][0]
+    # Coarser levels: the villages of each (25 % of the people, 1 of 6 = 16.7 %) are not gaps
+    # (more than half their share); the 0-5 year-olds of the whole region (10 %, none) are.
+    coarse = [s.key for s in data["gaps"] if s not in finest]
+    assert coarse == ["0-5"]
+    largest = finest[0]
     assert largest.key == (a, "village", "30-49")
     assert largest.population_share == pytest.approx(0.2)
 
 
 def test_gaps_named_in_words(world, participants):
     with translation.override("en"):
-        sentences = coverage_data()["gap_sentences"]
+        sentences = coverage_data(min_expected=0)["gap_sentences"]
     assert sentences[0] == (
         "people aged 30-49 in Ahausen's villages: 20 % of the population, 0 % of participants"
     )
     assert "people aged 75+ in Bedorf's villages: 2.5 % of the population, 0 % of participants" in sentences
     with translation.override("de"):
-        german = coverage_data()["gap_sentences"][0]
+        german = coverage_data(min_expected=0)["gap_sentences"][0]
     assert german.startswith("Menschen im Alter 30-49")
     assert "20 %" in german
 
@@ -121,9 +135,23 @@ def test_group_coverage_by_kind_and_field(world, participants):
     assert health["reached"] == 1 and health["took_part"] == 1 and health["workshops"] == 3
 
 
-def test_dashboard_page_shows_map_table_chart_and_sources(world, participants, client):
+def test_dashboard_page_shows_map_table_chart_and_sources(world, participants, client, settings):
+    settings.NAHRAUM_GAP_RULE = {"min_expected": 0}
     client.force_login(world.people["office"])
     html = client.get("/en/participation/coverage/").content.decode()
     for needle in ('id="coverage-map"', 'id="age-chart"', 'id="age-table"', "Test data",
                    "people aged 30-49 in Ahausen&#x27;s villages"):
         assert needle in html, needle
+
+
+def test_percentages_are_rounded_not_cut():
+    from django.utils import translation
+
+    from nahraum.participation.templatetags.participation_tags import pct
+
+    with translation.override("de"):
+        assert pct(0.1396) == "14 %"
+        assert pct(0.0996) == "10 %"
+        assert pct(0.0249) == "2,5 %"
+        assert pct(0) == "0 %"
+        assert pct(None) == "–"

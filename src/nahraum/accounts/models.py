@@ -37,6 +37,9 @@ class User(AbstractUser):
     district = models.ForeignKey(
         "region.District", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Accounts made up for the demo (``nahraum demo``): figures that count them are illustrative
+    # and are marked so wherever they are shown.
+    is_example = models.BooleanField(_("illustrative example account"), default=False)
 
     class Meta:
         verbose_name = _("user")

@@ -6,9 +6,10 @@ database. Participants count only with their consent and only with what they sta
 Ortsteil); people who stated nothing are reported as a number, never guessed.
 
 A gap is named when a part of the population is markedly under-represented: it makes up at
-least ``min_population_share`` of the population and its share among participants is below
-``max_ratio`` times its share of the population (default: less than half). These thresholds are
-choices of the office, not norms; they are parameters so that the office can change them.
+least ``min_population_share`` of the population, its share among participants is below
+``max_ratio`` times its share of the population (default: less than half), and enough people
+took part that its absence means something (``min_expected``). These thresholds are choices of
+the office, not norms; they are parameters so that the office can change them.
 """
 
 from __future__ import annotations
@@ -74,26 +75,40 @@ def compare(
 
 
 def gaps(
-    shares: Iterable[Share], *, min_population_share: float = 0.02, max_ratio: float = 0.5
+    shares: Iterable[Share],
+    *,
+    min_population_share: float = 0.02,
+    max_ratio: float = 0.5,
+    min_expected: float = 5.0,
 ) -> list[Share]:
-    """The markedly under-represented parts, largest shortfall first."""
+    """The markedly under-represented parts, largest shortfall first.
+
+    ``min_expected``: a part is only judged when, had it taken part like everyone else, at least
+    this many participants would be expected from it (participants × population share). With 30
+    participants, a part of 2 % would be expected to send 0.6 people; that none came says
+    nothing. Five is the usual rule of thumb for expected counts in a comparison of shares.
+    """
+    shares = list(shares)
+    total = sum(s.participants for s in shares)
     found = [
         s
         for s in shares
         if s.population_share >= min_population_share
+        and total * s.population_share >= min_expected
         and s.participant_share < max_ratio * s.population_share
     ]
     return sorted(found, key=lambda s: (s.difference, str(s.key)))
 
 
 def participant_counts(people: Iterable[Mapping]) -> dict[str, Counter]:
-    """Count participants by age band, by Ortsteil and by (municipality, kind, age band).
+    """Count participants by age band, Ortsteil, area (municipality, kind) and area × age band.
 
     ``people``: one mapping per distinct participant with ``age_band``, ``district_id``,
     ``municipality_id`` and ``kind`` (the last three None when no Ortsteil was stated).
     """
     by_age: Counter = Counter()
     by_district: Counter = Counter()
+    by_area: Counter = Counter()
     by_area_age: Counter = Counter()
     unknown = 0
     for person in people:
@@ -108,18 +123,20 @@ def participant_counts(people: Iterable[Mapping]) -> dict[str, Counter]:
             by_age[band] += 1
         if district is not None:
             by_district[district] += 1
+            by_area[(person["municipality_id"], person["kind"])] += 1
         if band and district is not None:
             by_area_age[(person["municipality_id"], person["kind"], band)] += 1
     return {
         "age": by_age,
         "district": by_district,
+        "area": by_area,
         "area_age": by_area_age,
         "unknown": Counter({"unknown": unknown}),
     }
 
 
 def population_counts(districts: Iterable) -> dict[str, Counter]:
-    """Population by age band, by Ortsteil and by (municipality, kind, age band).
+    """Population by age band, Ortsteil, area (municipality, kind) and area × age band.
 
     ``districts``: objects with ``pk``, ``municipality_id``, ``kind``, ``population`` and
     ``population_by_age`` (the region data). Districts without an age structure count in the
@@ -127,10 +144,12 @@ def population_counts(districts: Iterable) -> dict[str, Counter]:
     """
     by_age: Counter = Counter()
     by_district: Counter = Counter()
+    by_area: Counter = Counter()
     by_area_age: Counter = Counter()
     for d in districts:
         by_district[d.pk] += d.population
+        by_area[(d.municipality_id, d.kind)] += d.population
         for band, count in (d.population_by_age or {}).items():
             by_age[band] += count
             by_area_age[(d.municipality_id, d.kind, band)] += count
-    return {"age": by_age, "district": by_district, "area_age": by_area_age}
+    return {"age": by_age, "district": by_district, "area": by_area, "area_age": by_area_age}

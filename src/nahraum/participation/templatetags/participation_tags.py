@@ -14,5 +14,6 @@ def pct(value: float | None) -> str:
     if value is None:
         return "–"
     percent = float(value) * 100
-    digits = 1 if 0 < percent < 10 else 0
-    return f"{formats.number_format(percent, digits)} %"
+    digits = 1 if 0 < percent < 9.95 else 0
+    # Round first: Django's number_format cuts off the digits it does not show (13.96 → "13").
+    return f"{formats.number_format(round(percent, digits), digits)} %"

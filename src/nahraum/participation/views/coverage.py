@@ -81,32 +81,61 @@ def group_levels() -> dict[int, int]:
     return levels
 
 
+def _place(municipality_id: int, kind: str, names: dict[int, str]) -> str:
+    template = (
+        _("%(municipality)s's villages")
+        if kind == District.Kind.VILLAGE
+        else _("%(municipality)s's core town")
+    )
+    return template % {"municipality": names.get(municipality_id, "?")}
+
+
+def gap_sentence(share: rep.Share, names: dict[int, str]) -> str:
+    """Name one gap in words, e.g. “people aged 75+ in Kalletal's villages: 12 % of …”.
+
+    The key tells the level: (municipality, kind, band), (municipality, kind) or a band.
+    """
+    figures = {
+        "population": pct(share.population_share),
+        "participants": pct(share.participant_share),
+    }
+    key = share.key
+    if isinstance(key, tuple) and len(key) == 3:
+        municipality_id, kind, band = key
+        return _(
+            "people aged %(band)s in %(place)s: %(population)s of the population, "
+            "%(participants)s of participants"
+        ) % {"band": band, "place": _place(municipality_id, kind, names), **figures}
+    if isinstance(key, tuple):
+        return _(
+            "people in %(place)s: %(population)s of the population, %(participants)s of participants"
+        ) % {"place": _place(*key, names), **figures}
+    return _(
+        "people aged %(band)s in the whole region: %(population)s of the population, "
+        "%(participants)s of participants"
+    ) % {"band": key, **figures}
+
+
 def gap_sentences(shares: list[rep.Share], names: dict[int, str]) -> list[str]:
-    """Name each gap in words, e.g. “people aged 75+ in Kalletal's villages: 12 % of …”."""
-    sentences = []
-    for s in shares:
-        municipality_id, kind, band = s.key
-        place = (
-            _("%(municipality)s's villages")
-            if kind == District.Kind.VILLAGE
-            else _("%(municipality)s's core town")
-        ) % {"municipality": names.get(municipality_id, "?")}
-        sentences.append(
-            _(
-                "people aged %(band)s in %(place)s: %(population)s of the population, %(participants)s of participants"
-            )
-            % {
-                "band": band,
-                "place": place,
-                "population": pct(s.population_share),
-                "participants": pct(s.participant_share),
-            }
-        )
-    return sentences
+    return [gap_sentence(s, names) for s in shares]
 
 
-def coverage_data() -> dict:
-    """Everything the dashboard shows, as plain values (also used by the tests)."""
+#: Gap rule of the dashboard (see representativeness.gaps); settings may override it.
+DEFAULT_GAP_RULE = {"min_population_share": 0.02, "max_ratio": 0.5, "min_expected": 5.0}
+
+
+def gap_rule() -> dict:
+    from django.conf import settings
+
+    return {**DEFAULT_GAP_RULE, **getattr(settings, "NAHRAUM_GAP_RULE", {})}
+
+
+def coverage_data(**rule: float) -> dict:
+    """Everything the dashboard shows, as plain values (also used by the tests and the CLI).
+
+    ``rule`` overrides single thresholds of the gap rule (see ``gap_rule``).
+    """
+    rule = {**gap_rule(), **rule}
     districts = list(District.objects.select_related("municipality", "source"))
     municipalities = {m.pk: m.name for m in Municipality.objects.all()}
     groups = list(SocietalGroup.objects.prefetch_related("fields"))
@@ -162,7 +191,10 @@ def coverage_data() -> dict:
     by_age = rep.compare(pop["age"], part["age"], order=AGE_BANDS)
     by_district_share = {s.key: s for s in rep.compare(pop["district"], part["district"])}
     area_age = rep.compare(pop["area_age"], part["area_age"])
-    found_gaps = rep.gaps(area_age)
+    by_area = rep.compare(pop["area"], part["area"])
+    # Finest level first (age band in core town / villages), then the coarser levels, where
+    # more participants make a judgement possible for groups too small at the finest level.
+    found_gaps = rep.gaps(area_age, **rule) + rep.gaps(by_area, **rule) + rep.gaps(by_age, **rule)
 
     by_district = []
     for d in districts:
@@ -186,6 +218,7 @@ def coverage_data() -> dict:
         "by_district": by_district,
         "by_age": by_age,
         "area_age": area_age,
+        "by_area": by_area,
         "gaps": found_gaps,
         "gap_sentences": gap_sentences(found_gaps, municipalities),
         "participant_total": participant_total,
@@ -193,6 +226,10 @@ def coverage_data() -> dict:
         "participants_consented": len(people),
         "sources": sorted({d.source for d in districts}, key=lambda s: s.name),
         "estimate": any(d.is_estimate for d in districts),
+        "example_participants": get_user_model()
+        .objects.filter(pk__in=participant_ids(), is_example=True)
+        .count(),
+        "rule": rule,
     }
 
 
