@@ -152,3 +152,22 @@ def test_derive_offers_only_goals_of_the_proposals_field(staff_client, users, pr
     assert measure.history.get().status == "idea"
     # the idea the proposal rested on is now "taken into a measure"
     assert proposal.ideas.get().status == "accepted"
+
+
+def test_measure_edit_by_owner_and_refused_for_others(client, users, measure):
+    url = reverse("strategy:measure_edit", args=[measure.pk])
+    data = {"title": "Dorfpraxis digital", "goal": measure.goal_id,
+            "municipality": measure.municipality_id, "phase": "implementation", "weight": "2",
+            "lat": "52.0", "lon": ""}
+    client.force_login(users["ahausen_staff"])
+    assert client.post(url, data).status_code == 403
+    client.force_login(users["bedorf_staff"])
+    response = client.post(url, data)  # latitude without longitude
+    assert response.status_code == 400
+    assert "Breiten- und Längengrad" in response.content.decode()
+    measure.refresh_from_db()
+    assert measure.title == "Dorfpraxis" and measure.lat is None
+    response = client.post(url, dict(data, lon="8.93"))
+    assert response.status_code == 302
+    measure.refresh_from_db()
+    assert (measure.title, measure.weight, measure.lon) == ("Dorfpraxis digital", 2.0, 8.93)

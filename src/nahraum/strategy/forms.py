@@ -13,7 +13,7 @@ from nahraum.accounts.rules import can_create_for
 from nahraum.region.models import Municipality
 
 from . import indicators
-from .models import Goal, Milestone, Project, Status
+from .models import Goal, Measure, Milestone, Project, Status
 
 
 class DateInput(forms.DateInput):
@@ -105,6 +105,26 @@ class TargetForm(forms.Form):
             return indicators.parse_spec_key(key)
         except ValueError as exc:
             raise ValidationError(_("Not an indicator of the analysis: %(e)s") % {"e": exc}) from None
+
+
+class MeasureForm(MunicipalityChoiceMixin, forms.ModelForm):
+    """Edit a measure's description, responsibility, phase, weight and place (not its status)."""
+
+    class Meta:
+        model = Measure
+        fields = ["title", "description", "goal", "municipality", "phase", "quick_win", "weight",
+                  "progress_percent", "decided_on", "place_name", "lat", "lon", "origin_note"]
+        widgets = {"decided_on": DateInput(), "description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["goal"].queryset = Goal.objects.filter(field_id=self.instance.goal.field_id)
+        self._setup_municipality(user)
+
+    def clean_municipality(self):
+        municipality = self.cleaned_data.get("municipality")
+        self._check_municipality(municipality)
+        return municipality
 
 
 class ProjectForm(MunicipalityChoiceMixin, forms.ModelForm):

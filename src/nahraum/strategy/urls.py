@@ -20,6 +20,7 @@ urlpatterns = [
     # staff
     path("manage/", views.manage, name="manage"),
     path("manage/derive/<int:proposal_pk>/", views.derive, name="derive"),
+    path("measures/<int:pk>/edit/", views.measure_edit, name="measure_edit"),
     path("measures/<int:pk>/targets/add/", views.target_add, name="target_add"),
     path("measures/<int:pk>/projects/add/", views.project_edit, name="project_add"),
     path("projects/<int:project_pk>/edit/", views.project_edit, name="project_edit"),

@@ -22,7 +22,14 @@ from nahraum.participation.models import ProposedMeasure
 from nahraum.region.models import DataSource, InnovationField
 
 from . import exports, indicators
-from .forms import DeriveMeasureForm, MilestoneFormSet, ProjectForm, StatusForm, TargetForm
+from .forms import (
+    DeriveMeasureForm,
+    MeasureForm,
+    MilestoneFormSet,
+    ProjectForm,
+    StatusForm,
+    TargetForm,
+)
 from .models import (
     Actor,
     DigitalOffer,
@@ -408,6 +415,20 @@ def _changeable_measure(request: HttpRequest, pk: int) -> Measure:
     if not can_change(request.user, measure):
         raise PermissionDenied(_("You may not change “%(title)s”.") % {"title": measure})
     return measure
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a measure; the responsible municipality may only be one the user may act for."""
+    measure = _changeable_measure(request, pk)
+    form = MeasureForm(request.POST or None, instance=measure, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Measure “%(title)s” saved.") % {"title": measure})
+        return redirect("strategy:measure", pk=measure.pk)
+    return render(request, "strategy/measure_form.html", {"form": form, "measure": measure},
+                  status=400 if form.errors else 200)
 
 
 @login_required
