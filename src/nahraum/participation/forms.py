@@ -230,6 +230,7 @@ class InvitationForm(forms.ModelForm):
     class Meta:
         model = m.Invitation
         fields = ("group", "channel")
+        labels = {"group": _("Group")}
 
     def __init__(self, *args, workshop=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -322,6 +323,7 @@ class OutreachForm(forms.ModelForm):
     class Meta:
         model = m.OutreachAction
         fields = ("outcome", "channel", "date", "field", "workshop", "contact", "note")
+        labels = {"workshop": _("Workshop"), "contact": _("Contact person")}
         widgets = {
             "date": forms.DateInput(attrs={"type": "date"}),
             "note": forms.Textarea(attrs={"rows": 2}),

@@ -77,7 +77,8 @@ def idea_list(request: HttpRequest) -> HttpResponse:
     }
     map_spec = {
         "label": _("Map of the ideas with a place"),
-        "layers": [
+        "layers": _outline_layer()
+        + [
             {
                 "type": "points",
                 "data": points,
@@ -143,26 +144,30 @@ def idea_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _region_map_spec() -> dict:
+def _outline_layer(districts=None) -> list[dict]:
+    """The Ortsteile as a plain background layer, so that points have a place around them."""
     from nahraum.region.models import District
 
+    districts = District.objects.exclude(boundary=None) if districts is None else districts
     features = [
         {"type": "Feature", "geometry": d.boundary, "properties": {"name": d.name}}
-        for d in District.objects.exclude(boundary=None)
+        for d in districts
+        if d.boundary
     ]
-    return {
-        "label": _("Map: click to mark the place of your idea"),
-        "layers": [
-            {
-                "type": "choropleth",
-                "data": {"type": "FeatureCollection", "features": features},
-                "legend": False,
-                "property": "none",
-            }
-        ]
-        if features
-        else [],
-    }
+    if not features:
+        return []
+    return [
+        {
+            "type": "choropleth",
+            "data": {"type": "FeatureCollection", "features": features},
+            "legend": False,
+            "property": "none",
+        }
+    ]
+
+
+def _region_map_spec() -> dict:
+    return {"label": _("Map: click to mark the place of your idea"), "layers": _outline_layer()}
 
 
 def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -198,7 +203,8 @@ def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 "label": _("Map: place of the idea"),
                 "zoom": 15,
                 "center": [idea.lat, idea.lon],
-                "layers": [
+                "layers": _outline_layer([idea.district] if idea.district else [])
+                + [
                     {
                         "type": "points",
                         "category": "field",
