@@ -112,9 +112,15 @@ def classes_command(region_slug, date_text, window) -> None:
         with transaction.atomic():
             feed.save()
             compute_levels(feed)
+            if day is not None or window:
+                # travel times of another day or window are no longer the feed's figures
+                feed.time_summaries.all().delete()
     except AccessError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{feed.name}: service day {feed.service_date}, window {feed.window_label}")
+    if day is not None or window:
+        click.echo("travel times: run `nahraum transit times` (and `nahraum analyze --modes "
+                   "walk,bike,car,transit`) for the new day or window")
     _echo_shares(feed)
 
 
