@@ -668,7 +668,12 @@ class Timetable:
 
 def timetable_for_day(feed: Feed, day: dt.date, *, start_s: int = 0,
                       end_s: int = 48 * 3600) -> Timetable:
-    """All trips running on ``day`` that are under way between ``start_s`` and ``end_s``."""
+    """All trips running on ``day`` that are under way between ``start_s`` and ``end_s``.
+
+    Frequency-based trips start every ``headway_secs`` from ``start_time`` (before ``end_time``)
+    with the template trip's running times; ``exact_times = 0`` is read the same way, since a
+    planner's question ("how often?") is answered by the headway, not by the exact minute.
+    """
     parts: list[tuple] = []  # (stop, arr, dep, route, direction, source)
     freq_trips = set(feed.freq_trip.tolist())
     for offset_day, shift in ((day, 0), (day - dt.timedelta(days=1), -86400)):
