@@ -150,3 +150,21 @@ def test_result_dict_reports_objective_gap_and_time():
     data = max_coverage(cost, w, 2, max_cost=3000).to_dict()
     assert set(data) >= {"objective", "bound", "gap", "solve_time_s", "greedy", "status"}
     assert data["status"] == "optimal" and not math.isnan(data["gap"])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_swaps_never_worsen_and_the_lagrangian_bound_stays_below_the_optimum(seed):
+    from nahraum.access.locate import greedy_p_median, lagrangian_bound, swap_improve
+
+    cost, w = instance(400 + seed, 30, 9, unreachable=0.0)
+    cap = np.full(30, np.inf)
+    best = min(
+        p_median_cost(cost, w, np.array(c), cap) for c in itertools.combinations(range(9), 3)
+    )
+    greedy = greedy_p_median(cost, w, 3, cap)
+    swapped = swap_improve(cost, w, cap, greedy.chosen)
+    assert len(set(swapped.tolist())) == 3
+    assert best - 1e-6 <= p_median_cost(cost, w, swapped, cap) <= greedy.objective + 1e-6
+    bound = lagrangian_bound(cost, w, cap, 3, greedy.objective)
+    assert bound <= best + 1e-6
+    assert bound > 0.5 * best  # and it is a useful bound, not just zero

@@ -12,6 +12,15 @@ from nahraum.scenarios import services
 from nahraum.scenarios.models import Scenario
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are checked in English (the German catalogue translates them on /de/ pages)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def scenario(tiny_region):
     return services.create_scenario(tiny_region, "Prüfung")
