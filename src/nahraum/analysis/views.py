@@ -185,15 +185,15 @@ def _district_table(run, districts, sel) -> tuple[list[dict], dict[int, float | 
         run=run, level="district", facility_type__key=sel["type"], mode=sel["mode"],
         metric__in=["share_within_norm", "median_minutes", "p90_minutes", "mean_minutes",
                     "cross_border_share", "capacity_per_demand"],
-    ).filter(Q(age_band=sel["age_band"]) | Q(age_band="", metric__in=[
-        "median_minutes", "p90_minutes", "cross_border_share", "capacity_per_demand"]))
+    ).filter(Q(age_band=sel["age_band"], metric="share_within_norm") | Q(age_band="", metric__in=[
+        "mean_minutes", "median_minutes", "p90_minutes", "cross_border_share",
+        "capacity_per_demand"]))
+    # Travel times are stored for everybody; shares within the norm also per age band.
     by: dict[int, dict[str, float | None]] = defaultdict(dict)
     people: dict[int, float] = {}
     for v in vals:
-        if v.metric in ("share_within_norm", "mean_minutes") and v.age_band != sel["age_band"]:
-            continue
         by[v.district_id][v.metric] = v.value
-        if v.metric == "share_within_norm" or (v.metric == "mean_minutes" and v.district_id not in people):
+        if v.metric == "share_within_norm" or (v.metric == "median_minutes" and v.district_id not in people):
             people[v.district_id] = v.population
     rows = []
     for d in districts:
