@@ -103,3 +103,29 @@ def test_invitation_attendance_and_result(world, client):
     from nahraum.participation.views.coverage import group_levels
 
     assert group_levels()[world.group_a.pk] == 3
+
+
+def test_invitation_mailed_only_with_consent_and_answer_logged(world, client, mailoutbox):
+    from datetime import date
+
+    ws = world.workshop_a
+    pm.Contact.objects.create(group=world.group_a, name="Frau Lind", email="lind@example.org",
+                              consent_given=True, consent_date=date(2026, 11, 1))
+    pm.Contact.objects.create(group=world.group_b, name="Herr Ohne", email="ohne@example.org")
+    client.force_login(world.people["office"])
+    client.post(f"/de/participation/workshops/{ws.pk}/invite/", {"group": world.group_a.pk, "channel": "email"})
+    client.post(f"/de/participation/workshops/{ws.pk}/invite/", {"group": world.group_b.pk, "channel": "email"})
+    assert [m.to for m in mailoutbox] == [["lind@example.org"]]
+    assert ws.title in mailoutbox[0].body and "Frau Lind" in mailoutbox[0].body
+    # Each invitation is logged as outreach (contacted), an acceptance as answered.
+    assert pm.OutreachAction.objects.filter(workshop=ws, outcome="contacted").count() == 2
+    invitation = pm.Invitation.objects.get(group=world.group_a)
+    client.post(f"/de/participation/workshops/{ws.pk}/invitations/{invitation.pk}/", {"response": "accepted"})
+    assert pm.Invitation.objects.get(pk=invitation.pk).response == "accepted"
+    assert pm.OutreachAction.objects.filter(group=world.group_a, outcome="answered").exists()
+    client.post(f"/de/participation/workshops/{ws.pk}/invitations/{invitation.pk}/", {"response": "maybe"})
+    assert pm.Invitation.objects.get(pk=invitation.pk).response == "accepted"
+    # Staff of the other municipality cannot record answers for this workshop.
+    client.force_login(world.people["staff_b"])
+    r = client.post(f"/de/participation/workshops/{ws.pk}/invitations/{invitation.pk}/", {"response": "declined"})
+    assert r.status_code == 403

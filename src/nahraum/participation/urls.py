@@ -34,6 +34,11 @@ urlpatterns = [
     path("workshops/<int:pk>/cancel/", workshops.cancel, name="workshop_cancel"),
     path("workshops/<int:pk>/attendance/", workshops.attendance, name="workshop_attendance"),
     path("workshops/<int:pk>/invite/", workshops.invite, name="workshop_invite"),
+    path(
+        "workshops/<int:pk>/invitations/<int:invitation_pk>/",
+        workshops.invitation_response,
+        name="invitation_response",
+    ),
     path("workshops/<int:pk>/result/", workshops.result_edit, name="workshop_result"),
     # Societal groups and outreach
     path("groups/", groups.group_list, name="group_list"),

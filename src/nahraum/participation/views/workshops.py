@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from .. import models as pm
 from .. import services
 from ..forms import (
     InvitationForm,
@@ -103,9 +107,12 @@ def workshop_detail(request: HttpRequest, pk: int) -> HttpResponse:
     result = WorkshopResult.objects.filter(workshop=workshop).first()
     proposed = []
     if result:
-        for pm in result.proposed_measures.select_related("field"):
+        for proposal in result.proposed_measures.select_related("field"):
             proposed.append(
-                {"measure": pm, "strategy_url": _strategy_link(pm) if can_change else None}
+                {
+                    "measure": proposal,
+                    "strategy_url": _strategy_link(proposal) if can_change else None,
+                }
             )
     took_part_by_group = (
         workshop.registrations.filter(attended=True)
@@ -128,6 +135,7 @@ def workshop_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["registrations"] = workshop.registrations.select_related("user", "group")
         context["invitations"] = workshop.invitations.select_related("group")
         context["invitation_form"] = InvitationForm(workshop=workshop)
+        context["response_choices"] = pm.Invitation.Response.choices
     return render(request, "participation/workshop_detail.html", context)
 
 
@@ -187,10 +195,76 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, "participation.change_workshop", workshop)
     form = InvitationForm(request.POST, workshop=workshop)
     if form.is_valid():
-        form.save()
-        messages.success(request, _("The group is invited."))
+        with transaction.atomic():
+            invitation = form.save()
+            pm.OutreachAction.objects.create(
+                group=invitation.group,
+                contact=invitation.contact,
+                workshop=workshop,
+                field=workshop.field,
+                channel=invitation.channel,
+                outcome="contacted",
+                recorded_by=request.user,
+                note=_("Invited to the workshop"),
+            )
+        if _mail_invitation(request, invitation):
+            messages.success(request, _("The group is invited; the invitation was emailed."))
+        else:
+            messages.success(request, _("The group is invited."))
     else:
         messages.error(request, _("Invitation not saved: choose a group not yet invited."))
+    return redirect(workshop)
+
+
+def _mail_invitation(request: HttpRequest, invitation) -> bool:
+    """Email the group's contact person, but only with recorded consent and an address."""
+    contact = invitation.contact
+    if invitation.channel != "email" or contact is None or not contact.email:
+        return False
+    if not contact.consent_given:
+        return False
+    workshop = invitation.workshop
+    body = render_to_string(
+        "participation/email_invitation.txt",
+        {
+            "invitation": invitation,
+            "workshop": workshop,
+            "url": request.build_absolute_uri(workshop.get_absolute_url()),
+        },
+    )
+    send_mail(
+        _("Invitation: %(title)s") % {"title": workshop.title},
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        [contact.email],
+    )
+    return True
+
+
+@require_POST
+@login_required
+def invitation_response(request: HttpRequest, pk: int, invitation_pk: int) -> HttpResponse:
+    """Staff record a group's answer to an invitation (accepted, declined)."""
+    workshop = get_object_or_404(Workshop, pk=pk)
+    require(request, "participation.change_workshop", workshop)
+    invitation = get_object_or_404(pm.Invitation, pk=invitation_pk, workshop=workshop)
+    response = request.POST.get("response")
+    if response not in pm.Invitation.Response.values:
+        messages.error(request, _("Unknown answer."))
+        return redirect(workshop)
+    with transaction.atomic():
+        invitation.response = response
+        invitation.save(update_fields=["response"])
+        if response == pm.Invitation.Response.ACCEPTED:
+            pm.OutreachAction.objects.create(
+                group=invitation.group,
+                workshop=workshop,
+                field=workshop.field,
+                channel=invitation.channel,
+                outcome="answered",
+                recorded_by=request.user,
+            )
+    messages.success(request, _("The answer is saved."))
     return redirect(workshop)
 
 
