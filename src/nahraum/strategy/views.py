@@ -148,7 +148,8 @@ def _target_chart(target: IndicatorTarget, points: list) -> dict:
                 {"label": _("path to the target"), "data": path},
             ],
         },
-        "options": {"xLabel": _("date of the analysis run"), "yLabel": target.label,
+        "options": {"xLabel": _("date of the analysis run"),
+                    "yLabel": _(indicators.METRIC_LABELS.get(metric, metric)),
                     "unit": indicators.unit(metric)},
     }
 
