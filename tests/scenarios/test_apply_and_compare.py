@@ -134,3 +134,20 @@ def test_demand_responsive_service_gives_trips_inside_its_area(region_two_gps):
     # A2 → Praxis Bedorf: 1 km straight × 1.3 at 40 km/h, × 1.5 ride factor, + 20 min
     d = got["time_s"][cells.index("cell-A2")]
     assert d == pytest.approx(20 * 60 + 1.5 * 1.3 * 1000 / (40 / 3.6), rel=0.02)
+
+
+def test_comparison_page_shows_projected_people_and_assumptions(client, tiny_region, planner):
+    from django.utils import timezone
+
+    scenario = services.create_scenario(tiny_region, "Alterung")
+    year = timezone.now().year
+    services.set_projection(scenario, year + 10, base_year=year, rates={"05766999": -0.02})
+    run_scenario(scenario, modes=["walk"], facility_types=["gp"])
+    page = client.get(f"/en/scenarios/{scenario.pk}/compare/").content.decode()
+    assert 'id="population-table"' in page
+    assert f"{year} → {year + 10}" in page
+    assert "-0.02 (scenario)" in page  # the rate and where it came from
+    # 200 people of Ahausen-Mitte shrink by 2 % a year: 200 · 0.98^10 ≈ 163
+    assert "<td class=\"num\">163</td>" in page
+    de = client.get(f"/de/scenarios/{scenario.pk}/compare/").content.decode()
+    assert "Menschen je Ortsteil" in de

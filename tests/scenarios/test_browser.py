@@ -74,3 +74,29 @@ def test_planner_builds_runs_and_compares_a_scenario(page, live_server, transact
     assert "Praxisbus Adorf" in page.inner_text(".scenario-log")
     assert axe_violations(page) == []
     assert page.console_errors == []
+
+
+def test_location_planning_page_solves_and_makes_a_scenario(page, live_server, transactional_db,
+                                                            tiny_region, planner):
+    live = live_server.url
+    _login(page, live_server, planner)
+    page.goto(f"{live}/de/scenarios/locate/")
+    page.select_option("#id_facility_type", "gp")
+    page.select_option("#id_method", "max_coverage")
+    page.fill("#id_k", "1")
+    page.check("input[name=target_bands][value='75+']")
+    page.select_option("#id_candidate_source", "list")
+    page.fill("#id_candidates", "Adorf Mitte; 52.0; 8.9146\nBedorf Mitte; 52.0; 8.9292")
+    page.click("#locate-form button[type=submit]")
+    page.wait_for_selector("#sites-table")
+    # 10 people aged 75+ live in either village; the GP of Ahausen-Mitte already serves its 20
+    assert page.inner_text("#fig-objective .value") == "10,0"
+    assert page.inner_text("#fig-gap .value") == "0,000 %"
+    page.wait_for_selector("#locate-map[data-ready='true']")
+    assert page.locator("#locate-map .nahraum-point-exact").count() == 1
+    assert axe_violations(page) == []
+    page.click("#make-scenario")
+    page.wait_for_url(re.compile(r"/de/scenarios/\d+/$"))
+    assert "Hausarztpraxis" in page.inner_text("h1")
+    assert "Mitte" in page.inner_text("table.changes-table")
+    assert page.console_errors == []

@@ -260,3 +260,27 @@ def effect(scenario: Scenario) -> dict[str, Any]:
         })
     return {"scenario": scenario.pk, "name": scenario.name, "run": srun.run_id,
             "baseline": srun.baseline_id, "effects": effects}
+
+
+def population_change(before: AnalysisRun, after: AnalysisRun) -> list[dict]:
+    """People per Ortsteil in both runs, in total and aged 75+ (a projection changes both)."""
+    from nahraum.region.models import AGE_BANDS
+
+    a, b = unpack_cells(before), unpack_cells(after)
+    if a is None or b is None:
+        return []
+    old = f"age_{AGE_BANDS.index('75+')}"
+    rows = []
+    names = dict(District.objects.filter(municipality__region=after.region).values_list("id", "name"))
+    for d in sorted(set(a["district_id"].tolist()) | set(b["district_id"].tolist())):
+        ma, mb = a["district_id"] == d, b["district_id"] == d
+        row = {
+            "district_id": int(d), "district": names.get(int(d), "—"),
+            "people_before": float(a["population"][ma].sum()),
+            "people_after": float(b["population"][mb].sum()),
+            "aged_75_before": float(a[old][ma].sum()) if old in a else None,
+            "aged_75_after": float(b[old][mb].sum()) if old in b else None,
+        }
+        row["change"] = row["people_after"] - row["people_before"]
+        rows.append(row)
+    return rows

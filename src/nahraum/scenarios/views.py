@@ -280,7 +280,7 @@ def _fmt_metric(metric: str) -> str:
 
 
 def compare(request: HttpRequest, pk: int) -> HttpResponse:
-    from .compare import compare_values, gains_and_losses, summary_rows
+    from .compare import compare_values, gains_and_losses, population_change, summary_rows
 
     scenario = get_object_or_404(Scenario.objects.select_related("region"), pk=pk)
     srun = scenario.scenario_runs.select_related("run", "baseline").first()
@@ -315,6 +315,9 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
         "sources": _sources(scenario.region),
         "is_estimate": bool(before.is_estimate or srun.run.is_estimate),
     }
+    people = population_change(before, srun.run)
+    if any(abs(r["change"]) > 1e-6 or r["aged_75_before"] != r["aged_75_after"] for r in people):
+        ctx["population_rows"] = people
     if pair is None:
         return render(request, "scenarios/compare.html", ctx)
     mode, type_key = pair["mode"], pair["type"]
