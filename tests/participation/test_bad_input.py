@@ -261,3 +261,63 @@ def test_csv_export_neutralises_formulas(world, client):
     assert "'=HYPERLINK" in body and "'=frei" in body
     assert "clara" not in body  # anonymous export
     assert body.splitlines()[1].split(",")[2] == "4"
+
+
+def _forms(w):
+    """(who, url, valid data, required text fields, size limit per text field)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    when = (timezone.localtime() + timedelta(days=3)).strftime("%Y-%m-%dT%H:%M")
+    later = (timezone.localtime() + timedelta(days=9)).strftime("%Y-%m-%dT%H:%M")
+    return [
+        ("citizen", "/de/participation/ideas/new/",
+         {"title": "T", "text": "T", "field": w.health.pk}, {"title": TITLE_MAX, "text": TEXT_MAX}),
+        ("staff_a", "/de/participation/workshops/new/",
+         {"title": "T", "field": w.health.pk, "municipality": w.a.pk, "starts_at": when,
+          "place": "P", "capacity": 5, "description": "D"},
+         {"title": TITLE_MAX, "place": TITLE_MAX, "description": TEXT_MAX}),
+        ("staff_a", "/de/participation/groups/new/",
+         {"name": "N", "kind": "club", "municipality": w.a.pk, "note": "x"},
+         {"name": TITLE_MAX, "note": TEXT_MAX}),
+        ("staff_a", "/de/participation/surveys/new/",
+         {"title": "T", "municipality": w.a.pk, "opens_at": when, "closes_at": later, "description": "D"},
+         {"title": TITLE_MAX, "description": TEXT_MAX}),
+        ("staff_a", f"/de/participation/surveys/{w.survey_a.survey.pk}/questions/",
+         {"text": "Q", "kind": "text"}, {"text": 500}),
+        ("staff_a", f"/de/participation/groups/{w.group_a.pk}/",
+         {"contact-name": "N", "contact-role": "R"}, {"contact-name": TITLE_MAX, "contact-role": TITLE_MAX}),
+        ("staff_a", f"/de/participation/groups/{w.group_a.pk}/",
+         {"outreach-outcome": "contacted", "outreach-channel": "email", "outreach-date": "2026-11-01",
+          "outreach-note": "n"}, {"outreach-note": 1000}),
+        ("staff_a", f"/de/participation/workshops/{w.workshop_a.pk}/result/",
+         {"needs": "N", "ideas": "I", "action_fields": "A", "participants_count": 1,
+          "measures-TOTAL_FORMS": 1, "measures-INITIAL_FORMS": 0, "measures-0-title": "M",
+          "measures-0-description": "D", "measures-0-action_field": "A", "measures-0-field": w.health.pk},
+         {"needs": 10000, "ideas": 10000, "action_fields": 10000, "measures-0-title": TITLE_MAX,
+          "measures-0-description": TEXT_MAX, "measures-0-action_field": TITLE_MAX}),
+    ]
+
+
+REQUIRED = {"title", "text", "name", "contact-name", "needs", "measures-0-title"}
+
+
+def test_every_text_field_refuses_oversize_and_empty_and_saves_nothing(world, client):
+    checked = 0
+    for who, url, data, limits in _forms(world):
+        client.force_login(world.people[who])
+        for field, limit in limits.items():
+            cases = [("x" * (limit + 1), f"höchstens {limit} Zeichen")]
+            if field in REQUIRED:
+                cases.append(("   ", "zwingend erforderlich"))
+            for value, needle in cases:
+                before = _counts()
+                r = client.post(url, {**data, field: value})
+                assert r.status_code == 400, (url, field)
+                assert needle in r.content.decode(), (url, field, needle)
+                assert _counts() == before, (url, field)
+                checked += 1
+        # The valid data itself is accepted, so each refusal above is due to the one bad field.
+        assert client.post(url, data).status_code == 302, url
+    assert checked >= 25
