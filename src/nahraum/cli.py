@@ -108,6 +108,7 @@ _SUBCOMMANDS: list[str] = [
 _DEMO_HOOKS: list[str] = [
     "nahraum.transit.bundled:demo_hook",  # before the first analysis, so that it includes transit
     "nahraum.analysis.commands:demo_hook",
+    "nahraum.scenarios.demo:demo_hook",
     "nahraum.participation.demo:demo_hook",
     "nahraum.strategy.bundled:demo_hook",
 ]
