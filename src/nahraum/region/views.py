@@ -38,6 +38,13 @@ from .models import (
     Municipality,
     Region,
 )
+from .supply import (
+    district_classes,
+    district_supply,
+    district_values,
+    region_classes,
+    region_supply,
+)
 
 KIND_COLOURS = {District.Kind.CORE: "#0b5d7a", District.Kind.VILLAGE: "#1b6b2f"}
 
@@ -172,6 +179,47 @@ def _type_table(municipalities: list[Municipality]) -> list[dict[str, Any]]:
     return groups
 
 
+def supply_map(districts: list[District], supply: dict[str, Any],
+               classes: dict[str, Any] | None) -> dict[str, Any] | None:
+    """Districts shaded by the share within the norm of the first key type that has figures.
+
+    One type and mode on the map (the GP practice on foot where computed); the table beside it
+    has every type and mode. The popup adds the share in ÖV-Güteklassen A–D when a feed exists.
+    None when no district has a figure for any key type.
+    """
+    mode = supply["gap_mode"]
+    for ftype in supply["types"]:
+        values = district_values(supply["run"], ftype.key, mode)
+        if any(v is not None for v in values.values()):
+            break
+    else:
+        return None
+    title = _("Within the norm: %(type)s, %(mode)s (%%)") % {
+        "type": ftype.name, "mode": supply["gap_mode_label"]}
+    a_to_d = (classes or {}).get("district_a_to_d", {})
+    features = []
+    for d in districts:
+        feat = district_feature(d)
+        feat["properties"]["value"] = values.get(d.pk)
+        if classes is not None:
+            feat["properties"]["share_a_to_d"] = a_to_d.get(d.pk)
+        features.append(feat)
+    fields = [{"key": "municipality", "label": _("Municipality")}]
+    if classes is not None:
+        fields.append({"key": "share_a_to_d", "label": _("ÖV-Güteklasse A–D (%)")})
+    spec = map_base(_("Map of the districts shaded by the share of inhabitants within the norm "
+                      "(%(type)s, %(mode)s)") % {"type": ftype.name,
+                                                 "mode": supply["gap_mode_label"]})
+    spec["layers"] = [
+        {"type": "choropleth", "data": collection(features), "property": "value",
+         "title": title, "noDataLabel": _("no figure"), "fields": fields,
+         "highlight": {"property": "kind", "value": District.Kind.CORE.value,
+                       "label": _("core town")}},
+        municipal_border_layer(),
+    ]
+    return {"spec": spec, "type": ftype, "title": title}
+
+
 def overview(request: HttpRequest) -> HttpResponse:
     """The region at a glance: map, table of municipalities and districts, chart, sources."""
     region = current_region()
@@ -226,8 +274,14 @@ def overview(request: HttpRequest) -> HttpResponse:
             "fields": facility_fields(),
         },
     ]
+    supply = region_supply(region)
+    classes = region_classes(region)
     context = {
         "region": region,
+        "supply": supply,
+        "supply_map": supply_map(districts, supply, classes)
+        if supply and supply["has_values"] else None,
+        "classes": classes,
         "rows": rows,
         "districts": districts,
         "total_population": sum(m.population for m in municipalities),
@@ -239,7 +293,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         "chart_spec": district_bar_chart(districts),
         "chart_height": chart_height(len(districts)),
         "any_estimate": any(d.is_estimate or d.source.is_illustrative for d in districts),
-        "sources": sources_of([region], municipalities, districts, facilities.only("source_id")),
+        "sources": sources_of([region], municipalities, districts, facilities.only("source_id"),
+                              [classes["feed"]] if classes else []),
     }
     return render(request, "region/overview.html", context)
 
@@ -367,6 +422,8 @@ def district(request: HttpRequest, key: str) -> HttpResponse:
     ]
     inside_count = sum(1 for r in near_rows if r["inside"])
     supply_rows = type_overview(near_rows)
+    supply = district_supply(d)
+    classes = district_classes(d)
     fields = list(
         InnovationField.objects.filter(
             types__facilities__in=[r["facility"].pk for r in near_rows]
@@ -406,7 +463,10 @@ def district(request: HttpRequest, key: str) -> HttpResponse:
         "map_spec": map_spec,
         "supply_url": supply_url(d.key),
         "is_estimate": d.is_estimate or d.source.is_illustrative,
-        "sources": sources_of([d, m], [r["facility"] for r in near_rows]),
+        "supply": supply,
+        "classes": classes,
+        "sources": sources_of([d, m], [r["facility"] for r in near_rows],
+                              [classes["feed"]] if classes else []),
     }
     return render(request, "region/district.html", context)
 
