@@ -138,6 +138,14 @@ class Network:
         )
         return _min_duplicates(a)
 
+    def __getstate__(self) -> dict:
+        """Pickle (process pools, Dask) the arrays only; derived caches are rebuilt on demand."""
+        keep = {f for f in self.__dataclass_fields__} | {"symmetric", "time_per_metre"}
+        return {k: v for k, v in self.__dict__.items() if k in keep}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
     def __repr__(self) -> str:
         return (
             f"Network(mode={self.mode!r}, nodes={self.n_nodes}, edges={self.n_edges}, "

@@ -308,7 +308,7 @@ def _threads() -> int:
 
 
 def _chunks(network: Network, w: np.ndarray, n_src: int, bound: float) -> list[tuple[int, int]]:
-    """Split the sources over threads when the work is worth it (≳ 20 ms of searching).
+    """Split the sources over threads when the work is worth it (≳ 2 ms of searching).
 
     The work is estimated as sources × nodes one search settles: all nodes for unbounded
     searches, else about 3 (bound / mean edge cost)² — the area of a ball on a street grid."""
@@ -320,7 +320,7 @@ def _chunks(network: Network, w: np.ndarray, n_src: int, bound: float) -> list[t
         reach = min(network.n_nodes, 3.0 * (bound / max(mean, 1e-9)) ** 2)
     else:
         reach = network.n_nodes
-    if n_src * reach < 2e6:
+    if n_src * reach < 2e5:
         return [(0, n_src)]
     cuts = np.linspace(0, n_src, threads + 1).astype(int)
     return [(int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b > a]
