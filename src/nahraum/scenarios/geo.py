@@ -2,9 +2,9 @@
 
 Scenario changes put facilities and mobile stops at new places; a place outside the region is a
 typing error (swapped latitude and longitude, a wrong digit) far more often than a plan, so it is
-refused with the coordinates named. Boundaries are GeoJSON in the region models; where a region
-has none, the hull of its population cells and district centres, widened by
-:data:`HULL_MARGIN_M`, stands in.
+refused with the coordinates named. The region is the union of its municipality and district
+boundaries (GeoJSON in the region models) and of the hull of its population cells and district
+centres, widened by :data:`HULL_MARGIN_M`.
 """
 
 from __future__ import annotations
@@ -43,16 +43,16 @@ def _load(region_id: int) -> RegionShape:
         (d.id, d.municipality_id, d.centre_lon, d.centre_lat)
         for d in District.objects.filter(municipality__region_id=region_id)
     ]
-    if parts:
-        outline = shapely.union_all(parts)
-    elif districts:
-        outline = shapely.union_all([g for _d, _m, g in districts])
-    else:
-        pts = [(c[2], c[3]) for c in centres] + list(
-            PopulationCell.objects.filter(region_id=region_id).values_list("lon", "lat")
-        )
-        outline = shapely.MultiPoint(pts).convex_hull if pts else shapely.Polygon()
-        outline = outline.buffer(HULL_MARGIN_M / 111_000.0)
+    # The boundaries, and the hull of where people live: estimated boundaries (a demo region's,
+    # or generalised official ones) may leave a village centre just outside; a place where
+    # people of the region live must never count as "outside the region".
+    pts = [(c[2], c[3]) for c in centres] + list(
+        PopulationCell.objects.filter(region_id=region_id).values_list("lon", "lat")
+    )
+    hull = shapely.MultiPoint(pts).convex_hull if pts else shapely.Polygon()
+    hull = hull.buffer(HULL_MARGIN_M / 111_000.0)
+    shapes = [shapely.make_valid(g) for g in [*parts, *(g for _d, _m, g in districts)]]
+    outline = shapely.union_all([*shapes, hull])
     return RegionShape(region_id, shapely.make_valid(outline), districts, centres)
 
 
@@ -63,12 +63,16 @@ def _cached(region_id: int, stamp: tuple) -> RegionShape:
 
 def region_shape(region_id: int) -> RegionShape:
     """The region's outline and districts (cached until the districts change)."""
-    from nahraum.region.models import District, Municipality
+    from django.db.models import Count, Sum
+
+    from nahraum.region.models import District, Municipality, PopulationCell
 
     stamp = (
-        District.objects.filter(municipality__region_id=region_id).count(),
-        Municipality.objects.filter(region_id=region_id).count(),
-        tuple(District.objects.filter(municipality__region_id=region_id).values_list("id", flat=True)),
+        tuple(District.objects.filter(municipality__region_id=region_id)
+              .values_list("id", "centre_lon", "centre_lat").order_by("id")),
+        tuple(Municipality.objects.filter(region_id=region_id).values_list("id", "area_km2").order_by("id")),
+        tuple(PopulationCell.objects.filter(region_id=region_id)
+              .aggregate(n=Count("id"), lon=Sum("lon"), lat=Sum("lat")).values()),
     )
     return _cached(region_id, stamp)
 
