@@ -151,3 +151,16 @@ def test_comparison_page_shows_projected_people_and_assumptions(client, tiny_reg
     assert "<td class=\"num\">163</td>" in page
     de = client.get(f"/de/scenarios/{scenario.pk}/compare/").content.decode()
     assert "Menschen je Ortsteil" in de
+
+
+def test_quick_check_on_the_editor_page(client, closure, planner):
+    client.force_login(planner)
+    page = client.get(f"/en/scenarios/{closure.pk}/?quick_type=gp&quick_mode=walk").content.decode()
+    assert 'class="quick-table"' in page
+    # Ahausen-Mitte's 200 of 400 people lose the GP within the norm: 75 % → 25 %
+    from nahraum.scenarios.compare import quick_check
+
+    rows = {r["metric"]: r for r in quick_check(closure, "gp")["rows"]}
+    assert rows["share_within_norm"]["before"] == pytest.approx(0.75)
+    assert rows["share_within_norm"]["after"] == pytest.approx(0.25)
+    assert client.get(f"/en/scenarios/{closure.pk}/?quick_type=boat").status_code == 200

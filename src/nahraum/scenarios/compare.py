@@ -284,3 +284,29 @@ def population_change(before: AnalysisRun, after: AnalysisRun) -> list[dict]:
         row["change"] = row["people_after"] - row["people_before"]
         rows.append(row)
     return rows
+
+
+def quick_check(scenario: Scenario, type_key: str, *, mode: str = "walk") -> dict:
+    """Region figures of one facility type, baseline vs scenario, computed now and not stored.
+
+    The editor's "quick check": both sides from the same inputs loaded once, so a planner sees
+    within a second what a change does before running the full scenario.
+    """
+    start = time.perf_counter()
+    base_inputs = load_inputs(scenario.region)
+    before = run_analysis(scenario.region, inputs=base_inputs, modes=[mode],
+                          facility_types=[type_key], store=False)
+    after = rerun_type(scenario, type_key, mode=mode, base_inputs=base_inputs)
+
+    def region_figures(values: pd.DataFrame) -> dict[str, float | None]:
+        rows = values[(values["level"] == "region") & (values["age_band"] == "")]
+        return {r.metric: (None if pd.isna(r.value) else float(r.value))
+                for r in rows.itertuples(index=False)}
+
+    b = region_figures(before.values)
+    rows = [{"metric": m, "before": b.get(m), "after": after["figures"].get(m)}
+            for m in sorted(set(b) | set(after["figures"]))]
+    for r in rows:
+        r["change"] = (None if r["before"] is None or r["after"] is None
+                       else r["after"] - r["before"])
+    return {"type": type_key, "mode": mode, "rows": rows, "seconds": time.perf_counter() - start}

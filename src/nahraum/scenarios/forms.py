@@ -130,6 +130,15 @@ class RunForm(forms.Form):
     )
 
 
+class QuickCheckForm(forms.Form):
+    """One facility type, one mode: baseline vs scenario for the whole region, not stored."""
+
+    quick_type = forms.ModelChoiceField(
+        label=_("facility type"), queryset=FacilityType.objects.all(), to_field_name="key"
+    )
+    quick_mode = forms.ChoiceField(label=_("mode"), choices=MODE_CHOICES, initial="walk")
+
+
 class LocateForm(forms.Form):
     facility_type = forms.ModelChoiceField(
         label=_("facility type"), queryset=FacilityType.objects.all(), to_field_name="key"

@@ -196,9 +196,25 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
          "category": "category", "categories": categories, "radius": 8, "fit": False},
     ]
     runs = scenario.scenario_runs.select_related("run", "baseline")[:5]
+    quick = None
+    quick_form = f.QuickCheckForm(request.GET if "quick_type" in request.GET else None)
+    if quick_form.is_bound and can_plan(request.user) and quick_form.is_valid():
+        from .compare import quick_check
+
+        try:
+            quick = quick_check(scenario, quick_form.cleaned_data["quick_type"].key,
+                                mode=quick_form.cleaned_data["quick_mode"])
+        except (ValidationError, ValueError) as exc:
+            quick_form.add_error(None, str(exc))
+        else:
+            for row in quick["rows"]:
+                row["key"] = row["metric"]
+                row["metric"] = _fmt_metric(row["key"])
+                row["where"] = scenario.region.name
     return render(request, "scenarios/detail.html", {
         "scenario": scenario, "data": data, "forms": forms_, "active_form": which,
         "map_spec": map_spec, "runs": runs, "run_form": f.RunForm(),
+        "quick": quick, "quick_form": quick_form,
         "can_plan": can_plan(request.user), "reference_hours": REFERENCE_WEEKLY_HOURS,
         "chain": list(reversed(_chain_names(scenario))),
         "sources": _sources(scenario.region),
