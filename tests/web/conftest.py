@@ -14,3 +14,12 @@ import pytest
 def live_region(transactional_db, tiny_region, live_server):
     """The tiny region, committed and served; returns the live server's base URL."""
     return live_server.url
+
+
+@pytest.fixture
+def live_supply(transactional_db, tiny_region, live_server):
+    """The tiny region with a hand-built analysis run and timetable feed, committed and served."""
+    from region.supply_data import build_supply_results
+
+    build_supply_results(tiny_region)
+    return live_server.url

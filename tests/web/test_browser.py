@@ -6,6 +6,8 @@ nothing is logged as an error, and axe-core finds no serious or critical accessi
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import axe_violations
 
@@ -37,6 +39,30 @@ def test_overview_draws_map_table_and_chart(page, live_region):
     assert page.locator("table.district-table tr.district-row").count() == 3
     chart = page.evaluate(CHART_SIZE, "district-chart")
     assert chart and chart["w"] > 0 and chart["h"] > 0 and chart["sets"] == 2
+    # no analysis run, no feed: the supply sections say so instead of drawing
+    assert page.locator("#supply-heading ~ p.no-run").is_visible()
+    assert page.locator("#classes-heading ~ p.no-feed").is_visible()
+    assert page.locator("#supply-chart").count() == 0
+    assert page.console_errors == []
+    assert axe_violations(page) == []
+
+
+def test_overview_draws_supply_and_transit_classes(page, live_supply):
+    page.goto(live_supply + "/de/")
+    for chart_id in ("supply-chart", "supply-gap-chart", "classes-chart"):
+        page.wait_for_selector(f"#{chart_id}[data-ready=true]", timeout=15_000)
+    page.wait_for_selector("#supply-map[data-ready=true]", timeout=15_000)
+    # the map: three districts shaded by the GP-on-foot share, one of them the core town
+    assert page.locator("#supply-map path.nahraum-area").count() == 3
+    assert "Hausarztpraxis" in page.locator("#supply-map .nahraum-legend").inner_text()
+    # the charts hold the table's figures (walk and car datasets; class B of Ahausen 66.7 %)
+    supply = page.evaluate(CHART_SIZE, "supply-chart")
+    assert supply["w"] > 0 and supply["h"] > 0
+    assert supply["values"] == [[50.0, None, None], [87.5, None, 68.8]]
+    classes = page.evaluate(CHART_SIZE, "classes-chart")
+    assert classes["sets"] == 7 and classes["values"][1] == [66.7, 0.0]
+    assert page.locator("table.supply-summary-table tr.supply-row").count() == 3
+    assert page.locator("table.classes-table tr.class-row").count() == 2
     assert page.console_errors == []
     assert axe_violations(page) == []
 
@@ -79,6 +105,25 @@ def test_district_page_draws_age_pyramid(page, live_region):
     assert page.locator("#district-map path.nahraum-area").count() == 1
     # the GP inside, the pharmacy and the kita within 2 km
     assert page.locator("#district-map path.nahraum-point").count() == 3
+    assert page.console_errors == []
+    assert axe_violations(page) == []
+
+
+def test_district_page_draws_supply_and_transit_classes(page, live_supply):
+    page.goto(live_supply + "/de/district/A2/")
+    for chart_id in ("district-supply-chart", "district-classes-chart", "age-chart"):
+        page.wait_for_selector(f"#{chart_id}[data-ready=true]", timeout=15_000)
+    page.wait_for_selector("#district-map[data-ready=true]", timeout=15_000)
+    times = page.evaluate(CHART_SIZE, "district-supply-chart")
+    assert times["w"] > 0 and times["h"] > 0
+    assert times["values"] == [[21.6, None, None], [4.2, None, 6.8]]
+    classes = page.evaluate(CHART_SIZE, "district-classes-chart")
+    # Adorf all in class E, Ahausen one third (dataset 4 = class E)
+    assert classes["values"][4] == [100.0, 33.3]
+    row = page.locator("table.district-supply-table tr.supply-row").first.inner_text()
+    assert "25,0 %" in row and "21,6" in row
+    link = page.get_by_role("link", name=re.compile("Haltestellen und Abfahrten in Adorf"))
+    assert link.get_attribute("href") == "/de/transit/district/A2/"
     assert page.console_errors == []
     assert axe_violations(page) == []
 
