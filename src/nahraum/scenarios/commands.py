@@ -330,7 +330,7 @@ def locate_cmd(type_key, method, k, mode, norm_minutes, target_bands, candidates
     from . import locating
 
     region = _region(region_slug)
-    inputs = load_inputs(region)
+    inputs = load_inputs(region, modes=[mode])
     if sum(bool(x) for x in (candidates_file, settled, keep)) != 1:
         raise click.UsageError("give exactly one of --candidates FILE, --settled, --keep")
     if candidates_file:

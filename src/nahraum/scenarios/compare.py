@@ -75,7 +75,9 @@ def run_scenario(
 ) -> ScenarioRun:
     """Apply the scenario to the baseline inputs, run the engine, store the run and its log."""
     region = scenario.region
-    base_inputs = load_inputs(region)
+    wanted = list(modes or DEFAULT_MODES)
+    base_inputs = load_inputs(region, modes=[m for m in wanted if m in DEFAULT_MODES]
+                              + (["car"] if "car" not in wanted else []))  # car: for a DRT
     applied = apply_scenario(scenario, base_inputs)
     run_modes = _modes_for(applied.drt, modes)
     if baseline is None:
@@ -99,7 +101,8 @@ def rerun_type(scenario: Scenario, type_key: str, *, mode: str = "walk", base_in
     Returns the region-level figures and the timings.
     """
     start = time.perf_counter()
-    base_inputs = base_inputs if base_inputs is not None else load_inputs(scenario.region)
+    if base_inputs is None:
+        base_inputs = load_inputs(scenario.region, modes=[mode] if mode in DEFAULT_MODES else [])
     applied = apply_scenario(scenario, base_inputs)
     res = run_analysis(scenario.region, inputs=applied.inputs, scenario=scenario, modes=[mode],
                        facility_types=[type_key], store=False)
@@ -293,7 +296,7 @@ def quick_check(scenario: Scenario, type_key: str, *, mode: str = "walk") -> dic
     within a second what a change does before running the full scenario.
     """
     start = time.perf_counter()
-    base_inputs = load_inputs(scenario.region)
+    base_inputs = load_inputs(scenario.region, modes=[mode] if mode in DEFAULT_MODES else [])
     before = run_analysis(scenario.region, inputs=base_inputs, modes=[mode],
                           facility_types=[type_key], store=False)
     after = rerun_type(scenario, type_key, mode=mode, base_inputs=base_inputs)

@@ -424,7 +424,7 @@ def locate(request: HttpRequest) -> HttpResponse:
         return render(request, "scenarios/locate.html", ctx)
     data = form.cleaned_data
     try:
-        inputs = load_inputs(region)
+        inputs = load_inputs(region, modes=[data["mode"]])
         source = data["candidate_source"]
         if source == "list":
             candidates = locating.parse_candidates(data["candidates"])
