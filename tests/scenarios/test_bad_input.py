@@ -126,3 +126,15 @@ def test_only_planners_may_change_scenarios(client, citizen, scenario, db_counts
     assert r.status_code == 403
     assert db_counts() == before
     assert not Scenario.objects.filter(name="Heimlich").exists()
+
+
+def test_a_scenario_others_build_on_cannot_be_deleted(client, planner, scenario, db_counts):
+    child = services.create_scenario(scenario.region, "Kind", parent=scenario)
+    client.force_login(planner)
+    before = db_counts()
+    r = client.post(f"/en/scenarios/{scenario.pk}/delete/", follow=True)
+    assert "cannot be deleted: Kind build on it" in r.content.decode()
+    assert db_counts() == before
+    client.post(f"/en/scenarios/{child.pk}/delete/")
+    client.post(f"/en/scenarios/{scenario.pk}/delete/")
+    assert not Scenario.objects.exists()

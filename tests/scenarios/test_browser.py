@@ -54,6 +54,8 @@ def test_planner_builds_runs_and_compares_a_scenario(page, live_server, transact
     page.wait_for_selector("table.changes-table >> text=Praxisbus Adorf")
     assert "0,100" in page.inner_text("table.changes-table")  # weight 4 h / 40 h
 
+    assert axe_violations(page) == []  # the editor, with its forms and the map
+
     # 3. run (on foot, GPs only) and land on the comparison
     page.uncheck("input[name=modes][value=bike]")
     page.uncheck("input[name=modes][value=car]")

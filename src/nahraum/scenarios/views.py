@@ -247,6 +247,22 @@ def delete_change(request: HttpRequest, pk: int, kind: str, change_id: int) -> H
 
 
 @require_POST
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Delete a scenario with its changes and runs — unless other scenarios build on it."""
+    _require_planner(request)
+    scenario = get_object_or_404(Scenario, pk=pk)
+    children = list(scenario.children.values_list("name", flat=True))
+    if children:
+        messages.error(request, _("“%(name)s” cannot be deleted: %(children)s build on it.")
+                       % {"name": scenario.name, "children": ", ".join(children)})
+        return redirect("scenarios:detail", pk=scenario.pk)
+    name = scenario.name
+    scenario.delete()
+    messages.success(request, _("Scenario “%(name)s” deleted.") % {"name": name})
+    return redirect("scenarios:index")
+
+
+@require_POST
 def run(request: HttpRequest, pk: int) -> HttpResponse:
     _require_planner(request)
     scenario = get_object_or_404(Scenario.objects.select_related("region"), pk=pk)
