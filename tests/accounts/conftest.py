@@ -15,3 +15,13 @@ def fresh_throttle_counts():
 def fast_passwords(settings):
     """A fast hasher: these tests are about the account flows, not about PBKDF2's cost."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def reset_language():
+    """Requests to /en/ leave English active in the thread; give the next test German again."""
+    yield
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)

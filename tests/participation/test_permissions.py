@@ -228,3 +228,15 @@ def test_can_change_helper(world):
     # Deactivated accounts lose every right.
     p["office"].is_active = False
     assert not can_change(p["office"], world.workshop_joint)
+
+
+def test_contact_data_deleted_by_owner_only(world, client):
+    contact = pm.Contact.objects.create(group=world.group_b, name="Herr B")
+    pm.OutreachAction.objects.create(group=world.group_b, contact=contact, channel="phone", outcome="contacted")
+    url = f"/de/participation/groups/{world.group_b.pk}/contacts/{contact.pk}/delete/"
+    client.force_login(world.people["staff_a"])
+    assert client.post(url).status_code == 403
+    client.force_login(world.people["staff_b"])
+    assert client.post(url).status_code == 302
+    assert not pm.Contact.objects.exists()
+    assert pm.OutreachAction.objects.get().contact is None  # the log stays, without the person

@@ -45,6 +45,11 @@ urlpatterns = [
     path("groups/new/", groups.group_create, name="group_create"),
     path("groups/<int:pk>/", groups.group_detail, name="group_detail"),
     path("groups/<int:pk>/edit/", groups.group_edit, name="group_edit"),
+    path(
+        "groups/<int:pk>/contacts/<int:contact_pk>/delete/",
+        groups.contact_delete,
+        name="contact_delete",
+    ),
     # Surveys
     path("surveys/", surveys.survey_list, name="survey_list"),
     path("surveys/new/", surveys.survey_create, name="survey_create"),

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from ..forms import ContactForm, OutreachForm, SocietalGroupForm
 from ..models import SocietalGroup
@@ -105,3 +106,15 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=400 if request.method == "POST" else 200,
     )
+
+
+@require_POST
+@login_required
+def contact_delete(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
+    """Delete a contact person's data (e.g. consent withdrawn); the outreach log stays."""
+    group = get_object_or_404(SocietalGroup, pk=pk)
+    require(request, "participation.change_group", group)
+    contact = get_object_or_404(group.contacts, pk=contact_pk)
+    contact.delete()
+    messages.success(request, _("The contact person's data is deleted."))
+    return redirect(group)
