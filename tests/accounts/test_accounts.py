@@ -170,3 +170,25 @@ def test_forms_carry_csrf_protection(client):
     r = strict.post("/de/accounts/register/", {"username": "x"})
     assert r.status_code == 403
     assert "csrfmiddlewaretoken" in client.get("/de/accounts/register/").content.decode()
+
+
+@pytest.mark.django_db
+def test_login_throttled_per_address_across_usernames(client, settings):
+    from nahraum.accounts import throttle
+
+    User.objects.create_user("olaf", "o@example.org", PASSWORD)
+    for i in range(throttle.LOGIN_FAILURES_PER_ADDRESS):
+        client.post("/de/accounts/login/", {"username": f"guess{i}", "password": "x"})
+    r = client.post("/de/accounts/login/", {"username": "olaf", "password": PASSWORD})
+    assert r.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_password_reset_mails_are_limited(client):
+    User.objects.create_user("pia", "pia@example.org", PASSWORD)
+    for _ in range(5):
+        assert client.post("/de/accounts/password-reset/", {"email": "pia@example.org"}).status_code == 302
+    r = client.post("/de/accounts/password-reset/", {"email": "pia@example.org"})
+    assert r.status_code == 429 and "Zu viele Anfragen" in r.content.decode()
+    assert len(mail.outbox) == 5

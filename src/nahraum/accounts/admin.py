@@ -11,6 +11,15 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = BaseUserAdmin.fieldsets + (
         (
             "nahraum",
-            {"fields": ("role", "municipality", "demographics_consent", "age_band", "district")},
+            {
+                "fields": (
+                    "role",
+                    "municipality",
+                    "demographics_consent",
+                    "age_band",
+                    "district",
+                    "is_example",
+                )
+            },
         ),
     )

@@ -13,6 +13,8 @@ from django.http import HttpRequest
 
 #: Failed logins per username and address before the login is refused for the window.
 LOGIN_FAILURES_ALLOWED = 5
+#: Failed logins per address, whatever the username (guessing across many accounts).
+LOGIN_FAILURES_PER_ADDRESS = 50
 LOGIN_WINDOW_SECONDS = 15 * 60
 
 
@@ -55,11 +57,15 @@ def login_ident(request: HttpRequest, username: str) -> str:
 
 
 def login_blocked(request: HttpRequest, username: str) -> bool:
-    return count("login", login_ident(request, username)) >= LOGIN_FAILURES_ALLOWED
+    return (
+        count("login", login_ident(request, username)) >= LOGIN_FAILURES_ALLOWED
+        or count("login-address", client_address(request)) >= LOGIN_FAILURES_PER_ADDRESS
+    )
 
 
 def login_failed(request: HttpRequest, username: str) -> None:
     hit("login", login_ident(request, username), LOGIN_WINDOW_SECONDS)
+    hit("login-address", client_address(request), LOGIN_WINDOW_SECONDS)
 
 
 def login_succeeded(request: HttpRequest, username: str) -> None:

@@ -120,11 +120,22 @@ def logout_view(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/logout.html")
 
 
+#: Password-reset mails per address and hour (each request sends a mail to someone).
+RESETS_PER_HOUR = 5
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
     email_template_name = "accounts/email_password_reset.txt"
     subject_template_name = "accounts/email_password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
+
+    def post(self, request, *args, **kwargs):
+        if not throttle.allow("reset", throttle.client_address(request), RESETS_PER_HOUR, 3600):
+            messages.error(request, _("Too many requests from your address; try again later."))
+            form = self.get_form()
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
