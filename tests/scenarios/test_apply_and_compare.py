@@ -164,3 +164,15 @@ def test_quick_check_on_the_editor_page(client, closure, planner):
     assert rows["share_within_norm"]["before"] == pytest.approx(0.75)
     assert rows["share_within_norm"]["after"] == pytest.approx(0.25)
     assert client.get(f"/en/scenarios/{closure.pk}/?quick_type=boat").status_code == 200
+
+
+def test_a_demand_responsive_service_runs_as_its_own_mode(region_two_gps):
+    scenario = services.create_scenario(region_two_gps, "Rufbus")
+    services.add_transport_change(scenario, "drt", district_keys=["A2", "B1"], wait_minutes=15)
+    srun = run_scenario(scenario, modes=["walk"], facility_types=["gp"])
+    assert "drt" in srun.run.parameters["modes"] and "drt" not in srun.baseline.parameters["modes"]
+    pairs = {(p["mode"], p["type"]): p for p in gains_and_losses(srun.baseline, srun.run)["pairs"]}
+    # Adorf (100) and Bedorf (100) get a trip they did not have; Ahausen-Mitte lies outside
+    assert pairs[("drt", "gp")]["gain_people"] == 200
+    walk = pairs[("straight", "gp")]  # no street network in the tiny region: the estimate
+    assert walk["gain_people"] == 0 and walk["loss_people"] == 0

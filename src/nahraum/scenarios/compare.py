@@ -150,13 +150,24 @@ def _thresholds(norms: list[dict], mode: str, type_key: str, area_kind: np.ndarr
     return np.where(has[:, 0], max_s[:, 0], np.nan)
 
 
+def _norms() -> list[dict]:
+    """The norms as the engine takes them (see analysis.services.load_inputs)."""
+    from nahraum.region.models import Norm
+
+    return [
+        {"type_key": n.facility_type.key, "mode": n.mode, "max_minutes": n.max_minutes,
+         "max_metres": n.max_metres, "area_kind": n.area_kind, "age_bands": list(n.age_bands or [])}
+        for n in Norm.objects.select_related("facility_type").order_by("pk")
+    ]
+
+
 def gains_and_losses(before: AnalysisRun, after: AnalysisRun, *, norms: list[dict] | None = None) -> dict:
     """Per (mode, type): people and Ortsteile whose trip got better or worse, and across the norm."""
     a, b = unpack_cells(before), unpack_cells(after)
     if a is None or b is None:
         return {"pairs": [], "note": "a run has no per-cell results"}
     if norms is None:
-        norms = load_inputs(after.region, with_networks=False).norms
+        norms = _norms()
     kinds = dict(District.objects.filter(municipality__region=after.region).values_list("id", "kind"))
     names = dict(District.objects.filter(municipality__region=after.region).values_list("id", "name"))
     pos_a = {k: i for i, k in enumerate(a["cell_key"].tolist())}
@@ -178,7 +189,8 @@ def gains_and_losses(before: AnalysisRun, after: AnalysisRun, *, norms: list[dic
             t0 = np.full(t1.shape, np.inf)  # a new mode (e.g. a demand-responsive service)
         else:
             continue  # the type was not analysed before: nothing to compare with
-        limit = _thresholds(norms, mode, type_key, area_kind)
+        # a demand-responsive service is public transport: judged by the transit norms
+        limit = _thresholds(norms, "transit" if mode == DRT_MODE else mode, type_key, area_kind)
         with np.errstate(invalid="ignore"):
             faster = (t1 < t0 - TIME_TOLERANCE_S) | (np.isfinite(t1) & ~np.isfinite(t0))
             slower = (t1 > t0 + TIME_TOLERANCE_S) | (~np.isfinite(t1) & np.isfinite(t0))
