@@ -7,6 +7,7 @@ from collections import Counter
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
@@ -172,6 +173,10 @@ def survey_results_data(survey: Survey) -> list[dict]:
 
 def survey_results(request: HttpRequest, pk: int) -> HttpResponse:
     survey = get_object_or_404(Survey, pk=pk)
+    if not request.user.is_authenticated and not request.user.has_perm(
+        "participation.view_survey_results", survey
+    ):
+        return redirect_to_login(request.get_full_path())
     require(request, "participation.view_survey_results", survey)
     return render(
         request,
