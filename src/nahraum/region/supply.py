@@ -249,8 +249,9 @@ def _class_chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
                 for i, k in enumerate(_class_keys())
             ],
         },
-        "options": {"horizontal": True, "stacked": True, "unit": "%",
-                    "xLabel": _("Share of inhabitants (%)")},
+        # horizontal bars: xLabel names the category axis, yLabel the value axis (charts.js)
+        "options": {"horizontal": True, "stacked": True, "unit": "%", "xLabel": _("Area"),
+                    "yLabel": _("Share of inhabitants (%)")},
     }
 
 
