@@ -106,3 +106,13 @@ def reset_language():
     from django.utils import translation
 
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Rate-limit counters live in the cache and would carry over between tests (same user ids)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

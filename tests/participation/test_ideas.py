@@ -54,10 +54,17 @@ def test_hidden_idea_and_comment(world, client):
     assert client.get(world.idea_b.get_absolute_url()).status_code == 200
 
 
-def test_status_needs_a_public_answer_for_a_decision(world, client):
+def test_status_follows_the_workflow_and_a_decision_needs_a_public_answer(world, client):
     client.force_login(world.people["staff_a"])
-    client.post(f"/de/participation/ideas/{world.idea_a.pk}/answer/", {"status": "accepted", "public_answer": ""})
+    url = f"/de/participation/ideas/{world.idea_a.pk}/answer/"
+    # new → accepted skips the review: refused.
+    r = client.post(url, {"status": "accepted", "public_answer": "Sofort!"}, follow=True)
+    assert "gültige Auswahl" in r.content.decode()
     assert pm.Idea.objects.get(pk=world.idea_a.pk).status == "new"
+    client.post(url, {"status": "review", "public_answer": ""})
+    assert pm.Idea.objects.get(pk=world.idea_a.pk).status == "review"
+    client.post(url, {"status": "accepted", "public_answer": ""})
+    assert pm.Idea.objects.get(pk=world.idea_a.pk).status == "review"
     client.post(f"/de/participation/ideas/{world.idea_a.pk}/answer/", {"status": "accepted", "public_answer": "Wird Maßnahme M3."})
     idea = pm.Idea.objects.get(pk=world.idea_a.pk)
     assert idea.status == "accepted" and idea.answered_by == world.people["staff_a"]
@@ -73,3 +80,14 @@ def test_reports_are_settled_by_moderation(world, client):
     assert "Spam" in client.get("/de/participation/moderation/").content.decode()
     client.post(f"/de/participation/ideas/{world.idea_a.pk}/comments/{world.comment.pk}/hide/", {"reason": "ok"})
     assert pm.AbuseReport.objects.get().resolved_by == world.people["moderator"]
+
+
+def test_decisions_can_be_reopened_but_not_reset_to_new(world):
+    from nahraum.participation.forms import IdeaAnswerForm
+
+    idea = world.idea_a
+    idea.status = "rejected"
+    form = IdeaAnswerForm({"status": "new", "public_answer": "x"}, instance=idea)
+    assert not form.is_valid()
+    form = IdeaAnswerForm({"status": "review", "public_answer": ""}, instance=idea)
+    assert form.is_valid()

@@ -144,6 +144,14 @@ class IdeaAnswerForm(forms.ModelForm):
         fields = ("status", "public_answer")
         widgets = {"public_answer": forms.Textarea(attrs={"rows": 4})}
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Offer only the steps the workflow allows from the stored status.
+        allowed = m.Idea.TRANSITIONS.get(self.instance.status, set(m.Idea.Status.values))
+        self.fields["status"].choices = [
+            (value, label) for value, label in m.Idea.Status.choices if value in allowed
+        ]
+
     def clean(self) -> dict:
         data = super().clean()
         if (

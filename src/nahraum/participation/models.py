@@ -520,6 +520,15 @@ class Idea(models.Model):
             )
         ]
 
+    #: The status workflow: new → in review → taken into a measure / not pursued. A decision can
+    #: be reopened (back to review); an unchanged status is always allowed (to edit the answer).
+    TRANSITIONS: dict[str, set[str]] = {
+        "new": {"new", "review"},
+        "review": {"review", "accepted", "rejected"},
+        "accepted": {"accepted", "review"},
+        "rejected": {"rejected", "review"},
+    }
+
     def __str__(self) -> str:
         return self.title
 
