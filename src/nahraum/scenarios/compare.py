@@ -213,7 +213,9 @@ def gains_and_losses(before: AnalysisRun, after: AnalysisRun, *, norms: list[dic
             }
             if any(row[k] for k in ("gain_people", "loss_people", "newly_within_norm", "newly_beyond_norm")):
                 per_district.append(row)
-        d_time = np.where(np.isfinite(t0) & np.isfinite(t1), t1 - t0, np.nan)
+        both = np.isfinite(t0) & np.isfinite(t1)
+        d_time = np.full(t1.shape, np.nan)
+        d_time[both] = t1[both] - t0[both]
         out.append({
             "mode": mode, "type": type_key,
             "gain_people": float(people[faster].sum()),
