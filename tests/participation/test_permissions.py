@@ -191,9 +191,29 @@ def test_role_may_or_may_not(action, role, world, client):
     if role != "anonymous":
         client.force_login(world.people[role])
     allowed = role in TABLE[action]
+    before = _snapshot()
     assert action(client, world) is allowed, (
         f"{role} {'should' if allowed else 'should not'} be able to {action.__name__}"
     )
+    if not allowed:
+        assert _snapshot() == before, "a refused request changed the database"
+
+
+def _snapshot() -> dict:
+    """Row counts and the editable state of the fixture objects."""
+    counts = {
+        model.__name__: model.objects.count()
+        for model in (pm.Idea, pm.Comment, pm.Support, pm.AbuseReport, pm.Workshop,
+                      pm.WorkshopResult, pm.Registration, pm.SocietalGroup, pm.OutreachAction,
+                      pm.Survey, pm.Question, pm.Answer, pm.ModerationAction)
+    }
+    counts["state"] = (
+        sorted(pm.Workshop.objects.values_list("pk", "title", "municipality_id")),
+        sorted(pm.Idea.objects.values_list("pk", "status", "public_answer", "is_hidden")),
+        sorted(pm.Comment.objects.values_list("pk", "is_hidden")),
+        sorted(pm.SocietalGroup.objects.values_list("pk", "name")),
+    )
+    return counts
 
 
 def test_refusal_is_403_for_signed_in_and_login_for_anonymous(world, client):
