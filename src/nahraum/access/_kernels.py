@@ -318,6 +318,8 @@ def per_source(indptr, indices, w, src_ptr, seed_node, seed_cost, att_ptr, att_s
     stouched = np.empty(n_sinks, np.int64)
     hk = np.empty(cap, np.float64)
     hn = np.empty(cap, np.int32)
+    # unbounded searches touch most nodes: resetting everything is cheaper than tracking
+    track = bound < INF
     for s in range(lo, hi):
         nt = 0
         ns = 0
@@ -326,7 +328,7 @@ def per_source(indptr, indices, w, src_ptr, seed_node, seed_cost, att_ptr, att_s
             nd = seed_node[i]
             cst = seed_cost[i]
             if cst <= bound and cst < dist[nd]:
-                if dist[nd] == INF:
+                if track and dist[nd] == INF:
                     touched[nt] = nd
                     nt += 1
                 dist[nd] = cst
@@ -362,7 +364,7 @@ def per_source(indptr, indices, w, src_ptr, seed_node, seed_cost, att_ptr, att_s
                 v = indices[e]
                 nd = d + w[e]
                 if nd < dist[v] and nd <= bound:
-                    if dist[v] == INF:
+                    if track and dist[v] == INF:
                         touched[nt] = v
                         nt += 1
                     dist[v] = nd
@@ -378,8 +380,11 @@ def per_source(indptr, indices, w, src_ptr, seed_node, seed_cost, att_ptr, att_s
                 else:
                     out_src[s] += weights[j] * _decay(b, decay, beta, bound)
             best[j] = INF
-        for t in range(nt):
-            dist[touched[t]] = INF
+        if track:
+            for t in range(nt):
+                dist[touched[t]] = INF
+        else:
+            dist[:] = INF
 
 
 @njit(cache=True)
