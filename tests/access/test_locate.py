@@ -168,3 +168,14 @@ def test_swaps_never_worsen_and_the_lagrangian_bound_stays_below_the_optimum(see
     bound = lagrangian_bound(cost, w, cap, 3, greedy.objective)
     assert bound <= best + 1e-6
     assert bound > 0.5 * best  # and it is a useful bound, not just zero
+
+
+def test_the_solver_banner_stays_off_stdout():
+    """`nahraum scenario locate --json` must print nothing but JSON on stdout."""
+    import subprocess
+    import sys
+
+    code = "import nahraum.access.locate, highspy; highspy.Highs(); print('{}')"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "{}"
+    assert "HiGHS" in done.stderr

@@ -49,6 +49,38 @@ class LocateError(AccessError):
     """The location problem is malformed (shapes, k, no valid candidate, …)."""
 
 
+def _banner_to_stderr() -> None:
+    """Send the banner HiGHS prints on its first use in a process to stderr, not stdout.
+
+    The banner (version and licence notice) would otherwise land in front of the JSON that
+    ``nahraum scenario locate --json`` prints, making it unreadable for scripts. It is printed
+    once per process, at the first ``Highs()``; so the first one is made here with file
+    descriptor 1 pointing at stderr, and the C-level buffer flushed before it is restored.
+    """
+    import ctypes
+    import os
+    import sys
+
+    try:
+        sys.stdout.flush()
+        saved = os.dup(1)
+    except (OSError, ValueError):  # no real stdout (some embedded interpreters)
+        highspy.Highs()
+        return
+    try:
+        os.dup2(2, 1)
+        highspy.Highs()
+        try:
+            ctypes.CDLL(None).fflush(None)
+        except (OSError, AttributeError):  # pragma: no cover - no C library to flush
+            pass
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+_banner_to_stderr()
+
 METHODS: tuple[str, ...] = ("max_coverage", "p_median", "set_cover")
 #: Objective sense per method, for the UI ("more is better" or "less is better").
 MAXIMISE = {"max_coverage": True, "p_median": False, "set_cover": False}

@@ -101,9 +101,17 @@ def settled_candidates(inputs: Any, limit: int | None = None, seed: int = 0) -> 
     rows = np.flatnonzero(cells["population"].to_numpy(dtype=float) > 0)
     if limit is not None and rows.size > limit:
         rows = np.sort(np.random.default_rng(seed).choice(rows, limit, replace=False))
+    from nahraum.region.models import District
+
     lon, lat = to_wgs84(cells["x"].to_numpy()[rows], cells["y"].to_numpy()[rows])
     keys = cells["key"].to_numpy()[rows]
-    return [Candidate(str(k), float(a), float(o)) for k, a, o in zip(keys, lat, lon, strict=True)]
+    districts = cells["district_id"].to_numpy()[rows]
+    names = dict(District.objects.filter(pk__in=[d for d in set(districts) if d is not None])
+                 .values_list("pk", "name"))
+    return [
+        Candidate(f"{names[d]} ({k})" if d in names else str(k), float(a), float(o))
+        for k, d, a, o in zip(keys, districts, lat, lon, strict=True)
+    ]
 
 
 def _costs(inputs: Any, mode: str, x: np.ndarray, y: np.ndarray, notes: list[str]) -> np.ndarray:
