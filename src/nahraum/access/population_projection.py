@@ -29,11 +29,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-try:  # the routing engineer owns the shared error base; keep working before it lands
-    from nahraum.access._errors import AccessError
-except ImportError:  # pragma: no cover - only while the package is being assembled
-    class AccessError(ValueError):  # type: ignore[no-redef]
-        """Stand-in for nahraum.access._errors.AccessError."""
+from nahraum.access._errors import AccessError
 
 
 class ProjectionError(AccessError):
