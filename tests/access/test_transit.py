@@ -277,3 +277,72 @@ def test_walking_on_a_street_network_matches_dijkstra():
     assert which.tolist() == full.argmin(axis=1).tolist()
     near, which = walker.nearest(x[src], y[src], x[dst], y[dst], limit_s=50.0)
     assert which.tolist() == [3, -1, -1] and near[1] == np.inf  # only node 0 is itself a target
+
+
+def _line_feed(departures_s: list[int], ride_s: int):
+    """One bus line A (stop 0, x = 100 m) → B (stop 1, x = 5,000 m), no dwell."""
+    dep = np.array(departures_s, np.int32)
+    n = len(dep)
+    tt = Timetable(
+        trip_indptr=np.arange(0, 2 * n + 1, 2, dtype=np.int64),
+        stop=np.tile(np.array([0, 1], np.int32), n),
+        arr=np.column_stack([dep, dep + ride_s]).ravel().astype(np.int32),
+        dep=np.column_stack([dep, dep + ride_s]).ravel().astype(np.int32),
+        trip_route=np.zeros(n, np.int32), trip_direction=np.zeros(n, np.int8),
+        trip_source=np.arange(n), n_stops=2, day=dt.date(2025, 1, 7))
+    return tt, np.array([100.0, 5000.0]), np.array([0.0, 0.0])
+
+
+HOUR_PARAMS = TransitParams(window=(7 * 3600, 8 * 3600), step_s=60, walk_speed_ms=WALK,
+                            detour=DETOUR)
+S_PER_M = DETOUR / WALK  # 0.936 s per metre of straight line
+
+
+def test_a_cell_5_km_from_the_gp_next_to_a_direct_bus_is_much_faster_by_bus():
+    """Worked by hand. Home at x = 0, stop A at 100 m, stop B at 5,000 m, GP at 5,100 m.
+
+    Walking all the way: 5,100 m × 0.936 s/m = 4,773.6 s (79.6 min). By bus every 20 minutes
+    (A at 06:40, 07:00, …; 10 min ride): access 93.6 s, egress 93.6 s. Leaving home at minute
+    m after 07:00 catches the first bus at or after 60 m + 93.6 s, so the travel time is
+    813.6 s + 60 s × k with k = 0 … 19 for the 20 minutes of each cycle (k = 19 is the minute
+    that just misses a bus), each value three times in the hour. Median = mean of sorted
+    positions 29 and 30 = 813.6 + 60 × 9.5 = 1,383.6 s (23.1 min); 90th percentile (nearest
+    rank 54) = 813.6 + 60 × 17 = 1,833.6 s (30.6 min); fastest minute 813.6 s.
+    """
+    tt, sx, sy = _line_feed(list(range(6 * 3600 + 2400, 9 * 3600 + 1, 1200)), 600)
+    gp = (np.array([5100.0]), np.array([0.0]))
+    res = travel_times(prepare(tt, sx, sy, params=HOUR_PARAMS), np.array([0.0]), np.array([0.0]),
+                       {"gp": gp}, keep_minutes=True)
+    walk = 5100 * S_PER_M
+    assert walk == pytest.approx(4773.6)
+    assert res.median["gp"][0] == pytest.approx(1383.6, abs=1e-3)
+    assert res.p90["gp"][0] == pytest.approx(1833.6, abs=1e-3)
+    assert res.times[0, :, 0].min() == pytest.approx(813.6, abs=1e-3)
+    assert res.median["gp"][0] < walk / 3  # the bus is clearly faster than walking
+
+
+def test_the_median_counts_the_wait_so_an_hourly_bus_can_lose_to_a_40_minute_walk():
+    """Worked by hand: the shape of the demo's villages (hourly bus, GP a 30-minute walk away).
+
+    Home at x = 0, GP at 2,000 m: walking takes 2,000 × 0.936 = 1,872 s (31.2 min). Bus from
+    A (100 m) to B (1,900 m) at 07:00 and 08:00, 300 s ride; access and egress 93.6 s each.
+    Leaving home at minute m (0 … 59) misses the 07:00 bus and catches the 08:00 one, so the
+    bus journey takes 3,600 − 60 m + 300 + 93.6 = 3,993.6 − 60 m s (m = 59 would need a 09:00
+    bus: none). It beats walking only when 3,993.6 − 60 m < 1,872, i.e. m ≥ 36: 23 of 60
+    minutes. The median over the minutes (which counts the wait, as in Conveyal's r5) is
+    therefore the walk, 1,872 s, although the best connection takes 513.6 s (8.6 min). This
+    is why the demo's villages show the same median by bus as on foot for the GP.
+    """
+    tt, _, _ = _line_feed([7 * 3600, 8 * 3600], 300)
+    sx, sy = np.array([100.0, 1900.0]), np.array([0.0, 0.0])
+    gp = (np.array([2000.0]), np.array([0.0]))
+    res = travel_times(prepare(tt, sx, sy, params=HOUR_PARAMS), np.array([0.0]), np.array([0.0]),
+                       {"gp": gp}, keep_minutes=True)
+    walk = 2000 * S_PER_M
+    minutes = res.times[0, :, 0].astype(float)
+    m = np.arange(60)
+    expected = np.minimum(np.where(m <= 58, 3600 - 60 * m + 393.6, np.inf), walk)
+    np.testing.assert_allclose(minutes, expected, atol=1e-3)
+    assert int((minutes < walk - 1).sum()) == 23
+    assert res.median["gp"][0] == pytest.approx(walk, abs=1e-3)
+    assert minutes.min() == pytest.approx(513.6, abs=1e-3)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext
 
 from nahraum.transit import services
 
@@ -55,11 +57,20 @@ def test_stops_page_and_geojson(client, imported):
 
 @pytest.mark.browser
 def test_overview_in_the_browser(live_server, page, imported):
-    from conftest import axe_violations
+    from tests.conftest import axe_violations
 
     page.goto(f"{live_server.url}/de/transit/")
     page.wait_for_selector("#transit-map[data-ready='true']")
     assert page.locator("#transit-map .nahraum-point").count() >= 3
     assert page.locator("#class-chart").is_visible()
+    # horizontal bars: the share belongs on the value axis (x), the districts on the category
+    # axis (y) — a title on the wrong axis is cut off beside the district names
+    axes = page.evaluate("""() => {
+        const c = Chart.getChart(document.getElementById('class-chart'));
+        return [c.options.indexAxis, c.options.scales.x.title.text, c.options.scales.y.title.text];
+    }""")
+    with translation.override("de"):
+        assert axes == ["y", gettext("Share of inhabitants (%)"), gettext("District")]
+    assert axes[1].startswith("Anteil")
     assert axe_violations(page) == []
     assert page.console_errors == []

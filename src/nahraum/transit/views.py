@@ -65,8 +65,9 @@ def _class_chart(rows: list[dict]) -> dict:
                          "data": [round(r["shares"][i]["share"], 1) for r in rows],
                          "colour": CLASS_COLOURS[k]})
     return {"type": "bar", "data": {"labels": labels, "datasets": datasets},
-            "options": {"horizontal": True, "stacked": True, "unit": "%",
-                        "xLabel": _("Share of inhabitants (%)")}}
+            # horizontal bars: xLabel names the category axis, yLabel the value axis (charts.js)
+            "options": {"horizontal": True, "stacked": True, "unit": "%", "xLabel": _("District"),
+                        "yLabel": _("Share of inhabitants (%)")}}
 
 
 def _feed_sources(feed: Feed, *groups) -> list:
@@ -143,7 +144,8 @@ def _time_context(request: HttpRequest, feed: Feed) -> dict:
             {"label": _("Median over departure minutes"), "data": [r.median_min for r in rows]},
             {"label": _("90th percentile"), "data": [r.p90_min for r in rows]},
             {"label": _("On foot"), "data": [r.walk_min for r in rows]}]},
-        "options": {"horizontal": True, "unit": "min", "xLabel": _("Minutes")}}
+        "options": {"horizontal": True, "unit": "min", "xLabel": _("District"),
+                    "yLabel": _("Minutes")}}
     return {"time_types": types, "time_type": chosen, "time_rows": rows, "time_chart": chart,
             "time_chart_height": max(320, 30 * len(rows) + 80)}
 
@@ -241,7 +243,8 @@ def district(request: HttpRequest, key: str) -> HttpResponse:
             {"label": _("Median over departure minutes"), "data": [r.median_min for r in time_rows]},
             {"label": _("90th percentile"), "data": [r.p90_min for r in time_rows]},
             {"label": _("On foot"), "data": [r.walk_min for r in time_rows]}]},
-        "options": {"horizontal": True, "unit": "min", "xLabel": _("Minutes")}}
+        "options": {"horizontal": True, "unit": "min", "xLabel": _("Facility type"),
+                    "yLabel": _("Minutes")}}
     return render(request, "transit/district.html", {
         "time_rows": time_rows, "time_chart": time_chart,
         "time_chart_height": max(320, 30 * len(time_rows) + 80),
