@@ -298,13 +298,17 @@ def _pool() -> ThreadPoolExecutor:
 
 
 def _threads() -> int:
-    """Threads for per-source searches: the cores this process may use (NAHRAUM_THREADS caps)."""
+    """Threads for per-source searches: one core less than this process may use, so that the
+    web server (or the rest of the machine) keeps one; ``NAHRAUM_THREADS`` overrides. On the
+    2-core development machine two threads measured slower than one (shared cores)."""
     try:
         n = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not on Linux
         n = os.cpu_count() or 1
     cap = os.environ.get("NAHRAUM_THREADS")
-    return max(1, min(n, int(cap))) if cap else max(1, n)
+    if cap:
+        return max(1, min(n, int(cap)))
+    return max(1, n - 1)
 
 
 def _chunks(network: Network, w: np.ndarray, n_src: int, bound: float) -> list[tuple[int, int]]:
