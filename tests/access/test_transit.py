@@ -318,6 +318,7 @@ def test_a_cell_5_km_from_the_gp_next_to_a_direct_bus_is_much_faster_by_bus():
     assert res.median["gp"][0] == pytest.approx(1383.6, abs=1e-3)
     assert res.p90["gp"][0] == pytest.approx(1833.6, abs=1e-3)
     assert res.times[0, :, 0].min() == pytest.approx(813.6, abs=1e-3)
+    assert res.best["gp"][0] == pytest.approx(813.6, abs=1e-3)
     assert res.median["gp"][0] < walk / 3  # the bus is clearly faster than walking
 
 
@@ -346,3 +347,4 @@ def test_the_median_counts_the_wait_so_an_hourly_bus_can_lose_to_a_40_minute_wal
     assert int((minutes < walk - 1).sum()) == 23
     assert res.median["gp"][0] == pytest.approx(walk, abs=1e-3)
     assert minutes.min() == pytest.approx(513.6, abs=1e-3)
+    assert res.best["gp"][0] == pytest.approx(513.6, abs=1e-3)  # the timed journey shows it

@@ -71,7 +71,35 @@ def test_time_summaries_per_district_with_90th_percentile(tiny_region, tiny_feed
     assert row.median_min == pytest.approx(np.median(times) / 60, abs=0.01)
     assert row.p90_min == pytest.approx(times[int(np.ceil(0.9 * len(times))) - 1] / 60, abs=0.01)
     assert row.walk_min == pytest.approx(walk / 60, abs=0.01)
+    assert row.best_min == pytest.approx(times[0] / 60, abs=0.01)  # leave at 08:00: 10 min
+    assert row.best_min == pytest.approx(10.0, abs=0.01)
     html = client.get("/de/transit/?type=kita").content.decode()
     assert 'id="time-table"' in html and "90. Perzentil" in html
+    assert "Schnellste Verbindung (min)" in html and "10,0" in html
     html = client.get("/en/transit/district/A1/").content.decode()
     assert 'id="district-time-table"' in html and "90th percentile" in html
+
+
+def test_transit_norms_count_people_within_them(tiny_region, tiny_feed):
+    """A transit norm is met where the median by bus is within it (regression: the mode gave no
+    distance, the analysis read NaN metres as "beyond the norm" and every share was 0 %)."""
+    from nahraum.region.models import FacilityType, Norm
+
+    kita = FacilityType.objects.get(key="kita")
+    Norm.objects.create(facility_type=kita, mode="transit", max_minutes=40, label_de="40 min ÖV",
+                        label_en="40 min by bus", source="test norm")
+    services.import_feed(tiny_feed, tiny_region, window=services.parse_window("07:45-08:05"))
+    run = run_analysis(tiny_region, modes=["transit"])
+
+    def value(metric):
+        return IndicatorValue.objects.get(run=run, mode="transit", level="district",
+                                          district__key="A1", facility_type__key="kita",
+                                          metric=metric, age_band="").value
+
+    # Ahausen-Mitte's median to the Kita is about 20 min by bus or on foot (see above): within 40
+    assert value("median_minutes") < 40
+    assert value("share_within_norm") == pytest.approx(1.0)
+    Norm.objects.filter(facility_type=kita, mode="transit").update(max_minutes=5)
+    run = run_analysis(tiny_region, modes=["transit"])
+    assert value("share_within_norm") == pytest.approx(0.0)
+

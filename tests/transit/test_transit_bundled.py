@@ -25,7 +25,7 @@ def test_generator_reproduces_the_bundled_feed(tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_demo_region_gets_timetable_rufbus_classes_and_times(db):
     from nahraum.data.bundled import ensure_bundled_region
-    from nahraum.region.models import Region
+    from nahraum.region.models import Norm, Region
 
     ensure_bundled_region(echo=lambda *_: None)
     region = Region.objects.get(slug=bundled.REGION_SLUG)
@@ -40,3 +40,22 @@ def test_demo_region_gets_timetable_rufbus_classes_and_times(db):
     talle = Stop.objects.filter(feed=feed, name__startswith="Haltestelle Talle").first()
     assert talle.service_group == "C" and talle.departures_window > 14
     assert TravelTimeSummary.objects.filter(feed=feed, facility_type__key="gp").count() == 29
+    times = {(r.district.name, r.facility_type.key): r for r in TravelTimeSummary.objects.filter(
+        feed=feed, facility_type__key__in=["gp", "hospital"]).select_related("district")}
+    # walking all the way is always allowed, so the bus never makes a district slower
+    assert all(r.median_min <= r.walk_min + 0.01 for r in times.values())
+    # Kalldorf (no GP; the 730 to Varenholz or Hohenhausen): the bus clearly wins the median
+    kalldorf = times["Kalldorf", "gp"]
+    assert kalldorf.median_min < kalldorf.walk_min - 15
+    # Bavenhausen (GP a ~35 min walk away in Hohenhausen or Kirchheide, 730 hourly): the median
+    # counts the wait, so it equals the walk, but the timed connection is far quicker
+    baven = times["Bavenhausen", "gp"]
+    assert baven.median_min == pytest.approx(baven.walk_min, abs=0.1)
+    assert baven.best_min < baven.walk_min - 10
+    # the hospital in Lemgo: the bus (and the train) beat a two-hour walk by far
+    assert times["Bavenhausen", "hospital"].median_min < times["Bavenhausen", "hospital"].walk_min - 30
+    # public-transport norms of the bundled taxonomy (RIN 2008 central-place targets)
+    gp_norm = Norm.objects.get(facility_type__key="gp", mode="transit")
+    hospital_norm = Norm.objects.get(facility_type__key="hospital", mode="transit")
+    assert (gp_norm.max_minutes, hospital_norm.max_minutes) == (30, 45)
+    assert "RIN 2008" in gp_norm.source and "RIN 2008" in hospital_norm.source

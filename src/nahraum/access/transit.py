@@ -675,6 +675,10 @@ class TransitResult:
     timings: dict
     #: per type, the facility (index into that type's arrays) reached at the median minute
     facility: dict[str, np.ndarray] = field(default_factory=dict)
+    #: per type, the fastest minute of the window: the journey of someone who times their
+    #: departure to the timetable. The median counts the wait for the next departure, so with
+    #: an hourly bus it can equal the walk even where the bus is much faster when caught.
+    best: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 def _csr(n: int, row: np.ndarray, *cols: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -783,6 +787,7 @@ def travel_times(prep: Prepared, origin_x: np.ndarray, origin_y: np.ndarray,
     median = {k: np.empty(n_o) for k in keys}
     p90 = {k: np.empty(n_o) for k in keys}
     facility = {k: np.full(n_o, -1, np.int64) for k in keys}
+    best = {k: np.full(n_o, INF) for k in keys}
     kept = np.empty((n_o, len(deps), n_types), np.float32) if keep_minutes else None
     for a in range(0, n_o, chunk):
         b = min(n_o, a + chunk)
@@ -803,8 +808,9 @@ def travel_times(prep: Prepared, origin_x: np.ndarray, origin_y: np.ndarray,
             median[key][a:b], p90[key][a:b] = minute_statistics(res[:, :, i])
             if len(deps):
                 facility[key][a:b] = chosen[:, i]
+                best[key][a:b] = res[:, :, i].min(axis=1)
     timings["evaluate_s"] = time.perf_counter() - t2
-    return TransitResult(deps, keys, kept, median, p90, timings, facility)
+    return TransitResult(deps, keys, kept, median, p90, timings, facility, best)
 
 
 def minute_statistics(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

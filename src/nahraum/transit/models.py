@@ -181,7 +181,8 @@ class TravelTimeSummary(models.Model):
     """Travel time by bus and train from a district to the nearest facility of a type.
 
     Per cell the median and the 90th percentile over the departure minutes of the feed's window;
-    per district the population-weighted median of each over the cells. Written by
+    per district the population-weighted median of each over the cells; likewise the fastest
+    minute (``best_min``). Written by
     ``nahraum transit times`` (and the demo), so that pages show the 90th percentile too — the
     analysis indicators (mode "transit") carry the medians.
     """
@@ -196,6 +197,9 @@ class TravelTimeSummary(models.Model):
     median_min = models.FloatField(_("median over departure minutes (min)"), null=True)
     p90_min = models.FloatField(_("90th percentile over departure minutes (min)"), null=True)
     walk_min = models.FloatField(_("on foot (min)"), null=True)
+    #: the fastest departure minute per cell (someone who times the trip to the timetable):
+    #: the median counts the wait, so with hourly buses it often equals walking
+    best_min = models.FloatField(_("fastest connection in the window (min)"), null=True)
     population = models.PositiveIntegerField(_("inhabitants"), default=0)
     computed = models.DateTimeField(auto_now=True)
 

@@ -358,13 +358,24 @@ def transit_times(inputs, type_keys: list[str]) -> dict[str, dict]:
                                   type_keys, walk_network=inputs.networks.get("walk")
                                   or _walk_network(region))
     inputs.checksums["transit:gtfs"] = feed.checksum
+    cx = inputs.cells["x"].to_numpy(float)
+    cy = inputs.cells["y"].to_numpy(float)
+    fx = inputs.facilities["x"].to_numpy(float)
+    fy = inputs.facilities["y"].to_numpy(float)
     out = {}
     for key in result.keys:
         rows = np.flatnonzero((inputs.facilities["type_key"] == key).to_numpy())
         chosen = result.facility[key]
         facility = np.where(chosen >= 0, rows[np.maximum(chosen, 0)] if len(rows) else -1, -1)
+        # A journey by bus mixes walking and riding, so it has no single network distance; give
+        # the straight line to the facility reached. The analysis needs a distance: it checks
+        # every norm as "time ≤ minutes and distance ≤ metres", and a missing (NaN) distance
+        # failed that test, so no cell ever counted as within a transit norm.
+        ok = facility >= 0
+        f = np.maximum(facility, 0)
+        distance = np.where(ok, np.hypot(cx - fx[f], cy - fy[f]) if len(fx) else np.inf, np.inf)
         out[key] = {"time_s": result.median[key], "p90_s": result.p90[key],
-                    "facility": facility.astype(np.int64)}
+                    "facility": facility.astype(np.int64), "distance_m": distance}
     return out
 
 
@@ -509,6 +520,7 @@ def compute_time_summaries(feed: Feed, type_keys: list[str] | None = None) -> in
                 median_min=_minutes(weighted_median(result.median[key][sel], pop[sel])),
                 p90_min=_minutes(weighted_median(result.p90[key][sel], pop[sel])),
                 walk_min=_minutes(weighted_median(walk[sel], pop[sel])),
+                best_min=_minutes(weighted_median(result.best[key][sel], pop[sel])),
                 population=int(pop[sel].sum())))
     with transaction.atomic():
         TravelTimeSummary.objects.filter(feed=feed, facility_type__key__in=keys).delete()

@@ -143,6 +143,7 @@ def _time_context(request: HttpRequest, feed: Feed) -> dict:
         "datasets": [
             {"label": _("Median over departure minutes"), "data": [r.median_min for r in rows]},
             {"label": _("90th percentile"), "data": [r.p90_min for r in rows]},
+            {"label": _("Fastest connection"), "data": [r.best_min for r in rows]},
             {"label": _("On foot"), "data": [r.walk_min for r in rows]}]},
         "options": {"horizontal": True, "unit": "min", "xLabel": _("District"),
                     "yLabel": _("Minutes")}}
@@ -242,6 +243,7 @@ def district(request: HttpRequest, key: str) -> HttpResponse:
         "datasets": [
             {"label": _("Median over departure minutes"), "data": [r.median_min for r in time_rows]},
             {"label": _("90th percentile"), "data": [r.p90_min for r in time_rows]},
+            {"label": _("Fastest connection"), "data": [r.best_min for r in time_rows]},
             {"label": _("On foot"), "data": [r.walk_min for r in time_rows]}]},
         "options": {"horizontal": True, "unit": "min", "xLabel": _("Facility type"),
                     "yLabel": _("Minutes")}}
