@@ -315,3 +315,27 @@ def test_nodes_as_points_match_scipy(helsinki):
     full = dijkstra(net.csr("distance").T, indices=facilities, limit=800.0)
     counts = count_within(net, every, fac, max_distance_m=800.0)
     assert np.array_equal(counts, np.isfinite(full).sum(axis=0).astype(float))
+
+
+def test_threaded_searches_give_the_same_answers(monkeypatch):
+    """Per-source searches split over threads (NAHRAUM_THREADS) add up to the same figures."""
+    size = 60
+    xs, ys = np.meshgrid(np.arange(size) * 100.0, np.arange(size) * 100.0)
+    idx = np.arange(size * size).reshape(size, size)
+    u = np.concatenate([idx[:, :-1].ravel(), idx[:-1, :].ravel()])
+    v = np.concatenate([idx[:, 1:].ravel(), idx[1:, :].ravel()])
+    rng = np.random.default_rng(5)
+    net = network_from_edges(xs.ravel(), ys.ravel(), u, v, rng.uniform(50, 150, u.size))
+    o = snap(net, rng.uniform(0, 5900, 300), rng.uniform(0, 5900, 300))
+    d = snap(net, rng.uniform(0, 5900, 120), rng.uniform(0, 5900, 120))
+    results = {}
+    for threads in ("1", "2"):
+        monkeypatch.setenv("NAHRAUM_THREADS", threads)
+        results[threads] = (
+            od_matrix(net, o, d),
+            count_within(net, o, d, max_time_s=900.0),
+            gravity(net, o, d, decay="exponential", beta=0.002, max_time_s=1800.0),
+        )
+    for a, b in zip(results["1"], results["2"], strict=True):
+        assert np.allclose(a, b, rtol=1e-12, atol=1e-9)
+    assert np.isfinite(results["1"][0]).all() and results["1"][1].sum() > 0
