@@ -29,6 +29,21 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _reset_language():
+    """Every test starts and ends in the default language (German).
+
+    A test that activates English (directly or through a request with LocaleMiddleware) would
+    otherwise leave it active in the thread, and the next test would see English pages.
+    """
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture(scope="session")
 def browser():
     from playwright.sync_api import sync_playwright

@@ -4,7 +4,7 @@ and axe-core finds no serious or critical problem on the account pages."""
 from __future__ import annotations
 
 import pytest
-from conftest import axe_violations
+from tests.conftest import axe_violations
 
 from nahraum.accounts.models import User
 

@@ -4,7 +4,7 @@ finds no serious or critical accessibility problem."""
 from __future__ import annotations
 
 import pytest
-from conftest import axe_violations
+from tests.conftest import axe_violations
 
 from nahraum.analysis import services
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import axe_violations
+from tests.conftest import axe_violations
 from django.test import Client
 
 from nahraum.participation import models as pm

@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
-from region.supply_data import FINISHED, build_supply_results
+from tests.region.supply_data import FINISHED, build_supply_results
 
 pytestmark = pytest.mark.django_db
 

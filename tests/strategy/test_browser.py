@@ -9,7 +9,7 @@ import re
 import subprocess
 
 import pytest
-from conftest import axe_violations
+from tests.conftest import axe_violations
 from django.test import Client
 
 from nahraum.strategy.models import Measure, Milestone, Project, StatusChange

@@ -19,7 +19,7 @@ def live_region(transactional_db, tiny_region, live_server):
 @pytest.fixture
 def live_supply(transactional_db, tiny_region, live_server):
     """The tiny region with a hand-built analysis run and timetable feed, committed and served."""
-    from region.supply_data import build_supply_results
+    from tests.region.supply_data import build_supply_results
 
     build_supply_results(tiny_region)
     return live_server.url
