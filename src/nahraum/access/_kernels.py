@@ -70,14 +70,14 @@ def _pop(hk, hn, size):
 
 @njit(cache=True)
 def multi_source(indptr, indices, w, w2, seed_node, seed_cost, seed_cost2, seed_label, bound,
-                 track2=True):
+                 track2, dist, dist2, lab):
     """One Dijkstra from many seeds at once: for every node the cheapest seed (its label),
     the cost, and the secondary cost (e.g. metres when the primary is seconds) along that path.
-    Without ``track2`` the secondary cost is not kept (the caller derives it)."""
-    n = indptr.shape[0] - 1
-    dist = np.full(n, INF)
-    dist2 = np.full(n if track2 else 1, INF)
-    lab = np.full(n, -1, np.int64)
+    Without ``track2`` the secondary cost is not kept (the caller derives it). The outputs
+    ``dist``, ``dist2``, ``lab`` are allocated by the caller (see ``csr_fill`` on why)."""
+    dist[:] = INF
+    dist2[:] = INF
+    lab[:] = -1
     cap = indices.shape[0] + seed_node.shape[0] + 1
     hk = np.empty(cap, np.float64)
     hn = np.empty(cap, np.int32)
@@ -217,70 +217,6 @@ def multi_source_k(indptr, indices, w, w2, seed_node, seed_cost, seed_cost2, see
     return dist, dist2, lab
 
 
-@njit(cache=True)
-def merge_nearest(k, node_a, cost_a, cost2_a, node_b, cost_b, cost2_b, dist, dist2, lab,
-                  dptr, dlab, dcost, dcost2, bound, track2=True):
-    """For each sink point: combine the k labels at its two attachment nodes and its direct
-    (same-edge) pairs, keep the k cheapest distinct labels within ``bound``."""
-    n_o = node_a.shape[0]
-    kk = dist.shape[1]
-    out_c = np.full((n_o, k), INF)
-    out_c2 = np.full((n_o, k), INF)
-    out_l = np.full((n_o, k), -1, np.int64)
-    maxd = 0
-    for o in range(n_o):
-        if dptr[o + 1] - dptr[o] > maxd:
-            maxd = dptr[o + 1] - dptr[o]
-    cc = np.empty(2 * kk + maxd, np.float64)
-    cc2 = np.empty(2 * kk + maxd, np.float64)
-    cl = np.empty(2 * kk + maxd, np.int64)
-    for o in range(n_o):
-        nc = 0
-        for side in range(2):
-            if side == 0:
-                nd = node_a[o]
-                c0 = cost_a[o]
-                c02 = cost2_a[o]
-            else:
-                nd = node_b[o]
-                c0 = cost_b[o]
-                c02 = cost2_b[o]
-            if nd < 0:
-                continue
-            for j in range(kk):
-                lj = lab[nd, j]
-                if lj < 0:
-                    break
-                cc[nc] = dist[nd, j] + c0
-                cc2[nc] = (dist2[nd, j] + c02) if track2 else 0.0
-                cl[nc] = lj
-                nc += 1
-        for i in range(dptr[o], dptr[o + 1]):
-            cc[nc] = dcost[i]
-            cc2[nc] = dcost2[i]
-            cl[nc] = dlab[i]
-            nc += 1
-        for r in range(k):
-            bi = -1
-            bc = INF
-            for q in range(nc):
-                if cc[q] < bc:
-                    taken = False
-                    for t in range(r):
-                        if out_l[o, t] == cl[q]:
-                            taken = True
-                            break
-                    if not taken:
-                        bc = cc[q]
-                        bi = q
-            if bi < 0 or bc > bound:
-                break
-            out_c[o, r] = bc
-            out_c2[o, r] = cc2[bi]
-            out_l[o, r] = cl[bi]
-    return out_c, out_c2, out_l
-
-
 @njit(cache=True, inline="always")
 def _decay(b, decay, beta, bound):
     if decay == 0:  # cumulative (step)
@@ -416,10 +352,8 @@ def single_source_all(indptr, indices, w, seed_node, seed_cost, bound):
 
 
 @njit(cache=True)
-def build_csr(n, u, v, length, time, oneway):
-    """Directed CSR from streets in one counting-sort pass (no argsort of 2 m edges).
-
-    Street i gives u→v and, unless one-way, v→u; both know each other (``twin``)."""
+def csr_degrees(n, u, v, oneway):
+    """``indptr`` of the directed CSR of streets (u→v, and v→u unless one-way)."""
     m = u.shape[0]
     deg = np.zeros(n + 1, np.int64)
     for i in range(m):
@@ -428,44 +362,49 @@ def build_csr(n, u, v, length, time, oneway):
             deg[v[i] + 1] += 1
     for i in range(n):
         deg[i + 1] += deg[i]
-    indptr = deg.copy()
-    fill = deg[:n].copy()
-    n_e = indptr[n]
-    indices = np.empty(n_e, np.int32)
-    out_len = np.empty(n_e, np.float64)
-    out_time = np.empty(n_e, np.float64)
-    twin = np.full(n_e, -1, np.int64)
-    for i in range(m):
+    return deg
+
+
+@njit(cache=True)
+def csr_fill(indptr, u, v, length, time, oneway, indices, out_len, out_time, twin):
+    """Scatter streets into CSR arrays allocated by the caller (numpy allocates large arrays
+    on transparent huge pages; first-touch page faults otherwise cost as much as the scatter).
+    Street i gives u→v and, unless one-way, v→u; both know each other (``twin``)."""
+    n = indptr.shape[0] - 1
+    fill = indptr[:n].copy()
+    for i in range(u.shape[0]):
         a = u[i]
         b = v[i]
         e = fill[a]
-        fill[a] += 1
+        fill[a] = e + 1
         indices[e] = b
         out_len[e] = length[i]
         out_time[e] = time[i]
-        if not oneway[i]:
+        if oneway[i]:
+            twin[e] = -1
+        else:
             f = fill[b]
-            fill[b] += 1
+            fill[b] = f + 1
             indices[f] = a
             out_len[f] = length[i]
             out_time[f] = time[i]
             twin[e] = f
             twin[f] = e
-    return indptr, indices, out_len, out_time, twin
 
 
 @njit(cache=True)
-def legs(ptail, head, twin, w, w2, edge, offset, access, length, acc_rate, acc_rate2, leave):
+def legs(ptail, head, twin, w, w2, edge, offset, access, length, acc_rate, acc_rate2, leave,
+         na, ca, ca2, nb, cb, cb2):
     """Per point the two legs between the point and its edge's end nodes (see ``route._legs``),
     in one pass without numpy temporaries. ``ptail``: each point's edge's tail node.
     Node -1: no such leg."""
     n = edge.shape[0]
-    na = np.full(n, -1, np.int64)
-    nb = np.full(n, -1, np.int64)
-    ca = np.full(n, INF)
-    cb = np.full(n, INF)
-    ca2 = np.full(n, INF)
-    cb2 = np.full(n, INF)
+    na[:] = -1
+    nb[:] = -1
+    ca[:] = INF
+    cb[:] = INF
+    ca2[:] = INF
+    cb2[:] = INF
     for i in range(n):
         e = edge[i]
         if e < 0:
@@ -511,4 +450,104 @@ def legs(ptail, head, twin, w, w2, edge, offset, access, length, acc_rate, acc_r
                 else:
                     cb[i] = a1 + (1.0 - f) * w[t]
                     cb2[i] = a2 + (1.0 - f) * w2[t]
-    return na, ca, ca2, nb, cb, cb2
+
+
+@njit(cache=True)
+def nearest_read_off(k, ptail, head, twin, w, w2, edge, offset, access, length, acc_rate,
+                     acc_rate2, dist, dist2, lab, dptr, dlab, dcost, dcost2, bound, conv, tpm,
+                     access_speed, dest_access, out_c, out_c2, out_l):
+    """For every origin point: its leave legs (as in :func:`legs`) joined with the k labels at
+    both end nodes and its same-street pairs, the k cheapest distinct within ``bound``.
+
+    ``conv`` 0: ``dist2`` holds the secondary cost; 1 (primary time) or 2 (primary distance):
+    the secondary is derived from the primary at ``tpm`` seconds per metre, the access legs
+    (origin's and destination's, walked at ``access_speed``) converted separately."""
+    n_o = edge.shape[0]
+    kk = dist.shape[1]
+    out_c[:] = INF
+    out_c2[:] = INF
+    out_l[:] = -1
+    maxd = 0
+    for o in range(n_o):
+        if dptr[o + 1] - dptr[o] > maxd:
+            maxd = dptr[o + 1] - dptr[o]
+    cc = np.empty(2 * kk + maxd, np.float64)
+    cc2 = np.empty(2 * kk + maxd, np.float64)
+    cl = np.empty(2 * kk + maxd, np.int64)
+    for o in range(n_o):
+        e = edge[o]
+        if e < 0:
+            continue
+        le = length[e]
+        f = offset[o] / le if le > 0 else 0.0
+        if not f >= 0.0:
+            f = 0.0
+        elif f > 1.0:
+            f = 1.0
+        acc = access[o]
+        if not acc >= 0.0:
+            acc = 0.0
+        a1 = acc * acc_rate
+        a2 = acc * acc_rate2
+        t = twin[e]
+        nc = 0
+        for side in range(2):
+            if side == 0:  # to the tail, along the twin (or being on it)
+                if not (f < 1.0 and (f == 0.0 or t >= 0)):
+                    continue
+                nd = ptail[o]
+                if f == 0.0:
+                    c0 = a1
+                    c02 = a2
+                else:
+                    c0 = a1 + f * w[t]
+                    c02 = a2 + f * w2[t]
+            else:  # to the head, along the edge
+                if not f > 0.0:
+                    continue
+                nd = head[e]
+                c0 = a1 + (1.0 - f) * w[e]
+                c02 = a2 + (1.0 - f) * w2[e]
+            for j in range(kk):
+                lj = lab[nd, j]
+                if lj < 0:
+                    break
+                cc[nc] = dist[nd, j] + c0
+                cc2[nc] = (dist2[nd, j] + c02) if conv == 0 else 0.0
+                cl[nc] = lj
+                nc += 1
+        for i in range(dptr[o], dptr[o + 1]):
+            cc[nc] = dcost[i]
+            cc2[nc] = dcost2[i]
+            cl[nc] = dlab[i]
+            nc += 1
+        for r in range(k):
+            bi = -1
+            bc = INF
+            for q in range(nc):
+                if cc[q] < bc:
+                    taken = False
+                    for s in range(r):
+                        if out_l[o, s] == cl[q]:
+                            taken = True
+                            break
+                    if not taken:
+                        bc = cc[q]
+                        bi = q
+            if bi < 0 or bc > bound:
+                break
+            lb = cl[bi]
+            out_c[o, r] = bc
+            out_l[o, r] = lb
+            if conv == 0:
+                out_c2[o, r] = cc2[bi]
+            else:
+                ad = dest_access[lb]
+                if not ad >= 0.0:
+                    ad = 0.0
+                metres = acc + ad
+                walk = metres / access_speed
+                if conv == 1:
+                    out_c2[o, r] = (bc - walk) / tpm + metres
+                else:
+                    out_c2[o, r] = (bc - metres) * tpm + walk

@@ -269,12 +269,19 @@ def network_from_edges(
         u, v, length, time, ow = u[keep], v[keep], length[keep], time[keep], ow[keep]
     if n >= 2**31 - 1:
         raise AccessError(f"{n} nodes are more than this engine indexes (2³¹ - 1)")
-    from ._kernels import build_csr
+    from ._kernels import csr_degrees, csr_fill
 
-    indptr, indices, lengths, times, twin = build_csr(
-        n, np.ascontiguousarray(u, dtype=np.int64), np.ascontiguousarray(v, dtype=np.int64),
-        np.ascontiguousarray(length), np.ascontiguousarray(time), np.ascontiguousarray(ow),
-    )
+    u = np.ascontiguousarray(u, dtype=np.int64)
+    v = np.ascontiguousarray(v, dtype=np.int64)
+    ow = np.ascontiguousarray(ow)
+    indptr = csr_degrees(n, u, v, ow)
+    m_dir = int(indptr[n])
+    indices = np.empty(m_dir, dtype=np.int32)
+    lengths = np.empty(m_dir)
+    times = np.empty(m_dir)
+    twin = np.empty(m_dir, dtype=np.int64)
+    csr_fill(indptr, u, v, np.ascontiguousarray(length), np.ascontiguousarray(time), ow,
+             indices, lengths, times, twin)
     net = Network(
         mode=mode,
         x=x,

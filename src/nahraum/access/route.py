@@ -90,11 +90,15 @@ def _legs(network: Network, pts: Snapped, weight: str, kind: str):
     other = _other(weight)
     rate = 1.0 / ACCESS_SPEED_MS if weight == "time" else 1.0
     rate2 = 1.0 / ACCESS_SPEED_MS if other == "time" else 1.0
-    return K.legs(
+    n = len(pts)
+    out = (np.empty(n, np.int64), np.empty(n), np.empty(n), np.empty(n, np.int64), np.empty(n),
+           np.empty(n))
+    K.legs(
         _tails(network, pts), network.indices, network.twins, network.weights(weight),
         network.weights(other), pts.edge, pts.offset_m, pts.access_m, network.length_m,
-        rate, rate2, kind == "leave",
+        rate, rate2, kind == "leave", *out,
     )
+    return out
 
 
 def _direct_pairs(network: Network, src: Snapped, dst: Snapped, weight: str):
@@ -206,27 +210,28 @@ def nearest(
     tpm = network.time_per_metre
     track2 = not (k == 1 and tpm is not None)
     if k == 1:
-        dist, dist2, lab = K.multi_source(ptr, idx, w, w2, *seed_args, bound, track2)
+        n = network.n_nodes
+        dist, dist2, lab = np.empty(n), np.empty(n if track2 else 1), np.empty(n, np.int64)
+        K.multi_source(ptr, idx, w, w2, *seed_args, bound, track2, dist, dist2, lab)
         dist, dist2, lab = dist[:, None], dist2[:, None], lab[:, None]
     else:
         dist, dist2, lab = K.multi_source_k(ptr, idx, w, w2, *seed_args, k, bound)
-    oa, oca, oca2, ob, ocb, ocb2 = _legs(network, origins, weight, "leave")
     i_o, j_d, dc, dc2 = _direct_pairs(network, origins, destinations, weight)
-    dptr, dlab, dcost, dcost2 = _group(i_o, len(origins), j_d, dc, dc2)
-    c, c2, lab_o = K.merge_nearest(
-        k, oa, oca, oca2, ob, ocb, ocb2, dist, dist2, lab, dptr, dlab, dcost, dcost2, bound,
-        track2,
+    n_o = len(origins)
+    if i_o.size:
+        dptr, dlab, dcost, dcost2 = _group(i_o, n_o, j_d, dc, dc2)
+    else:
+        dptr, dlab, dcost, dcost2 = np.zeros(n_o + 1, np.int64), j_d, dc, dc2
+    c, c2, lab_o = np.empty((n_o, k)), np.empty((n_o, k)), np.empty((n_o, k), np.int64)
+    other = _other(weight)
+    K.nearest_read_off(
+        k, _tails(network, origins), network.indices, network.twins, network.weights(weight),
+        network.weights(other), origins.edge, origins.offset_m, origins.access_m,
+        network.length_m, 1.0 / ACCESS_SPEED_MS if weight == "time" else 1.0,
+        1.0 / ACCESS_SPEED_MS if other == "time" else 1.0, dist, dist2, lab, dptr, dlab, dcost,
+        dcost2, bound, 0 if track2 else (1 if weight == "time" else 2), float(tpm or 1.0),
+        ACCESS_SPEED_MS, destinations.access_m, c, c2, lab_o,
     )
-    if not track2:
-        # c = access legs (walked) + network part; convert the network part only
-        acc_o = np.nan_to_num(origins.access_m, nan=0.0)[:, None]
-        acc_d = np.nan_to_num(destinations.access_m, nan=0.0)[np.maximum(lab_o, 0)]
-        walk = (acc_o + acc_d) / ACCESS_SPEED_MS
-        if weight == "time":
-            c2 = (c - walk) / tpm + acc_o + acc_d
-        else:
-            c2 = (c - acc_o - acc_d) * tpm + walk
-    c2 = np.where(lab_o >= 0, c2, np.inf)
     if weight == "time":
         return Nearest(time_s=c, distance_m=c2, index=lab_o)
     return Nearest(time_s=c2, distance_m=c, index=lab_o)
