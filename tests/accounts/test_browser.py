@@ -4,9 +4,9 @@ and axe-core finds no serious or critical problem on the account pages."""
 from __future__ import annotations
 
 import pytest
-from tests.conftest import axe_violations
 
 from nahraum.accounts.models import User
+from tests.conftest import axe_violations
 
 pytestmark = [pytest.mark.browser]
 

@@ -4,9 +4,9 @@ finds no serious or critical accessibility problem."""
 from __future__ import annotations
 
 import pytest
-from tests.conftest import axe_violations
 
 from nahraum.analysis import services
+from tests.conftest import axe_violations
 
 pytestmark = pytest.mark.browser
 

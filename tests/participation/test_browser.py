@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 
 import pytest
-from tests.conftest import axe_violations
 from django.test import Client
 
 from nahraum.participation import models as pm
+from tests.conftest import axe_violations
 
 pytestmark = [pytest.mark.browser]
 

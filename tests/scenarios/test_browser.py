@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from tests.conftest import axe_violations
 from django.test import Client
+
+from tests.conftest import axe_violations
 
 pytestmark = [pytest.mark.browser]
 

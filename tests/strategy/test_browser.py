@@ -9,10 +9,10 @@ import re
 import subprocess
 
 import pytest
-from tests.conftest import axe_violations
 from django.test import Client
 
 from nahraum.strategy.models import Measure, Milestone, Project, StatusChange
+from tests.conftest import axe_violations
 
 pytestmark = [pytest.mark.browser]
 

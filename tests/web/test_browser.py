@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from tests.conftest import axe_violations
 
 pytestmark = pytest.mark.browser
