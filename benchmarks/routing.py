@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -584,9 +585,21 @@ def main() -> None:
             f"(of which Python, numpy, numba and kernels before the network: {m['before_network_mb']:.0f} MB)")
         if not args.json:
             return
-    results = run(args)
     if args.json:
+        # native libraries (pandana's contraction hierarchies) print progress on file
+        # descriptor 1; send it to stderr so that stdout carries the JSON only
+        sys.stdout.flush()
+        json_fd = os.dup(1)
+        os.dup2(2, 1)
+        try:
+            results = run(args)
+        finally:
+            sys.stdout.flush()
+            os.dup2(json_fd, 1)
+            os.close(json_fd)
         print(json.dumps({"results": results}, indent=2))
+    else:
+        run(args)
 
 
 if __name__ == "__main__":
