@@ -81,6 +81,20 @@ def axe_violations(pg, impacts=("serious", "critical")) -> list[dict]:
     ]
 
 
+def browser_login(context, live_url: str, user) -> None:
+    """Sign ``user`` in for a whole browser context (a page's, or one of its own).
+
+    A session made by Django's test client becomes the context's cookie, so browser tests start
+    signed in without going through the login form (which has its own test).
+    """
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_url}]
+    )
+
 @pytest.fixture
 def tiny_region(db):
     """Two municipalities, three Ortsteile, three facility types: small enough to check by hand.

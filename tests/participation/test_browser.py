@@ -9,21 +9,11 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client
 
 from nahraum.participation import models as pm
-from tests.conftest import axe_violations
+from tests.conftest import axe_violations, browser_login
 
 pytestmark = [pytest.mark.browser]
-
-
-def _login(context, live_server, user) -> None:
-    """Sign ``user`` in for a whole browser context (the login form has its own test)."""
-    client = Client()
-    client.force_login(user)
-    context.add_cookies([
-        {"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}
-    ])
 
 
 @pytest.fixture
@@ -83,7 +73,7 @@ def test_citizen_registers_submits_idea_comments_supports_and_moderator_hides(
     # A moderator hides the comment, with a reason.
     comment = pm.Comment.objects.get(text="Ich würde mitmachen!")
     mod_context = browser.new_context(locale="de-DE")
-    _login(mod_context, live_server, world.people["moderator"])
+    browser_login(mod_context, live_server.url, world.people["moderator"])
     mod = mod_context.new_page()
     mod.goto(f"{live}{idea.get_absolute_url()}")
     article = mod.locator(f"#comment-{comment.pk}")
@@ -104,7 +94,7 @@ def test_staff_workshop_registration_result_and_measure_draft(page, browser, liv
     from nahraum.strategy.models import Goal, Measure
 
     Goal.objects.create(field=world.health, key="gp", title="Hausärztliche Versorgung sichern")
-    _login(page.context, live_server, world.people["staff_a"])
+    browser_login(page.context, live_server.url, world.people["staff_a"])
 
     # Staff create a workshop.
     page.goto(f"{live}/de/participation/workshops/new/")
@@ -120,7 +110,7 @@ def test_staff_workshop_registration_result_and_measure_draft(page, browser, liv
 
     # A citizen registers for the workshop.
     citizen_context = browser.new_context(locale="de-DE")
-    _login(citizen_context, live_server, world.people["citizen"])
+    browser_login(citizen_context, live_server.url, world.people["citizen"])
     citizen = citizen_context.new_page()
     citizen.goto(f"{live}{workshop.get_absolute_url()}")
     citizen.select_option("#id_group", label="Seniorenrat Ahausen")
@@ -202,7 +192,7 @@ def test_pages_have_no_serious_accessibility_problems(page, browser, live, live_
     problems = {}
     for role, urls in pages.items():
         context = browser.new_context(locale="de-DE")
-        _login(context, live_server, world.people[role])
+        browser_login(context, live_server.url, world.people[role])
         pg = context.new_page()
         errors = []
         pg.on("pageerror", lambda exc, errors=errors: errors.append(str(exc)))
@@ -216,7 +206,7 @@ def test_pages_have_no_serious_accessibility_problems(page, browser, live, live_
         context.close()
     assert problems == {}, problems
     # The dashboard draws its map and charts, not only the tables.
-    _login(page.context, live_server, world.people["office"])
+    browser_login(page.context, live_server.url, world.people["office"])
     page.goto(f"{live}/de/participation/coverage/")
     page.wait_for_selector("#coverage-map[data-ready=true]")
     assert page.locator("#coverage-map .nahraum-area").count() == 3

@@ -6,25 +6,16 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.test import Client
 
-from tests.conftest import axe_violations
+from tests.conftest import axe_violations, browser_login
 
 pytestmark = [pytest.mark.browser]
-
-
-def _login(page, live_server, user) -> None:
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies([{
-        "name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url,
-    }])
 
 
 def test_planner_builds_runs_and_compares_a_scenario(page, live_server, transactional_db,
                                                      region_two_gps, planner):
     live = live_server.url
-    _login(page, live_server, planner)
+    browser_login(page.context, live_server.url, planner)
 
     page.goto(f"{live}/de/scenarios/")
     page.fill("#id_name", "Praxis Mitte schließt, Praxisbus in Adorf")
@@ -82,7 +73,7 @@ def test_planner_builds_runs_and_compares_a_scenario(page, live_server, transact
 def test_location_planning_page_solves_and_makes_a_scenario(page, live_server, transactional_db,
                                                             tiny_region, planner):
     live = live_server.url
-    _login(page, live_server, planner)
+    browser_login(page.context, live_server.url, planner)
     page.goto(f"{live}/de/scenarios/locate/")
     page.select_option("#id_facility_type", "gp")
     page.select_option("#id_method", "max_coverage")

@@ -9,20 +9,11 @@ import re
 import subprocess
 
 import pytest
-from django.test import Client
 
 from nahraum.strategy.models import Measure, Milestone, Project, StatusChange
-from tests.conftest import axe_violations
+from tests.conftest import axe_violations, browser_login
 
 pytestmark = [pytest.mark.browser]
-
-
-def _login(page, live_server, user) -> None:
-    client = Client()
-    client.force_login(user)
-    page.context.add_cookies([{
-        "name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url,
-    }])
 
 
 @pytest.fixture
@@ -32,7 +23,7 @@ def live(transactional_db, tiny_region, users, goal, proposal, runs, live_server
 
 def test_staff_derive_measure_target_project_status_and_public_page(page, live, live_server,
                                                                     users, proposal, runs, tmp_path):
-    _login(page, live_server, users["bedorf_staff"])
+    browser_login(page.context, live_server.url, users["bedorf_staff"])
 
     # 1. derive a measure draft from the workshop's proposed measure
     page.goto(f"{live}/de/strategy/manage/")
