@@ -26,6 +26,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from nahraum.region.fields import innovation_field_fk, municipality_fk
+
 #: Size limits for every free text, in characters. Kept in one place so forms, models and tests
 #: agree; long enough for a real contribution, short enough that nobody pastes a book.
 TITLE_MAX = 200
@@ -54,13 +56,8 @@ class SocietalGroup(models.Model):
 
     name = models.CharField(_("name"), max_length=TITLE_MAX)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
-    municipality = models.ForeignKey(
-        "region.Municipality",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="societal_groups",
-        verbose_name=_("municipality"),
+    municipality = municipality_fk(
+        "societal_groups",
         help_text=_("Empty: active in the whole region (looked after by the project office)."),
     )
     district = models.ForeignKey(
@@ -166,14 +163,7 @@ class OutreachAction(models.Model):
     contact = models.ForeignKey(
         Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="outreach"
     )
-    field = models.ForeignKey(
-        "region.InnovationField",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("innovation field"),
-    )
+    field = innovation_field_fk("+", on_delete=models.SET_NULL, null=True, blank=True)
     workshop = models.ForeignKey(
         "Workshop", on_delete=models.SET_NULL, null=True, blank=True, related_name="outreach"
     )
@@ -210,20 +200,9 @@ class Workshop(models.Model):
     """
 
     title = models.CharField(_("title"), max_length=TITLE_MAX)
-    field = models.ForeignKey(
-        "region.InnovationField",
-        on_delete=models.PROTECT,
-        related_name="workshops",
-        verbose_name=_("innovation field"),
-    )
-    municipality = models.ForeignKey(
-        "region.Municipality",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="workshops",
-        verbose_name=_("municipality"),
-        help_text=_("Empty: a joint workshop of the cooperation (project office)."),
+    field = innovation_field_fk("workshops")
+    municipality = municipality_fk(
+        "workshops", help_text=_("Empty: a joint workshop of the cooperation (project office).")
     )
     description = models.TextField(_("description"), max_length=TEXT_MAX, blank=True)
     starts_at = models.DateTimeField(_("starts at"))
@@ -411,20 +390,9 @@ class ProposedMeasure(models.Model):
     )
     title = models.CharField(_("title"), max_length=TITLE_MAX)
     description = models.TextField(_("description"), max_length=TEXT_MAX, blank=True)
-    field = models.ForeignKey(
-        "region.InnovationField",
-        on_delete=models.PROTECT,
-        related_name="proposed_measures",
-        verbose_name=_("innovation field"),
-    )
-    municipality = models.ForeignKey(
-        "region.Municipality",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="proposed_measures",
-        verbose_name=_("municipality"),
-        help_text=_("Empty: joint (project office)."),
+    field = innovation_field_fk("proposed_measures")
+    municipality = municipality_fk(
+        "proposed_measures", help_text=_("Empty: joint (project office).")
     )
     action_field = models.CharField(_("action field"), max_length=TITLE_MAX, blank=True)
     ideas = models.ManyToManyField(
@@ -467,20 +435,8 @@ class Idea(models.Model):
     )
     title = models.CharField(_("title"), max_length=TITLE_MAX)
     text = models.TextField(_("text"), max_length=TEXT_MAX)
-    field = models.ForeignKey(
-        "region.InnovationField",
-        on_delete=models.PROTECT,
-        related_name="ideas",
-        verbose_name=_("innovation field"),
-    )
-    municipality = models.ForeignKey(
-        "region.Municipality",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="ideas",
-        verbose_name=_("municipality"),
-    )
+    field = innovation_field_fk("ideas")
+    municipality = municipality_fk("ideas")
     district = models.ForeignKey(
         "region.District",
         on_delete=models.SET_NULL,
@@ -678,22 +634,9 @@ class Survey(models.Model):
 
     title = models.CharField(_("title"), max_length=TITLE_MAX)
     description = models.TextField(_("description"), max_length=TEXT_MAX, blank=True)
-    field = models.ForeignKey(
-        "region.InnovationField",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="surveys",
-        verbose_name=_("innovation field"),
-    )
-    municipality = models.ForeignKey(
-        "region.Municipality",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="surveys",
-        verbose_name=_("municipality"),
-        help_text=_("Empty: a joint survey of the cooperation (project office)."),
+    field = innovation_field_fk("surveys", null=True, blank=True)
+    municipality = municipality_fk(
+        "surveys", help_text=_("Empty: a joint survey of the cooperation (project office).")
     )
     opens_at = models.DateTimeField(_("opens at"))
     closes_at = models.DateTimeField(_("closes at"))

@@ -20,6 +20,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from nahraum.region.fields import innovation_field_fk, municipality_fk
+
 
 class Status(models.TextChoices):
     IDEA = "idea", _("idea")
@@ -45,12 +47,8 @@ def _weight_field() -> models.FloatField:
 
 
 def _municipality_field(related_name: str) -> models.ForeignKey:
-    return models.ForeignKey(
-        "region.Municipality",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name=related_name,
+    return municipality_fk(
+        related_name,
         verbose_name=_("responsible municipality"),
         help_text=_("Empty: joint, both municipalities (the project office)."),
     )
@@ -81,12 +79,7 @@ class Vision(models.Model):
 class Goal(models.Model):
     """A goal within one innovation field."""
 
-    field = models.ForeignKey(
-        "region.InnovationField",
-        on_delete=models.PROTECT,
-        related_name="strategy_goals",
-        verbose_name=_("innovation field"),
-    )
+    field = innovation_field_fk("strategy_goals")
     key = models.SlugField(_("stable id"), max_length=100, unique=True)
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
@@ -461,12 +454,8 @@ class Actor(models.Model):
     key = models.SlugField(_("stable id"), max_length=100, unique=True, blank=True, null=True)
     name = models.CharField(_("name"), max_length=300)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
-    municipality = models.ForeignKey(
-        "region.Municipality",
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="strategy_actors",
+    municipality = municipality_fk(
+        "strategy_actors",
         verbose_name=_("based in"),
         help_text=_("Empty: both or outside the region."),
     )
@@ -544,16 +533,10 @@ class DigitalOffer(models.Model):
 
     key = models.SlugField(_("stable id"), max_length=100, unique=True)
     title = models.CharField(_("title"), max_length=300)
-    field = models.ForeignKey(
-        "region.InnovationField", on_delete=models.PROTECT, related_name="digital_offers",
-        verbose_name=_("innovation field"),
-    )
+    field = innovation_field_fk("digital_offers")
     description = models.TextField(_("description"), blank=True)
     url = models.URLField(_("web address"), blank=True)
-    municipality = models.ForeignKey(
-        "region.Municipality", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-        verbose_name=_("municipality"), help_text=_("Empty: both municipalities."),
-    )
+    municipality = municipality_fk("+", help_text=_("Empty: both municipalities."))
     provider = models.ForeignKey(
         Actor, on_delete=models.SET_NULL, null=True, blank=True, related_name="offers"
     )
