@@ -1,13 +1,16 @@
-"""Helpers every participation view uses: permission checks and submission rate limits."""
+"""Helpers every participation view uses: permission checks, submission rate limits, create pages."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.forms import ModelForm
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from nahraum.accounts import throttle
@@ -48,3 +51,29 @@ def with_tiles(spec: dict) -> dict:
         "attribution": settings.NAHRAUM_TILE_ATTRIBUTION,
         **spec,
     }
+
+
+def create_page(
+    request: HttpRequest,
+    form: ModelForm,
+    *,
+    template: str,
+    saved: str,
+    not_saved: str,
+    then: Callable[[Any], Any],
+) -> HttpResponse:
+    """The create page of what staff make (workshops, surveys): one flow, so both behave alike.
+
+    A valid POST saves the object with ``created_by`` (the record of who made it) and redirects
+    to ``then(obj)``; an invalid one shows the form again with the marked fields and status 400,
+    so a failed request is visible as such and leaves the database unchanged.
+    """
+    if request.method == "POST":
+        if form.is_valid():
+            obj = form.save(commit=False)
+            obj.created_by = request.user
+            obj.save()
+            messages.success(request, saved)
+            return redirect(then(obj))
+        messages.error(request, not_saved)
+    return render(request, template, {"form": form}, status=400 if form.errors else 200)

@@ -13,13 +13,14 @@ from django.db import transaction
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import services
 from ..forms import QuestionForm, SurveyAnswerForm, SurveyForm
 from ..models import Answer, AnswerItem, Choice, Question, Survey
-from ._common import require
+from ._common import create_page, require
 
 
 def survey_list(request: HttpRequest) -> HttpResponse:
@@ -42,20 +43,13 @@ def survey_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def survey_create(request: HttpRequest) -> HttpResponse:
     require(request, "participation.add_survey")
-    form = SurveyForm(request.POST or None, user=request.user)
-    if request.method == "POST":
-        if form.is_valid():
-            survey = form.save(commit=False)
-            survey.created_by = request.user
-            survey.save()
-            messages.success(request, _("The survey is created. Now add the questions."))
-            return redirect("participation:survey_questions", pk=survey.pk)
-        messages.error(request, _("The survey was not saved. Please correct the marked fields."))
-    return render(
+    return create_page(
         request,
-        "participation/survey_form.html",
-        {"form": form},
-        status=400 if form.errors else 200,
+        SurveyForm(request.POST or None, user=request.user),
+        template="participation/survey_form.html",
+        saved=_("The survey is created. Now add the questions."),
+        not_saved=_("The survey was not saved. Please correct the marked fields."),
+        then=lambda survey: reverse("participation:survey_questions", kwargs={"pk": survey.pk}),
     )
 
 

@@ -26,7 +26,7 @@ from ..forms import (
     WorkshopResultForm,
 )
 from ..models import Registration, Workshop, WorkshopResult
-from ._common import require
+from ._common import create_page, require
 
 
 def workshop_list(request: HttpRequest) -> HttpResponse:
@@ -50,20 +50,13 @@ def workshop_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def workshop_create(request: HttpRequest) -> HttpResponse:
     require(request, "participation.add_workshop")
-    form = WorkshopForm(request.POST or None, user=request.user)
-    if request.method == "POST":
-        if form.is_valid():
-            workshop = form.save(commit=False)
-            workshop.created_by = request.user
-            workshop.save()
-            messages.success(request, _("The workshop is created."))
-            return redirect(workshop)
-        messages.error(request, _("The workshop was not saved. Please correct the marked fields."))
-    return render(
+    return create_page(
         request,
-        "participation/workshop_form.html",
-        {"form": form},
-        status=400 if form.errors else 200,
+        WorkshopForm(request.POST or None, user=request.user),
+        template="participation/workshop_form.html",
+        saved=_("The workshop is created."),
+        not_saved=_("The workshop was not saved. Please correct the marked fields."),
+        then=lambda workshop: workshop,
     )
 
 
