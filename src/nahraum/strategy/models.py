@@ -54,6 +54,20 @@ def _municipality_field(related_name: str) -> models.ForeignKey:
     )
 
 
+def _ends_after_start(prefix: str, name: str) -> models.CheckConstraint:
+    """``<prefix>_end`` lies on or after ``<prefix>_start`` where both dates are known.
+
+    Either date may still be open; the database refuses only a known end before a known start,
+    so no import or admin edit can store a period that runs backwards.
+    """
+    start, end = f"{prefix}_start", f"{prefix}_end"
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{end}__isnull": True})
+        | models.Q(**{f"{start}__isnull": True})
+        | models.Q(**{f"{end}__gte": models.F(start)}),
+        name=name,
+    )
+
 class Vision(models.Model):
     """The strategy's vision and motto for one region."""
 
@@ -230,12 +244,7 @@ class Project(models.Model):
                 condition=models.Q(budget_planned__gte=0) & models.Q(budget_spent__gte=0),
                 name="project_budget_not_negative",
             ),
-            models.CheckConstraint(
-                condition=models.Q(planned_end__isnull=True)
-                | models.Q(planned_start__isnull=True)
-                | models.Q(planned_end__gte=models.F("planned_start")),
-                name="project_ends_after_start",
-            ),
+            _ends_after_start("planned", "project_ends_after_start"),
         ]
 
     def __str__(self) -> str:
@@ -270,12 +279,7 @@ class Milestone(models.Model):
                 condition=models.Q(planned_end__gte=models.F("planned_start")),
                 name="milestone_ends_after_start",
             ),
-            models.CheckConstraint(
-                condition=models.Q(actual_end__isnull=True)
-                | models.Q(actual_start__isnull=True)
-                | models.Q(actual_end__gte=models.F("actual_start")),
-                name="milestone_actual_ends_after_start",
-            ),
+            _ends_after_start("actual", "milestone_actual_ends_after_start"),
         ]
 
     def __str__(self) -> str:
