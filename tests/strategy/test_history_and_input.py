@@ -88,6 +88,28 @@ def test_admin_offers_no_change_or_delete_of_history(measure, users, rf):
     assert not admin.has_add_permission(request)
 
 
+def test_admin_records_the_first_status_of_new_measures_and_projects(goal, users, rf):
+    """Measure and project admins share StatusHistoryAdmin: a new object opens its history with
+    its first status and who set it; saving it again adds nothing."""
+    from django.contrib.admin.sites import site
+
+    request = rf.post("/")
+    request.user = users["office"]
+    measure = Measure(goal=goal, title="Dorfladen", status="planned")
+    site._registry[Measure].save_model(request, measure, None, False)
+    project = Project(measure=measure, title="Ladenraum", status="in_progress")
+    site._registry[Project].save_model(request, project, None, False)
+    site._registry[Project].save_model(request, project, None, True)
+
+    assert [(e.measure, e.status, e.changed_by) for e in StatusChange.objects.filter(measure=measure)] == [
+        (measure, "planned", users["office"])
+    ]
+    assert [(e.status, e.changed_by) for e in StatusChange.objects.filter(project=project)] == [
+        ("in_progress", users["office"])
+    ]
+    assert "status" in site._registry[Measure].readonly_fields
+    assert "status" in site._registry[Project].readonly_fields
+
 def test_unknown_status_is_refused(measure, users):
     with pytest.raises(ValidationError, match="Unknown status"):
         change_status(measure, "finished", user=users["bedorf_staff"])

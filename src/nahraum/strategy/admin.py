@@ -30,6 +30,21 @@ class MilestoneInline(admin.TabularInline):
     extra = 0
 
 
+class StatusHistoryAdmin(admin.ModelAdmin):
+    """Measures and projects: the status is read-only here (it changes through the status forms).
+
+    The first status of an object made in the admin is recorded as a status change (who, when),
+    so its public history starts with it, as for objects made through the forms.
+    """
+
+    readonly_fields = ("status",)
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if not change:
+            change_status(obj, obj.status, user=request.user, check_permission=False)
+
+
 @admin.register(models.Vision)
 class VisionAdmin(admin.ModelAdmin):
     list_display = ("title", "region", "motto")
@@ -42,30 +57,18 @@ class GoalAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.Measure)
-class MeasureAdmin(admin.ModelAdmin):
+class MeasureAdmin(StatusHistoryAdmin):
     list_display = ("title", "goal", "municipality", "status", "phase", "quick_win", "is_illustrative")
     list_filter = ("status", "phase", "municipality", "goal__field")
-    readonly_fields = ("status",)
     inlines = [ReadOnlyHistoryInline]
     filter_horizontal = ("proposed_measures", "workshop_results", "ideas", "groups")
 
-    def save_model(self, request, obj, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        if not change:
-            change_status(obj, obj.status, user=request.user, check_permission=False)
-
 
 @admin.register(models.Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(StatusHistoryAdmin):
     list_display = ("title", "measure", "municipality", "status", "quick_win", "budget_planned")
     list_filter = ("status", "municipality", "quick_win", "is_digital_offer")
-    readonly_fields = ("status",)
     inlines = [MilestoneInline, ReadOnlyHistoryInline]
-
-    def save_model(self, request, obj, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        if not change:
-            change_status(obj, obj.status, user=request.user, check_permission=False)
 
 
 @admin.register(models.StatusChange)
