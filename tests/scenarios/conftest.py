@@ -35,7 +35,7 @@ def _counts() -> dict[str, int]:
             ("scenario", sm.Scenario), ("projection", sm.PopulationProjection),
             ("rate", sm.GrowthRate), ("facility", sm.FacilityChange),
             ("mobile", sm.MobileService), ("transport", sm.TransportChange),
-            ("srun", sm.ScenarioRun), ("run", AnalysisRun),
+            ("srun", sm.ScenarioRun), ("run", AnalysisRun), ("bus_line", sm.BusLine),
         ]
     }
 

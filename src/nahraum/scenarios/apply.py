@@ -27,10 +27,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from nahraum.access.indicators import DETOUR_FACTOR
 from nahraum.access.population_projection import project_age_structure
 from nahraum.access.projection import to_utm
 from nahraum.region.models import AGE_BANDS
 
+from .drt import STRAIGHT_CAR_KMH
 from .models import REFERENCE_WEEKLY_HOURS, FacilityChange, Scenario
 
 
@@ -45,6 +47,7 @@ class Applied:
     inputs: Any
     log: list[dict] = field(default_factory=list)
     drt: list[dict] = field(default_factory=list)
+    bus_lines: list[dict] = field(default_factory=list)
 
     def note(self, scenario: Scenario, kind: str, text: str, **detail: Any) -> None:
         self.log.append({"scenario": scenario.name, "kind": kind, "text": text, **detail})
@@ -249,6 +252,31 @@ def _apply_transport(applied: Applied, scenario: Scenario) -> None:
             )
 
 
+def _apply_bus_lines(applied: Applied, scenario: Scenario) -> None:
+    """Planned bus lines become trips for the "transit" mode (see scenarios.busline)."""
+    from .busline import line_trips
+
+    car = applied.inputs.networks.get("car")
+    for line in scenario.bus_lines.all():
+        data = line_trips(line, car)
+        applied.bus_lines.append(data)
+        how = "car network" if data["car_network"] else \
+            f"straight line × {DETOUR_FACTOR:g} at {STRAIGHT_CAR_KMH:g} km/h"
+        applied.note(
+            scenario, "bus_line",
+            f"new bus line {line.name}: {len(line.stops)} stops, every {line.headway_min} min "
+            f"{line.first_departure:%H:%M}–{line.last_departure:%H:%M}"
+            f"{', both directions' if line.both_directions else ', one direction'}; "
+            f"{data['run_min']:g} min end to end = car time ({how}) × "
+            f"{line.car_time_factor:g}, rounded up to whole minutes per stop",
+            name=line.name, stops=line.stops, headway_min=line.headway_min,
+            first_departure=f"{line.first_departure:%H:%M}",
+            last_departure=f"{line.last_departure:%H:%M}", both_directions=line.both_directions,
+            car_time_factor=line.car_time_factor, hop_min=[h / 60 for h in data["hop_s"]],
+            departures_per_direction=data["departures_per_direction"],
+        )
+
+
 def apply_scenario(scenario: Scenario, baseline: Any) -> Applied:
     """Apply the scenario (and its parents) to a copy of the baseline inputs."""
     scenarios = chain(scenario)
@@ -261,9 +289,13 @@ def apply_scenario(scenario: Scenario, baseline: Any) -> Applied:
             _apply_facility_change(applied, s, change)
         _apply_mobile(applied, s)
         _apply_transport(applied, s)
+        _apply_bus_lines(applied, s)
     # read by the demand-responsive mode (see scenarios.drt); a plain attribute, so that the
     # baseline's Inputs class needs no field for it
     applied.inputs.drt_areas = list(applied.drt)
+    # read by the "transit" mode (nahraum.transit.services.transit_times), which adds the trips
+    # to a copy of the day's timetable
+    applied.inputs.transit_extra_lines = list(applied.bus_lines)
     if applied.drt:
         # the demand-responsive service is public transport: it is judged by the transit norms
         transit = [dict(n, mode="drt") for n in applied.inputs.norms if n["mode"] == "transit"]

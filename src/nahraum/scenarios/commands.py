@@ -232,6 +232,39 @@ def add_transport_cmd(scenario_id, kind, mode, speed_factor, districts, wait_min
     _echo(describe(scenario), as_json, f"{kind} change added")
 
 
+@scenario_group.command("add-bus-line")
+@click.argument("scenario_id", type=int)
+@click.option("--name", required=True, help="Line name, e.g. 'Bus 799'.")
+@click.option("--stop", "stops", multiple=True,
+              help="A stop 'NAME;LAT;LON' (or 'LAT;LON'), in order; repeat for each stop.")
+@click.option("--stops-file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A file with one stop a line: name; latitude; longitude.")
+@click.option("--headway", "headway_min", type=int, required=True, help="minutes between buses")
+@click.option("--first", "first_departure", required=True, help="first departure HH:MM")
+@click.option("--last", "last_departure", required=True, help="last departure HH:MM")
+@click.option("--one-direction", is_flag=True, help="Only from the first to the last stop.")
+@click.option("--car-time-factor", type=float, default=None,
+              help="running time = car time × factor (default 1.3)")
+@click.option("--note", default="")
+@click.option("--json", "as_json", is_flag=True)
+@_errors
+def add_bus_line_cmd(scenario_id, name, stops, stops_file, headway_min, first_departure,
+                     last_departure, one_direction, car_time_factor, note, as_json) -> None:
+    """Add a new bus line: stops in order, headway, first and last departure."""
+    from pathlib import Path
+
+    from .services import add_bus_line, describe, parse_stops
+
+    text = "\n".join(stops)
+    if stops_file:
+        text += "\n" + Path(stops_file).read_text(encoding="utf-8")
+    scenario = _scenario(scenario_id)
+    add_bus_line(scenario, name=name, stops=parse_stops(text), headway_min=headway_min,
+                 first_departure=_time(first_departure), last_departure=_time(last_departure),
+                 both_directions=not one_direction, car_time_factor=car_time_factor, note=note)
+    _echo(describe(scenario), as_json, f"bus line {name} added")
+
+
 @scenario_group.command("run")
 @click.argument("scenario_id", type=int)
 @click.option("--mode", "modes", multiple=True, help="walk, bike, car (default: all three)")

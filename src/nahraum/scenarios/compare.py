@@ -33,16 +33,59 @@ from .drt import MODE as DRT_MODE
 from .models import Scenario, ScenarioRun
 
 DEFAULT_MODES: tuple[str, ...] = ("walk", "bike", "car")
+#: the registered mode of buses and trains (nahraum.transit); new bus lines run on it
+TRANSIT_MODE = "transit"
 #: Differences in travel time below this are rounding, not change (seconds).
 TIME_TOLERANCE_S = 1.0
 KEY = ["level", "metric", "mode", "facility_type", "district", "municipality", "area_kind", "age_band"]
 
 
-def _modes_for(applied_drt: list, modes: Sequence[str] | None) -> list[str]:
+def _modes_for(applied_drt: list, modes: Sequence[str] | None,
+               bus_lines: list | None = None) -> list[str]:
     out = list(modes or DEFAULT_MODES)
     if applied_drt and DRT_MODE not in out:
         out.append(DRT_MODE)
+    if bus_lines and TRANSIT_MODE not in out:
+        out.append(TRANSIT_MODE)  # a new bus line shows in the bus-and-train travel times
     return out
+
+
+def bus_line_classes(scenario: Scenario, inputs, bus_lines: list[dict]) -> dict | None:
+    """ÖV-Güteklassen of the cells without and with the scenario's new bus lines.
+
+    ``None`` when the region has no timetable. People per class for the region, the classes
+    of every cell before and after, and the level of each planned stop (not stored on the feed).
+    """
+    from nahraum.transit.services import active_feed
+
+    from .busline import levels_with_lines
+
+    feed = active_feed(scenario.region)
+    if feed is None or not bus_lines:
+        return None
+    cx = inputs.cells["x"].to_numpy(float)
+    cy = inputs.cells["y"].to_numpy(float)
+    pop = inputs.cells["population"].to_numpy(float)
+    before = levels_with_lines(feed, [], cx, cy)
+    after = levels_with_lines(feed, bus_lines, cx, cy)
+
+    def people(classes: list[str]) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for klass, p in zip(classes, pop, strict=True):
+            out[klass or "none"] = out.get(klass or "none", 0.0) + float(p)
+        return out
+
+    return {
+        "feed": feed.name, "service_date": feed.service_date.isoformat(),
+        "method": "ARE 2022, departures 06:00–20:00 per direction, straight-line distance",
+        "people_before": people(before["classes"]), "people_after": people(after["classes"]),
+        # only the cells whose class changes (cell key → [before, after]; "" = no class)
+        "changed_cells": {
+            str(k): [b, a] for k, b, a in zip(inputs.cells["key"], before["classes"],
+                                               after["classes"], strict=True) if a != b
+        },
+        "new_stops": after["new_stops"],
+    }
 
 
 def baseline_for(region, *, modes: Sequence[str], facility_types: Sequence[str] | None,
@@ -79,7 +122,7 @@ def run_scenario(
     base_inputs = load_inputs(region, modes=[m for m in wanted if m in DEFAULT_MODES]
                               + (["car"] if "car" not in wanted else []))  # car: for a DRT
     applied = apply_scenario(scenario, base_inputs)
-    run_modes = _modes_for(applied.drt, modes)
+    run_modes = _modes_for(applied.drt, modes, applied.bus_lines)
     if baseline is None:
         baseline = baseline_for(region, modes=run_modes, facility_types=facility_types,
                                 inputs=base_inputs)
@@ -91,7 +134,14 @@ def run_scenario(
         types = list(dict.fromkeys([*types, *added]))
     run = run_analysis(region, inputs=applied.inputs, scenario=scenario, modes=run_modes,
                        facility_types=types, progress=progress, note=f"scenario {scenario.name}")
-    return ScenarioRun.objects.create(scenario=scenario, run=run, baseline=baseline, log=applied.log)
+    log = list(applied.log)
+    classes = bus_line_classes(scenario, applied.inputs, applied.bus_lines)
+    if classes is not None:
+        log.append({"scenario": scenario.name, "kind": "bus_line_classes",
+                    "text": "ÖV-Güteklassen with the new bus lines (people per class): "
+                            f"{classes['people_before']} → {classes['people_after']}",
+                    **classes})
+    return ScenarioRun.objects.create(scenario=scenario, run=run, baseline=baseline, log=log)
 
 
 def rerun_type(scenario: Scenario, type_key: str, *, mode: str = "walk", base_inputs=None) -> dict:

@@ -15,7 +15,14 @@ from django.utils.translation import gettext_lazy as _
 from nahraum.access.locate import METHODS
 from nahraum.region.models import AGE_BANDS, District, Facility, FacilityType, Municipality
 
-from .models import FacilityChange, MobileService, PopulationProjection, Scenario, TransportChange
+from .models import (
+    BusLine,
+    FacilityChange,
+    MobileService,
+    PopulationProjection,
+    Scenario,
+    TransportChange,
+)
 
 METHOD_LABELS = {
     "max_coverage": _("maximal coverage: most people within the norm with k sites"),
@@ -117,6 +124,44 @@ class TransportChangeForm(forms.ModelForm):
     def __init__(self, *args, region=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["districts"].queryset = District.objects.filter(municipality__region=region)
+
+
+class StopsField(forms.CharField):
+    """Stops as text, one a line ``name; latitude; longitude``; cleaned to a list of dicts."""
+
+    widget = forms.Textarea
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return "\n".join(f"{s.get('name', '')}; {s.get('lat')}; {s.get('lon')}" for s in value)
+        return value
+
+    def to_python(self, value):
+        from .services import parse_stops
+
+        text = super().to_python(value)
+        try:
+            return parse_stops(text)
+        except ValidationError as exc:
+            raise ValidationError(exc.message_dict.get("stops", exc.messages)) from None
+
+
+class BusLineForm(forms.ModelForm):
+    stops = StopsField(
+        label=_("stops in order"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("One stop a line: name; latitude; longitude — or pick a place on the map and "
+                    "press “Add the place picked on the map”."),
+    )
+
+    class Meta:
+        model = BusLine
+        fields = ["name", "stops", "headway_min", "first_departure", "last_departure",
+                  "both_directions", "car_time_factor", "note"]
+        widgets = {
+            "first_departure": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "last_departure": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+        }
 
 
 class RunForm(forms.Form):

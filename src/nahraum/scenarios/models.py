@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -324,6 +325,92 @@ class TransportChange(models.Model):
                 raise ValidationError({"wait_minutes": _("Give a waiting time between 0 and 180 minutes.")})
             if not 1 <= self.detour_factor <= 5:
                 raise ValidationError({"detour_factor": _("Give a ride-time factor between 1 and 5.")})
+
+
+#: A bus needs longer than a car between two stops: it accelerates and brakes more slowly,
+#: halts at the stop and keeps to the speed limits of a heavy vehicle. Rural regional buses in
+#: German timetables typically run 20-40 % slower than the car on the same road; 1.3 is the
+#: default, every line may set its own factor, and the run log shows it.
+BUS_CAR_TIME_FACTOR = 1.3
+
+
+class BusLine(models.Model):
+    """A new bus line: ordered stops, a headway, service hours, both directions.
+
+    The scenario run turns it into trips added to a *copy* of the active timetable (see
+    ``scenarios.busline``): a departure every ``headway_min`` minutes from ``first_departure``
+    to ``last_departure`` (inclusive) at the first stop (and, with both directions, at the
+    last). The time between two stops is the car time on the street network between them ×
+    ``car_time_factor`` (straight line × 1.3 at 40 km/h where no car network is built),
+    rounded up to whole minutes as in a printed timetable.
+    """
+
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="bus_lines")
+    name = models.CharField(_("line name"), max_length=100)
+    stops = models.JSONField(
+        _("stops in order"), default=list,
+        help_text=_("A list of {\"name\", \"lat\", \"lon\"} from the first to the last stop."),
+    )
+    headway_min = models.IntegerField(_("headway (minutes)"))
+    first_departure = models.TimeField(_("first departure"))
+    last_departure = models.TimeField(_("last departure"))
+    both_directions = models.BooleanField(_("both directions"), default=True)
+    car_time_factor = models.FloatField(
+        _("running time relative to the car"), default=BUS_CAR_TIME_FACTOR,
+        help_text=_("1.3 = the bus needs 30 % longer between stops than a car."),
+    )
+    note = models.CharField(_("reason"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("new bus line")
+        verbose_name_plural = _("new bus lines")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({len(self.stops or [])} stops, every {self.headway_min} min)"
+
+    def clean(self) -> None:
+        """Check stops (at least two, each with a place inside the region), headway and hours."""
+        from django.core.exceptions import ValidationError
+
+        from .geo import check_inside
+
+        errors: dict[str, str] = {}
+        stops = self.stops if isinstance(self.stops, list) else None
+        if stops is None:
+            errors["stops"] = _("Give the stops as a list.")
+        elif len(stops) < 2:
+            errors["stops"] = _("A bus line needs at least 2 stops; %(n)s given.") % {"n": len(stops)}
+        else:
+            for i, stop in enumerate(stops, start=1):
+                try:
+                    lat, lon = float(stop["lat"]), float(stop["lon"])
+                except (TypeError, KeyError, ValueError):
+                    errors["stops"] = _("Stop %(i)s: latitude and longitude must be numbers.") % {"i": i}
+                    break
+                if not (np.isfinite(lat) and np.isfinite(lon)):
+                    errors["stops"] = _("Stop %(i)s: latitude and longitude must be numbers.") % {"i": i}
+                    break
+        if self.headway_min is not None and self.headway_min <= 0:
+            errors["headway_min"] = _("The headway must be at least 1 minute; %(v)s given.") % {
+                "v": self.headway_min}
+        if (self.first_departure is not None and self.last_departure is not None
+                and self.last_departure < self.first_departure):
+            errors["last_departure"] = _(
+                "The last departure (%(last)s) lies before the first (%(first)s)."
+            ) % {"last": f"{self.last_departure:%H:%M}", "first": f"{self.first_departure:%H:%M}"}
+        if self.car_time_factor is not None and not 0.5 <= self.car_time_factor <= 5:
+            errors["car_time_factor"] = _("Give a running-time factor between 0.5 and 5.")
+        if errors:
+            raise ValidationError(errors)
+        if self.scenario_id is not None:
+            for i, stop in enumerate(stops or [], start=1):
+                label = _("Stop %(i)s (%(name)s)") % {"i": i, "name": stop.get("name") or "–"}
+                try:
+                    check_inside(self.scenario.region_id, float(stop["lon"]), float(stop["lat"]),
+                                 str(label))
+                except ValidationError as exc:
+                    raise ValidationError({"stops": exc.messages}) from exc
 
 
 class ScenarioRun(models.Model):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from nahraum.region.models import District, Facility, FacilityType, Municipality, Region
 
 from .models import (
+    BusLine,
     FacilityChange,
     GrowthRate,
     MobileService,
@@ -161,6 +162,46 @@ def add_transport_change(
     return change
 
 
+def parse_stops(text: str) -> list[dict]:
+    """Stops from text, one a line: ``name; latitude; longitude`` (or ``latitude; longitude``).
+
+    Raises ``ValidationError`` naming the line that cannot be read.
+    """
+    stops: list[dict] = []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            continue
+        parts = [p.strip() for p in line.replace("\t", ";").split(";")]
+        if len(parts) == 2:
+            parts = [f"{len(stops) + 1}", *parts]
+        if len(parts) != 3:
+            raise ValidationError({"stops": f"line {number} ({line!r}): expected "
+                                            "'name; latitude; longitude'"})
+        try:
+            lat, lon = float(parts[1].replace(",", ".")), float(parts[2].replace(",", "."))
+        except ValueError:
+            raise ValidationError({"stops": f"line {number} ({line!r}): latitude and longitude "
+                                            "must be numbers"}) from None
+        stops.append({"name": parts[0], "lat": lat, "lon": lon})
+    return stops
+
+
+@transaction.atomic
+def add_bus_line(
+    scenario: Scenario, *, name: str, stops: list[dict], headway_min: int,
+    first_departure: dt.time, last_departure: dt.time, both_directions: bool = True,
+    car_time_factor: float | None = None, note: str = "",
+) -> BusLine:
+    """Add a new bus line (validated as a whole: stops, headway, hours; nothing saved on error)."""
+    line = BusLine(scenario=scenario, name=name, stops=stops, headway_min=headway_min,
+                   first_departure=first_departure, last_departure=last_departure,
+                   both_directions=both_directions, note=note)
+    if car_time_factor is not None:
+        line.car_time_factor = car_time_factor
+    return _save(line)
+
+
 def describe(scenario: Scenario) -> dict:
     """Everything the scenario changes, as plain data (pages, --json, the strategy's measures)."""
     from .models import REFERENCE_WEEKLY_HOURS
@@ -209,4 +250,13 @@ def describe(scenario: Scenario) -> dict:
             "districts": list(t.districts.values_list("key", flat=True)),
             "wait_minutes": t.wait_minutes, "detour_factor": t.detour_factor,
         })
+    data["bus_lines"] = [
+        {"id": b.pk, "name": b.name, "stops": b.stops, "headway_min": b.headway_min,
+         "first_departure": b.first_departure.strftime("%H:%M"),
+         "last_departure": b.last_departure.strftime("%H:%M"),
+         "both_directions": b.both_directions, "car_time_factor": b.car_time_factor,
+         "running_time_rule": "car time between stops × factor, rounded up to whole minutes",
+         "note": b.note}
+        for b in scenario.bus_lines.all()
+    ]
     return data

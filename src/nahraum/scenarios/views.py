@@ -25,6 +25,7 @@ from nahraum.region.models import DataSource, District, FacilityType, Municipali
 from . import forms as f
 from .models import (
     REFERENCE_WEEKLY_HOURS,
+    BusLine,
     FacilityChange,
     GrowthRate,
     MobileService,
@@ -104,6 +105,7 @@ FORMS = {
     "facility": (f.FacilityChangeForm, FacilityChange),
     "mobile": (f.MobileServiceForm, MobileService),
     "transport": (f.TransportChangeForm, TransportChange),
+    "busline": (f.BusLineForm, BusLine),
 }
 
 
@@ -181,12 +183,17 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             features.append(_point(lon, lat, name=str(c), category=c.action))
     for s in scenario.mobile_services.all():
         features.append(_point(s.lon, s.lat, name=str(s), category="mobile"))
+    for line in scenario.bus_lines.all():
+        for i, stop in enumerate(line.stops, start=1):
+            features.append(_point(stop["lon"], stop["lat"], category="bus",
+                                   name=f"{line.name} · {i}. {stop.get('name', '')}"))
     categories = [
         {"key": "close", "label": _("closed"), "colour": "#b2182b"},
         {"key": "open", "label": _("opened"), "colour": "#1a7f37"},
         {"key": "move", "label": _("moved"), "colour": "#6a3d9a"},
         {"key": "capacity", "label": _("capacity changed"), "colour": "#f28e2b"},
         {"key": "mobile", "label": _("mobile service"), "colour": "#1f78b4"},
+        {"key": "bus", "label": _("stop of a new bus line"), "colour": "#e6ab02"},
     ]
     map_spec = _map_base(_("Map of the scenario's changes; click to take a place into the form"))
     map_spec["layers"] = [
@@ -232,6 +239,7 @@ def delete_change(request: HttpRequest, pk: int, kind: str, change_id: int) -> H
     _require_planner(request)
     scenario = get_object_or_404(Scenario, pk=pk)
     models = {"facility": FacilityChange, "mobile": MobileService, "transport": TransportChange,
+              "busline": BusLine,
               "rate": GrowthRate, "projection": PopulationProjection}
     model = models.get(kind)
     if model is None:

@@ -353,10 +353,11 @@ def transit_times(inputs, type_keys: list[str]) -> dict[str, dict]:
     if feed is None:
         raise AccessError("mode 'transit': no timetable (GTFS) imported for region "
                           f"{region.slug!r}; run `nahraum transit import FEED.zip`")
+    extra_lines = getattr(inputs, "transit_extra_lines", None) or None  # scenario bus lines
     result = compute_travel_times(feed, inputs.cells["x"].to_numpy(float),
                                   inputs.cells["y"].to_numpy(float), inputs.facilities,
                                   type_keys, walk_network=inputs.networks.get("walk")
-                                  or _walk_network(region))
+                                  or _walk_network(region), extra_lines=extra_lines)
     inputs.checksums["transit:gtfs"] = feed.checksum
     cx = inputs.cells["x"].to_numpy(float)
     cy = inputs.cells["y"].to_numpy(float)
@@ -380,13 +381,19 @@ def transit_times(inputs, type_keys: list[str]) -> dict[str, dict]:
 
 
 def compute_travel_times(feed: Feed, cx: np.ndarray, cy: np.ndarray, facilities,
-                         type_keys: list[str], *, walk_network=None):
-    """Engine run for a feed: cells (EPSG:25832) to facilities (DataFrame with type_key, x, y)."""
+                         type_keys: list[str], *, walk_network=None,
+                         extra_lines: list[dict] | None = None):
+    """Engine run for a feed: cells (EPSG:25832) to facilities (DataFrame with type_key, x, y).
+
+    ``extra_lines`` (see :func:`append_trips`) are added to a copy of the day's timetable.
+    """
     from nahraum.access import transit as engine
 
     parsed = parsed_feed(feed)
     tt = timetable_for_day(parsed, feed.service_date)
     sx, sy = to_utm(parsed.stop_lon, parsed.stop_lat)
+    if extra_lines:
+        tt, sx, sy = append_trips(tt, sx, sy, extra_lines, first_route=len(parsed.route_id))
     params = engine.TransitParams(window=(feed.window_start, feed.window_end))
     drt = _drt_engine(drt_for_day(feed.region, feed.service_date))
     prep = engine.prepare(tt, sx, sy, walk_network=walk_network, params=params, drt=drt)
@@ -395,6 +402,47 @@ def compute_travel_times(feed: Feed, cx: np.ndarray, cy: np.ndarray, facilities,
         rows = facilities[facilities["type_key"] == key]
         fac[key] = (rows["x"].to_numpy(float), rows["y"].to_numpy(float))
     return engine.travel_times(prep, cx, cy, fac)
+
+
+def append_trips(tt: Timetable, sx: np.ndarray, sy: np.ndarray, lines: list[dict], *,
+                 first_route: int) -> tuple[Timetable, np.ndarray, np.ndarray]:
+    """A new day timetable with the trips of planned lines added; ``tt`` is left unchanged.
+
+    Each line is ``{"stop_x": [...], "stop_y": [...], "trips": [{"stops": [...], "times": [...],
+    "direction": 0 or 1}]}`` (EPSG:25832 metres; trip stops index the line's own stops, times
+    in seconds after midnight, arrival = departure). The line's stops become new stops after
+    the feed's (a planned stop is a new pole; changing to an existing line is a walk, as
+    between any two stops), and each line its own route ``first_route + k``. Used by scenarios
+    (``nahraum.scenarios.busline``) so a planned line counts like a timetabled one.
+    """
+    stops, times, routes, dirs = [tt.stop], [tt.arr], [tt.trip_route], [tt.trip_direction]
+    lengths = [np.diff(tt.trip_indptr)]
+    new_x, new_y = [np.asarray(sx, float)], [np.asarray(sy, float)]
+    offset = tt.n_stops
+    for k, line in enumerate(lines):
+        for trip in line["trips"]:
+            stops.append(np.asarray(trip["stops"], np.int32) + offset)
+            times.append(np.asarray(trip["times"], np.int32))
+            lengths.append(np.array([len(trip["stops"])]))
+            routes.append(np.array([first_route + k], np.int32))
+            dirs.append(np.array([trip["direction"]], np.int8))
+        new_x.append(np.asarray(line["stop_x"], float))
+        new_y.append(np.asarray(line["stop_y"], float))
+        offset += len(line["stop_x"])
+    n_new = sum(len(r) for r in routes[1:])
+    time = np.concatenate(times).astype(np.int32)
+    extended = Timetable(
+        trip_indptr=np.concatenate([[0], np.cumsum(np.concatenate(lengths))]).astype(np.int64),
+        stop=np.concatenate(stops).astype(np.int32), arr=time, dep=time.copy(),
+        trip_route=np.concatenate(routes).astype(np.int32),
+        trip_direction=np.concatenate(dirs).astype(np.int8),
+        trip_source=np.concatenate([tt.trip_source, np.full(n_new, -1, np.int64)]),
+        n_stops=offset, day=tt.day,
+    )
+    # the feed's own trips keep their separate arrival and departure times
+    extended.arr[: len(tt.arr)] = tt.arr
+    extended.dep[: len(tt.dep)] = tt.dep
+    return extended, np.concatenate(new_x), np.concatenate(new_y)
 
 
 def parse_weekdays(text: str) -> list[int]:
@@ -541,6 +589,6 @@ def register() -> None:
     register_mode("transit", transit_times)
 
 
-__all__ = ["GTFSError", "active_feed", "add_demand_responsive", "class_shares", "compute_levels",
+__all__ = ["GTFSError", "active_feed", "add_demand_responsive", "append_trips", "class_shares", "compute_levels",
            "compute_time_summaries",
            "import_feed", "parse_window", "parse_weekdays", "register", "transit_times"]

@@ -17,3 +17,21 @@
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", attach); } else { attach(); }
 })();
+/* New bus line: the button appends the place picked on the map as the next stop of the list. */
+(function () {
+  "use strict";
+  function attach() {
+    var button = document.getElementById("busline-add-stop");
+    var area = document.querySelector("textarea[name='busline-stops']");
+    if (!button || !area) { return; }
+    button.addEventListener("click", function () {
+      var picked = (document.getElementById("map-help") || {dataset: {}}).dataset.picked;
+      if (!picked) { area.focus(); return; }
+      var lines = area.value.split("\n").filter(function (l) { return l.trim() !== ""; });
+      var ll = picked.split(",");
+      lines.push(button.dataset.label + " " + (lines.length + 1) + "; " + ll[0].trim() + "; " + ll[1].trim());
+      area.value = lines.join("\n");
+    });
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", attach); } else { attach(); }
+})();
