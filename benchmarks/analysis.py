@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import sys
-import tempfile
 import time
+
+from _bundled import bundled_region
 
 TARGET_S = 5.0
 
@@ -32,22 +32,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
-    if "NAHRAUM_DATA_DIR" not in os.environ:
-        os.environ["NAHRAUM_DATA_DIR"] = tempfile.mkdtemp(prefix="nahraum-bench-analysis-")
-    from nahraum.cli import setup_django
-
-    setup_django()
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
+    region = bundled_region("nahraum-bench-analysis-")
     from nahraum.analysis.models import IndicatorValue
     from nahraum.analysis.network import load_networks
     from nahraum.analysis.services import load_inputs, run_analysis
-    from nahraum.data.bundled import ensure_bundled_region
-    from nahraum.region.models import Region
 
-    ensure_bundled_region(echo=lambda *a, **k: None)
-    region = Region.objects.order_by("pk").first()
     t0 = time.perf_counter()
     nets = load_networks(region)
     network_s = time.perf_counter() - t0

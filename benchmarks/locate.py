@@ -20,11 +20,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import statistics
 import sys
-import tempfile
 import time
+
+from _bundled import bundled_region
 
 RERUN_TARGET_S = 1.0
 
@@ -40,23 +40,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
-    if "NAHRAUM_DATA_DIR" not in os.environ:
-        os.environ["NAHRAUM_DATA_DIR"] = tempfile.mkdtemp(prefix="nahraum-bench-locate-")
-    from nahraum.cli import setup_django
-
-    setup_django()
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
+    region = bundled_region("nahraum-bench-locate-")
     from nahraum.access import locate as engine
     from nahraum.analysis.services import load_inputs
-    from nahraum.data.bundled import ensure_bundled_region
-    from nahraum.region.models import Facility, Region
+    from nahraum.region.models import Facility
     from nahraum.scenarios import locating, services
     from nahraum.scenarios.compare import rerun_type
 
-    ensure_bundled_region(echo=lambda *a, **k: None)
-    region = Region.objects.order_by("pk").first()
     inputs = load_inputs(region)
     out: dict = {"cells": len(inputs.cells), "mode": args.mode, "type": args.type, "k": args.k}
 
