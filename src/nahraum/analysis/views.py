@@ -179,6 +179,31 @@ def _empty(request: HttpRequest, region: Region | None) -> HttpResponse:
     return render(request, "analysis/empty.html", {"region": region})
 
 
+def _page_run(
+    request: HttpRequest, region: Region | None, *, type_key: str | None = None
+) -> tuple[AnalysisRun, dict] | HttpResponse:
+    """The run and the form's selection an analysis page shows, or the page to show instead.
+
+    Every page answers the same way: no run yet → the empty page; a bad ``run`` or selection
+    parameter → 400 naming it; a facility type the run has no figures for → 404.
+    """
+    try:
+        run = _run_for(request, region) if region else None
+        if run is None:
+            return _empty(request, region)
+        if type_key is not None and type_key not in run.parameters.get("facility_types", []):
+            raise Http404(_("The analysis has no figures for this type."))
+        return run, _selection(request, run, type_key=type_key)
+    except BadParameter as exc:
+        return _bad(request, exc)
+
+
+def _region_districts(region: Region) -> list[District]:
+    """The region's Ortsteile in table order (municipality, core town before villages, name)."""
+    return list(District.objects.filter(municipality__region=region)
+                .select_related("municipality", "source").order_by("municipality__name", "kind", "name"))
+
+
 def _district_table(run, districts, sel) -> tuple[list[dict], dict[int, float | None]]:
     """One row per district for the chosen type, mode and age band."""
     vals = IndicatorValue.objects.filter(
@@ -293,15 +318,11 @@ def _context(region, run) -> dict:
 
 def overview(request: HttpRequest) -> HttpResponse:
     region = _region()
-    try:
-        run = _run_for(request, region) if region else None
-        if run is None:
-            return _empty(request, region)
-        sel = _selection(request, run)
-    except BadParameter as exc:
-        return _bad(request, exc)
-    districts = list(District.objects.filter(municipality__region=region)
-                     .select_related("municipality", "source").order_by("municipality__name", "kind", "name"))
+    page = _page_run(request, region)
+    if isinstance(page, HttpResponse):
+        return page
+    run, sel = page
+    districts = _region_districts(region)
     rows, chosen = _district_table(run, districts, sel)
     ftype = FacilityType.objects.filter(key=sel["type"]).first()
 
@@ -379,13 +400,10 @@ _ROW_KEY = {"median_minutes": "median", "mean_minutes": "mean", "p90_minutes": "
 def district(request: HttpRequest, key: str) -> HttpResponse:
     region = _region()
     d = get_object_or_404(District.objects.select_related("municipality", "source"), key=key)
-    try:
-        run = _run_for(request, region) if region else None
-        if run is None:
-            return _empty(request, region)
-        sel = _selection(request, run)
-    except BadParameter as exc:
-        return _bad(request, exc)
+    page = _page_run(request, region)
+    if isinstance(page, HttpResponse):
+        return page
+    run, sel = page
     vals = IndicatorValue.objects.filter(run=run, level="district", district=d,
                                          facility_type__isnull=False).filter(
         Q(age_band="") | Q(age_band=sel["age_band"], metric="share_within_norm")
@@ -427,17 +445,11 @@ def district(request: HttpRequest, key: str) -> HttpResponse:
 def facility_type(request: HttpRequest, key: str) -> HttpResponse:
     region = _region()
     ftype = get_object_or_404(FacilityType, key=key)
-    try:
-        run = _run_for(request, region) if region else None
-        if run is None:
-            return _empty(request, region)
-        if key not in run.parameters.get("facility_types", []):
-            raise Http404(_("The analysis has no figures for this type."))
-        sel = _selection(request, run, type_key=key)
-    except BadParameter as exc:
-        return _bad(request, exc)
-    districts = list(District.objects.filter(municipality__region=region)
-                     .select_related("municipality", "source").order_by("municipality__name", "kind", "name"))
+    page = _page_run(request, region, type_key=key)
+    if isinstance(page, HttpResponse):
+        return page
+    run, sel = page
+    districts = _region_districts(region)
     rows, chosen = _district_table(run, districts, sel)
     muni_vals = IndicatorValue.objects.filter(
         run=run, facility_type=ftype, age_band=sel["age_band"] or "",
