@@ -37,6 +37,16 @@ REASON_MAX = 1000
 RESULT_TEXT_MAX = 10000
 
 
+def _owned_via(parent: str, attr: str) -> property:
+    """Read ownership (``municipality`` / ``municipality_id``) through the parent object.
+
+    A contact or outreach action belongs to its group, a registration, invitation or result to
+    its workshop; the permission rules ask every object the same question, so the answer is
+    always the parent's and can never disagree with it.
+    """
+    return property(lambda obj: getattr(getattr(obj, parent), attr))
+
+
 class SocietalGroup(models.Model):
     """A group the office wants to reach: a club, an association, seniors, youth, a school, …"""
 
@@ -133,13 +143,8 @@ class Contact(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def municipality(self):
-        return self.group.municipality
-
-    @property
-    def municipality_id(self) -> int | None:
-        return self.group.municipality_id
+    municipality = _owned_via("group", "municipality")
+    municipality_id = _owned_via("group", "municipality_id")
 
 
 class OutreachAction(models.Model):
@@ -184,13 +189,8 @@ class OutreachAction(models.Model):
     def __str__(self) -> str:
         return f"{self.group} · {self.get_outcome_display()} · {self.date}"
 
-    @property
-    def municipality_id(self) -> int | None:
-        return self.group.municipality_id
-
-    @property
-    def municipality(self):
-        return self.group.municipality
+    municipality_id = _owned_via("group", "municipality_id")
+    municipality = _owned_via("group", "municipality")
 
 
 class Workshop(models.Model):
@@ -291,9 +291,7 @@ class Registration(models.Model):
     def __str__(self) -> str:
         return f"{self.workshop} · {self.user} · {self.get_status_display()}"
 
-    @property
-    def municipality_id(self) -> int | None:
-        return self.workshop.municipality_id
+    municipality_id = _owned_via("workshop", "municipality_id")
 
 
 class Invitation(models.Model):
@@ -328,9 +326,7 @@ class Invitation(models.Model):
     def __str__(self) -> str:
         return f"{self.workshop} → {self.group}"
 
-    @property
-    def municipality_id(self) -> int | None:
-        return self.workshop.municipality_id
+    municipality_id = _owned_via("workshop", "municipality_id")
 
 
 class WorkshopResult(models.Model):
@@ -364,13 +360,8 @@ class WorkshopResult(models.Model):
     def get_absolute_url(self) -> str:
         return self.workshop.get_absolute_url()
 
-    @property
-    def municipality_id(self) -> int | None:
-        return self.workshop.municipality_id
-
-    @property
-    def municipality(self):
-        return self.workshop.municipality
+    municipality_id = _owned_via("workshop", "municipality_id")
+    municipality = _owned_via("workshop", "municipality")
 
     @property
     def action_field_list(self) -> list[str]:
