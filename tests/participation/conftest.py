@@ -11,6 +11,9 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
+# Rate-limit counters (cache) and password hasher: the shared autouse fixtures.
+from tests.fixtures import fast_passwords, fresh_cache  # noqa: F401
+
 PASSWORD = "Lindenblatt-2026!"
 
 
@@ -24,12 +27,6 @@ def make_user(username: str, role: str = "citizen", municipality=None, **extra):
     user.set_password(PASSWORD)
     user.save()
     return user
-
-
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """A fast hasher for the fixtures' accounts: the tests are about participation, not PBKDF2."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -96,23 +93,3 @@ def login(client):
         return client
 
     return _login
-
-
-@pytest.fixture(autouse=True)
-def reset_language():
-    """Requests to /en/ leave English active in the thread; give the next test German again."""
-    yield
-    from django.conf import settings
-    from django.utils import translation
-
-    translation.activate(settings.LANGUAGE_CODE)
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    """Rate-limit counters live in the cache and would carry over between tests (same user ids)."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
