@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import shapely
-from django.conf import settings
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -32,6 +31,7 @@ from nahraum.region.models import (
     Municipality,
     Region,
 )
+from nahraum.region.views import current_region, map_base
 
 from .models import AnalysisRun, CrossBorderFlow, IndicatorValue
 from .services import latest_run, unpack_cells
@@ -95,10 +95,6 @@ def shown(metric: str, value: float | None) -> float | None:
 # --------------------------------------------------------------------------------------------
 
 
-def _region() -> Region | None:
-    return Region.objects.select_related("source").order_by("pk").first()
-
-
 def _run_for(request: HttpRequest, region: Region) -> AnalysisRun | None:
     raw = request.GET.get("run")
     if raw:
@@ -152,11 +148,6 @@ def _sources(region: Region) -> list[DataSource]:
     ids |= set(Facility.objects.filter(municipality__region=region).values_list("source_id", flat=True).distinct())
     ids |= set(District.objects.filter(municipality__region=region).values_list("source_id", flat=True).distinct())
     return list(DataSource.objects.filter(pk__in=ids).order_by("name"))
-
-
-def _map_base(label: str) -> dict[str, Any]:
-    return {"tileUrl": settings.NAHRAUM_TILE_URL, "attribution": settings.NAHRAUM_TILE_ATTRIBUTION,
-            "label": label}
 
 
 def _district_features(districts, values: dict[int, float | None], metric: str) -> dict:
@@ -317,7 +308,7 @@ def _context(region, run) -> dict:
 
 
 def overview(request: HttpRequest) -> HttpResponse:
-    region = _region()
+    region = current_region()
     page = _page_run(request, region)
     if isinstance(page, HttpResponse):
         return page
@@ -375,7 +366,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "type_rows": type_rows, "field_rows": field_rows, "balance_rows": balance_rows, "flows": _flows(run, sel),
         "worst_districts": worst_districts, "worst_cells": _worst_cells(run, sel),
         "metric_label": label,
-        "map_spec": {**_map_base(_("Map of the districts shaded by %(m)s") % {"m": label}),
+        "map_spec": {**map_base(_("Map of the districts shaded by %(m)s") % {"m": label}),
                      "layers": [{"type": "choropleth", "property": "value", "title": label,
                                  "data": _district_features(districts, chosen, sel["metric"]),
                                  "fields": [{"key": "municipality", "label": _("Municipality")}]}]},
@@ -398,7 +389,7 @@ _ROW_KEY = {"median_minutes": "median", "mean_minutes": "mean", "p90_minutes": "
 
 
 def district(request: HttpRequest, key: str) -> HttpResponse:
-    region = _region()
+    region = current_region()
     d = get_object_or_404(District.objects.select_related("municipality", "source"), key=key)
     page = _page_run(request, region)
     if isinstance(page, HttpResponse):
@@ -431,7 +422,7 @@ def district(request: HttpRequest, key: str) -> HttpResponse:
         "worst_cells": _worst_cells(run, sel, {d.pk}),
         "histogram": {"type": "histogram", "data": _histogram(run, sel, {d.pk}),
                       "options": {"xLabel": _("minutes"), "yLabel": _("people")}},
-        "map_spec": {**_map_base(_("Map of %(d)s: population cells shaded by %(l)s") % {"d": d.name, "l": label}),
+        "map_spec": {**map_base(_("Map of %(d)s: population cells shaded by %(l)s") % {"d": d.name, "l": label}),
                      "layers": [{"type": "choropleth", "property": "minutes", "title": label,
                                  "data": _cell_features(run, sel, {d.pk}),
                                  "fields": [{"key": "facility", "label": _("nearest facility")},
@@ -443,7 +434,7 @@ def district(request: HttpRequest, key: str) -> HttpResponse:
 
 
 def facility_type(request: HttpRequest, key: str) -> HttpResponse:
-    region = _region()
+    region = current_region()
     ftype = get_object_or_404(FacilityType, key=key)
     page = _page_run(request, region, type_key=key)
     if isinstance(page, HttpResponse):
@@ -471,7 +462,7 @@ def facility_type(request: HttpRequest, key: str) -> HttpResponse:
         "worst_cells": _worst_cells(run, sel, n=8), "metric_label": label,
         "histogram": {"type": "histogram", "data": _histogram(run, sel),
                       "options": {"xLabel": _("minutes"), "yLabel": _("people")}},
-        "map_spec": {**_map_base(_("Map of the districts shaded by %(m)s") % {"m": label}),
+        "map_spec": {**map_base(_("Map of the districts shaded by %(m)s") % {"m": label}),
                      "layers": [{"type": "choropleth", "property": "value", "title": label,
                                  "data": _district_features(districts, chosen, sel["metric"])}]},
     }
@@ -523,7 +514,7 @@ def api_indicators(request: HttpRequest) -> JsonResponse:
     unknown = sorted(set(request.GET) - allowed)
     if unknown:
         return _json_error(f"unknown parameter(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
-    region = _region()
+    region = current_region()
     try:
         run = _run_for(request, region) if region else None
     except BadParameter as exc:
@@ -616,7 +607,7 @@ def api_isochrone(request: HttpRequest) -> JsonResponse:
         return _json_error("minutes must be comma-separated numbers, e.g. 5,10,15")
     if not minutes or len(minutes) > 6 or any(not (0 < m <= 120) for m in minutes):
         return _json_error("minutes: 1 to 6 values, each above 0 and at most 120")
-    region = _region()
+    region = current_region()
     if region is None:
         return _json_error("no region loaded", status=404)
     from shapely.geometry import mapping
