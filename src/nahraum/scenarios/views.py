@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from nahraum.region.models import DataSource, District, FacilityType, Municipality, Region
+from nahraum.region.views import current_region, map_base
 
 from . import forms as f
 from .models import (
@@ -51,10 +51,6 @@ def _require_planner(request: HttpRequest) -> None:
         raise PermissionDenied(_("Only planners may change scenarios."))
 
 
-def _region() -> Region | None:
-    return Region.objects.select_related("source").order_by("pk").first()
-
-
 def _sources(region: Region) -> list[DataSource]:
     ids = {region.source_id}
     ids |= set(Municipality.objects.filter(region=region).values_list("source_id", flat=True))
@@ -66,11 +62,6 @@ def _sources(region: Region) -> list[DataSource]:
     return list(DataSource.objects.filter(pk__in=ids).order_by("name"))
 
 
-def _map_base(label: str) -> dict[str, Any]:
-    return {"tileUrl": settings.NAHRAUM_TILE_URL, "attribution": settings.NAHRAUM_TILE_ATTRIBUTION,
-            "label": label}
-
-
 def _point(lon: float, lat: float, **props: Any) -> dict:
     return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
             "properties": props}
@@ -80,7 +71,7 @@ def _point(lon: float, lat: float, **props: Any) -> dict:
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    region = _region()
+    region = current_region()
     if region is None:
         return render(request, "scenarios/index.html", {"region": None, "scenarios": []})
     form = f.ScenarioForm(region=region)
@@ -195,7 +186,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         {"key": "mobile", "label": _("mobile service"), "colour": "#1f78b4"},
         {"key": "bus", "label": _("stop of a new bus line"), "colour": "#e6ab02"},
     ]
-    map_spec = _map_base(_("Map of the scenario's changes; click to take a place into the form"))
+    map_spec = map_base(_("Map of the scenario's changes; click to take a place into the form"))
     map_spec["layers"] = [
         {"type": "points", "url": reverse("region:api-facilities"), "category": "field",
          "radius": 4, "title": _("Facilities today"), "fit": True},
@@ -406,7 +397,7 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
         geom = d.boundary or {"type": "Point", "coordinates": [d.centre_lon, d.centre_lat]}
         district_features.append({"type": "Feature", "geometry": geom, "properties": {
             "name": d.name, "net_within_norm": net_by_district.get(d.pk, 0.0)}})
-    map_spec = _map_base(_("Map of the difference: Ortsteile shaded by people newly within minus "
+    map_spec = map_base(_("Map of the difference: Ortsteile shaded by people newly within minus "
                            "newly beyond the norm; dots mark places that gain or lose"))
     map_spec["layers"] = [
         {"type": "choropleth", "data": {"type": "FeatureCollection", "features": district_features},
@@ -439,7 +430,7 @@ def locate(request: HttpRequest) -> HttpResponse:
 
     from . import locating
 
-    region = _region()
+    region = current_region()
     form = f.LocateForm(request.POST or None)
     ctx: dict[str, Any] = {"form": form, "region": region, "can_plan": can_plan(request.user)}
     if region is not None:
@@ -478,7 +469,7 @@ def locate(request: HttpRequest) -> HttpResponse:
     features = [_point(s["lon"], s["lat"], name=s["name"], category="exact",
                        people_served=round(s["people_served"])) for s in sites]
     features += [_point(s["lon"], s["lat"], name=s["name"], category="greedy") for s in greedy_sites]
-    map_spec = _map_base(_("Map of the chosen sites (exact and greedy)"))
+    map_spec = map_base(_("Map of the chosen sites (exact and greedy)"))
     map_spec["layers"] = [
         {"type": "points", "url": reverse("region:api-facilities") + f"?type={problem.facility_type.key}",
          "category": "field", "radius": 4, "title": _("Facilities today")},
