@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pytest
 import shapely
@@ -9,21 +11,6 @@ import shapely
 from nahraum.access import AccessError, isochrone, network_from_edges, snap
 from nahraum.access.isochrone import reach_times
 from nahraum.access.network import ACCESS_SPEED_MS
-
-
-@pytest.fixture(scope="module")
-def grid():
-    """3 × 3 nodes, 100 m apart, 1 m/s: seconds equal metres."""
-    xs, ys = np.meshgrid(np.arange(3) * 100.0, np.arange(3) * 100.0)
-    u, v = [], []
-    for r in range(3):
-        for c in range(3):
-            k = r * 3 + c
-            if c < 2:
-                u.append(k), v.append(k + 1)
-            if r < 2:
-                u.append(k), v.append(k + 3)
-    return network_from_edges(xs.ravel(), ys.ravel(), u, v, np.full(len(u), 100.0), speed_kmh=3.6)
 
 
 def test_partial_streets_by_hand(grid):
@@ -76,3 +63,116 @@ def test_one_way_isochrone():
     o = snap(net, [100.0], [0.0])  # at node 1 (end of 0 → 1 or start of 1 → 2)
     (area,) = isochrone(net, o, [5.0], buffer_m=1.0)  # 5 s at 10 m/s: 50 m, eastwards only
     assert area.bounds == pytest.approx((99.0, -1.0, 151.0, 1.0))
+
+
+def _brute_force_samples(px, py, speed_ms, oneway, u, v, xs, ys, n_t=41):
+    """Points along every street with their travel time from the origin, by scipy's Dijkstra on
+    the plain street list (independent of the engine's kernels and of shapely)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    n = xs.shape[0]
+    length = np.hypot(xs[v] - xs[u], ys[v] - ys[u])
+    w = length / speed_ms
+    rows = np.concatenate([u, v[~oneway]])
+    cols = np.concatenate([v, u[~oneway]])
+    g = coo_matrix((np.concatenate([w, w[~oneway]]), (rows, cols)), shape=(n, n)).tocsr()
+    sp = dijkstra(g, directed=True)
+    # the origin sits on street `s` at fraction f (from u[s]), `acc` seconds off the street
+    d = np.hypot(xs[v] - xs[u], ys[v] - ys[u])
+    t_proj = np.clip(((px - xs[u]) * (xs[v] - xs[u]) + (py - ys[u]) * (ys[v] - ys[u])) / d**2, 0, 1)
+    off = np.hypot(xs[u] + t_proj * (xs[v] - xs[u]) - px, ys[u] + t_proj * (ys[v] - ys[u]) - py)
+    s = int(np.argmin(off))
+    f, acc = t_proj[s], off[s] / ACCESS_SPEED_MS
+    node_cost = acc + (1 - f) * w[s] + sp[v[s]]
+    if not oneway[s]:
+        node_cost = np.minimum(node_cost, acc + f * w[s] + sp[u[s]])
+    t = np.linspace(0.0, 1.0, n_t)
+    sx, sy, sc = [], [], []
+    for i in range(u.shape[0]):
+        cost = node_cost[u[i]] + t * w[i]  # from u towards v
+        if not oneway[i]:
+            cost = np.minimum(cost, node_cost[v[i]] + (1 - t) * w[i])
+        if i == s:  # along the origin's own street
+            own = acc + np.where(t >= f, (t - f) * w[i], np.inf if oneway[i] else (f - t) * w[i])
+            cost = np.minimum(cost, own)
+        sx.append(xs[u[i]] + t * (xs[v[i]] - xs[u[i]]))
+        sy.append(ys[u[i]] + t * (ys[v[i]] - ys[u[i]]))
+        sc.append(cost)
+    spacing = float(length.max()) / (n_t - 1)
+    return np.concatenate(sx), np.concatenate(sy), np.concatenate(sc), spacing
+
+
+def test_isochrones_agree_with_brute_force_reach():
+    """Irregular streets, mixed speeds, one-way streets: a point within ``buffer_m`` of a street
+    point reachable in time lies inside; one farther than ``buffer_m`` from everything reachable
+    (plus the sampling step and the buffer's arc tolerance) lies outside; areas nest."""
+    from scipy.spatial import cKDTree
+
+    rng = np.random.default_rng(7)
+    k = 9
+    gx, gy = np.meshgrid(np.arange(k) * 120.0, np.arange(k) * 120.0)
+    xs = gx.ravel() + rng.uniform(-30, 30, k * k)
+    ys = gy.ravel() + rng.uniform(-30, 30, k * k)
+    u, v = [], []
+    for r in range(k):
+        for c in range(k):
+            i = r * k + c
+            if c < k - 1 and rng.random() < 0.85:
+                u.append(i), v.append(i + 1)
+            if r < k - 1 and rng.random() < 0.85:
+                u.append(i), v.append(i + k)
+    u, v = np.array(u), np.array(v)
+    speed_ms = rng.choice([5.0, 8.0, 13.9], u.shape[0])
+    oneway = rng.random(u.shape[0]) < 0.2
+    length = np.hypot(xs[v] - xs[u], ys[v] - ys[u])
+    net = network_from_edges(xs, ys, u, v, length, mode="car", speed_kmh=speed_ms * 3.6,
+                             oneway=oneway)
+    px, py = 430.0, 515.0
+    o = snap(net, [px], [py])
+    buf = 40.0
+    cutoffs = [150.0, 45.0, 90.0, 90.0]  # unsorted and repeated: answered in the given order
+    areas = isochrone(net, o, cutoffs, buffer_m=buf)
+    assert areas[2].equals(areas[3])
+    sx, sy, sc, spacing = _brute_force_samples(px, py, speed_ms, oneway, u, v, xs, ys)
+    test_pts = np.column_stack([rng.uniform(-100, 1100, 4000), rng.uniform(-100, 1100, 4000)])
+    arc = buf * (1 - np.cos(np.pi / 4 / 4))  # QUAD_SEGS = 4: the arcs' largest deviation
+    for c, area in zip(cutoffs, areas, strict=True):
+        reach = cKDTree(np.column_stack([sx[sc <= c], sy[sc <= c]]))
+        d, _ = reach.query(test_pts)
+        inside = shapely.contains_xy(area, test_pts[:, 0], test_pts[:, 1])
+        must_in = d < buf - arc - 1e-6
+        must_out = d > buf + spacing + 1e-6
+        assert must_in.sum() > 50 and must_out.sum() > 50  # the check has teeth
+        assert inside[must_in].all()
+        assert not inside[must_out].any()
+        # every street point reached in time is inside
+        assert shapely.contains_xy(area, sx[sc <= c], sy[sc <= c]).all()
+    small, mid, big = areas[1], areas[2], areas[0]
+    assert small.area < mid.area < big.area
+    assert small.within(mid.buffer(1e-6)) and mid.within(big.buffer(1e-6))
+
+
+def test_union_in_strips_on_threads_gives_the_same_area(monkeypatch):
+    """The union split over threads (servers with spare cores) equals the single union."""
+    iso = sys.modules["nahraum.access.isochrone"]  # the package's `isochrone` is the function
+    n = 30  # 1,740 streets: every one its own chain (all junctions have degree > 2)
+    xs, ys = np.meshgrid(np.arange(n) * 80.0, np.arange(n) * 80.0)
+    k = np.arange(n * n).reshape(n, n)
+    u = np.concatenate([k[:, :-1].ravel(), k[:-1, :].ravel()])
+    v = np.concatenate([k[:, 1:].ravel(), k[1:, :].ravel()])
+    net = network_from_edges(xs.ravel(), ys.ravel(), u, v, np.full(u.shape[0], 80.0),
+                             speed_kmh=3.6)
+    o = snap(net, [1190.0], [1205.0])
+    cutoffs = [600.0, 3000.0]
+    monkeypatch.setattr(iso, "_threads", lambda: 1)
+    one = isochrone(net, o, cutoffs, buffer_m=20.0)
+    monkeypatch.setattr(iso, "_threads", lambda: 3)
+    calls = []
+    real = shapely.union_all
+    monkeypatch.setattr(iso.shapely, "union_all", lambda g, **kw: calls.append(len(g)) or real(g, **kw))
+    three = isochrone(net, o, cutoffs, buffer_m=20.0)
+    assert any(c > 1 and c <= 3 for c in calls)  # strips were merged: the split path ran
+    for a, b in zip(one, three, strict=True):
+        assert a.area > 0 and shapely.symmetric_difference(a, b).area < 1e-6 * a.area
+    assert three[1].contains(shapely.Point(0.0, 0.0))  # 3,000 s at 1 m/s reaches the corner
