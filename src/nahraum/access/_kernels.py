@@ -96,25 +96,25 @@ def multi_source(indptr, indices, w, w2, seed_node, seed_cost, seed_cost2, seed_
         if d > dist[u]:
             continue
         lu = lab[u]
-        if track2:
-            du2 = dist2[u]
-            for e in range(indptr[u], indptr[u + 1]):
-                v = indices[e]
-                nd = d + w[e]
-                if nd < dist[v] and nd <= bound:
-                    dist[v] = nd
+        du2 = dist2[u]
+        for e in range(indptr[u], indptr[u + 1]):
+            v = indices[e]
+            nd = d + w[e]
+            if nd < dist[v] and nd <= bound:
+                dist[v] = nd
+                if track2:  # loop-invariant: the compiler moves it out of the loop
                     dist2[v] = du2 + w2[e]
-                    lab[v] = lu
-                    size = _push(hk, hn, size, nd, v)
-        else:
-            for e in range(indptr[u], indptr[u + 1]):
-                v = indices[e]
-                nd = d + w[e]
-                if nd < dist[v] and nd <= bound:
-                    dist[v] = nd
-                    lab[v] = lu
-                    size = _push(hk, hn, size, nd, v)
+                lab[v] = lu
+                size = _push(hk, hn, size, nd, v)
     return dist, dist2, lab
+
+
+@njit(cache=True, inline="always")
+def _grown(a, used, size):
+    """A larger copy of ``a`` (``size`` entries) keeping its first ``used``."""
+    b = np.empty(size, a.dtype)
+    b[:used] = a[:used]
+    return b
 
 
 @njit(cache=True)
@@ -190,24 +190,12 @@ def multi_source_k(indptr, indices, w, w2, seed_node, seed_cost, seed_cost2, see
             else:
                 if nent == en.shape[0]:
                     grow = en.shape[0] * 2
-                    hk2 = np.empty(grow, np.float64)
-                    hk2[:size] = hk[:size]
-                    hk = hk2
-                    hn2 = np.empty(grow, np.int64)
-                    hn2[:size] = hn[:size]
-                    hn = hn2
-                    en2 = np.empty(grow, np.int64)
-                    en2[:nent] = en[:nent]
-                    en = en2
-                    el2 = np.empty(grow, np.int64)
-                    el2[:nent] = el[:nent]
-                    el = el2
-                    e22 = np.empty(grow, np.float64)
-                    e22[:nent] = e2[:nent]
-                    e2 = e22
-                    fr2 = np.empty(grow, np.int64)
-                    fr2[:nfree] = free[:nfree]
-                    free = fr2
+                    hk = _grown(hk, size, grow)
+                    hn = _grown(hn, size, grow)
+                    en = _grown(en, nent, grow)
+                    el = _grown(el, nent, grow)
+                    e2 = _grown(e2, nent, grow)
+                    free = _grown(free, nfree, grow)
                 slot = nent
                 nent += 1
             en[slot] = v

@@ -42,6 +42,7 @@ from numba import njit, prange
 from scipy.spatial import cKDTree
 
 from ._errors import AccessError
+from ._kernels import _pop, _push
 from .gtfs import Timetable
 from .network import ACCESS_SPEED_MS, Network
 from .snap import snap
@@ -115,7 +116,9 @@ class WalkLinks:
 def _bounded_many(indptr, indices, w, seed_ptr, seed_node, seed_cost, seed_label, limit,
                   target_of_node):
     """One bounded Dijkstra per seed group; returns (group, node, cost, label) for every reached
-    node marked in ``target_of_node`` (≥ 0); the label is that of the seed the path starts at."""
+    node marked in ``target_of_node`` (≥ 0); the label is that of the seed the path starts at,
+    the smallest label where several seeds tie (so the answer does not hang on the heap's
+    order of equal keys; ties across a zero-length edge may keep either)."""
     n = indptr.shape[0] - 1
     dist = np.full(n, np.inf)
     lab = np.full(n, -1, np.int64)
@@ -139,9 +142,11 @@ def _bounded_many(indptr, indices, w, seed_ptr, seed_node, seed_cost, seed_label
                     nt += 1
                 dist[nd] = c
                 lab[nd] = seed_label[i]
-                size = _hpush(hk, hn, size, c, nd)
+                size = _push(hk, hn, size, c, nd)
+            elif c == dist[nd] and seed_label[i] < lab[nd]:
+                lab[nd] = seed_label[i]
         while size > 0:
-            c, u, size = _hpop(hk, hn, size)
+            c, u, size = _pop(hk, hn, size)
             if c > dist[u]:
                 continue
             if target_of_node[u] >= 0:
@@ -158,51 +163,13 @@ def _bounded_many(indptr, indices, w, seed_ptr, seed_node, seed_cost, seed_label
                         nt += 1
                     dist[v] = nc
                     lab[v] = lab[u]
-                    size = _hpush(hk, hn, size, nc, v)
+                    size = _push(hk, hn, size, nc, v)
+                elif nc == dist[v] and lab[u] < lab[v]:
+                    lab[v] = lab[u]  # v is not settled yet: its key nc lies above c
         for i in range(nt):
             dist[touched[i]] = np.inf
     return (np.array(out_g, np.int64), np.array(out_node, np.int64), np.array(out_c, np.float64),
             np.array(out_l, np.int64))
-
-
-@njit(cache=True, inline="always")
-def _hpush(hk, hn, size, key, node):
-    i = size
-    while i > 0:
-        p = (i - 1) >> 1
-        if hk[p] <= key:
-            break
-        hk[i] = hk[p]
-        hn[i] = hn[p]
-        i = p
-    hk[i] = key
-    hn[i] = node
-    return size + 1
-
-
-@njit(cache=True, inline="always")
-def _hpop(hk, hn, size):
-    key = hk[0]
-    node = hn[0]
-    size -= 1
-    if size > 0:
-        lk = hk[size]
-        ln = hn[size]
-        i = 0
-        while True:
-            c = 2 * i + 1
-            if c >= size:
-                break
-            if c + 1 < size and hk[c + 1] < hk[c]:
-                c += 1
-            if hk[c] >= lk:
-                break
-            hk[i] = hk[c]
-            hn[i] = hn[c]
-            i = c
-        hk[i] = lk
-        hn[i] = ln
-    return key, node, size
 
 
 class _Walker:
@@ -306,7 +273,7 @@ class _Walker:
         dist[node] = c
         label[node] = lab
         total = dist[snode] + scost
-        order = np.lexsort((total, sp))
+        order = np.lexsort((label[snode], total, sp))  # ties: the smallest target index
         first = np.ones(len(order), bool)
         first[1:] = sp[order][1:] != sp[order][:-1]
         best = order[first]
@@ -430,6 +397,17 @@ def _egress_value(x, p, ty, egress, egress_fac, drt_egress, drt_egress_fac, drt_
     return best, fac
 
 
+@njit(cache=True, inline="always")
+def _add(flag, items, n, s):
+    """Add stop ``s`` to the set kept as a flag per stop plus a list ``items[:n]`` (so that it
+    can be walked and cleared in O(size)) unless it is in already; returns the new size."""
+    if not flag[s]:
+        flag[s] = True
+        items[n] = s
+        n += 1
+    return n
+
+
 @njit(cache=True, parallel=True)
 def _profiles(stop_ptr, stops, n_trips, time_off, arr, dep, sp_ptr, sp_pat, sp_pos,
               fp_ptr, fp_dst, fp_time, ev_ptr, ev_time, egress, egress_fac, drt_egress,
@@ -461,12 +439,8 @@ def _profiles(stop_ptr, stops, n_trips, time_off, arr, dep, sp_ptr, sp_pat, sp_p
             nchanged = 0
             if tau < label[s0]:
                 label[s0] = tau
-                changed[s0] = True
-                changed_list[nchanged] = s0
-                nchanged += 1
-            nm = 1
-            mlist[0] = s0
-            marked[s0] = True
+                nchanged = _add(changed, changed_list, nchanged, s0)
+            nm = _add(marked, mlist, 0, s0)
             while nm > 0:
                 # collect patterns through marked stops, from their earliest marked position
                 nq = 0
@@ -498,14 +472,8 @@ def _profiles(stop_ptr, stops, n_trips, time_off, arr, dep, sp_ptr, sp_pat, sp_p
                             t_arr = arr[off + trip * m + j]
                             if t_arr < label[s] and t_arr <= bound:
                                 label[s] = t_arr
-                                if not by_trip[s]:
-                                    by_trip[s] = True
-                                    tlist[nt] = s
-                                    nt += 1
-                                if not changed[s]:
-                                    changed[s] = True
-                                    changed_list[nchanged] = s
-                                    nchanged += 1
+                                nt = _add(by_trip, tlist, nt, s)
+                                nchanged = _add(changed, changed_list, nchanged, s)
                         if j < m - 1 and label[s] < np.inf:
                             if trip < 0 or dep[off + trip * m + j] > label[s]:
                                 # earliest trip departing at j no earlier than label[s]
@@ -523,10 +491,7 @@ def _profiles(stop_ptr, stops, n_trips, time_off, arr, dep, sp_ptr, sp_pat, sp_p
                 for i in range(nt):
                     s = tlist[i]
                     by_trip[s] = False
-                    if not marked[s]:
-                        marked[s] = True
-                        mlist[nm] = s
-                        nm += 1
+                    nm = _add(marked, mlist, nm, s)
                 # one walk from each stop reached by a trip in this round
                 for i in range(nt):
                     s = tlist[i]
@@ -535,14 +500,8 @@ def _profiles(stop_ptr, stops, n_trips, time_off, arr, dep, sp_ptr, sp_pat, sp_p
                         t = label[s] + fp_time[e]
                         if t < label[d] and t <= bound:
                             label[d] = t
-                            if not changed[d]:
-                                changed[d] = True
-                                changed_list[nchanged] = d
-                                nchanged += 1
-                            if not marked[d]:
-                                marked[d] = True
-                                mlist[nm] = d
-                                nm += 1
+                            nchanged = _add(changed, changed_list, nchanged, d)
+                            nm = _add(marked, mlist, nm, d)
             for i in range(nchanged):
                 s = changed_list[i]
                 changed[s] = False
