@@ -117,6 +117,15 @@ def _grown(a, used, size):
     return b
 
 
+@njit(cache=True, inline="always")
+def _has_label(lab, node, count, label):
+    """Whether ``label`` is among the first ``count`` labels kept at ``node``."""
+    for j in range(count):
+        if lab[node, j] == label:
+            return True
+    return False
+
+
 @njit(cache=True)
 def multi_source_k(indptr, indices, w, w2, seed_node, seed_cost, seed_cost2, seed_label, k, bound):
     """Like :func:`multi_source`, but every node keeps its ``k`` cheapest *distinct* seeds.
@@ -158,14 +167,7 @@ def multi_source_k(indptr, indices, w, w2, seed_node, seed_cost, seed_cost2, see
         free[nfree] = ent
         nfree += 1
         cu = cnt[u]
-        if cu >= k:
-            continue
-        dup = False
-        for j in range(cu):
-            if lab[u, j] == lu:
-                dup = True
-                break
-        if dup:
+        if cu >= k or _has_label(lab, u, cu, lu):
             continue
         dist[u, cu] = d
         dist2[u, cu] = du2
@@ -175,14 +177,7 @@ def multi_source_k(indptr, indices, w, w2, seed_node, seed_cost, seed_cost2, see
             v = indices[e]
             nd = d + w[e]
             cv = cnt[v]
-            if nd > bound or cv >= k:
-                continue
-            seen = False
-            for j in range(cv):
-                if lab[v, j] == lu:
-                    seen = True
-                    break
-            if seen:
+            if nd > bound or cv >= k or _has_label(lab, v, cv, lu):
                 continue
             if nfree > 0:
                 nfree -= 1
@@ -311,31 +306,16 @@ def per_source(indptr, indices, w, src_ptr, seed_node, seed_cost, att_ptr, att_s
             dist[:] = INF
 
 
-@njit(cache=True)
 def single_source_all(indptr, indices, w, seed_node, seed_cost, bound):
-    """Plain Dijkstra from a few seeds: the cost to every node (``inf`` beyond ``bound``)."""
+    """Plain Dijkstra from a few seeds: the cost to every node (``inf`` beyond ``bound``);
+    :func:`multi_source` without labels or a secondary cost."""
     n = indptr.shape[0] - 1
-    dist = np.full(n, INF)
-    cap = indices.shape[0] + seed_node.shape[0] + 1
-    hk = np.empty(cap, np.float64)
-    hn = np.empty(cap, np.int32)
-    size = 0
-    for i in range(seed_node.shape[0]):
-        nd = seed_node[i]
-        c = seed_cost[i]
-        if c <= bound and c < dist[nd]:
-            dist[nd] = c
-            size = _push(hk, hn, size, c, nd)
-    while size > 0:
-        d, u, size = _pop(hk, hn, size)
-        if d > dist[u]:
-            continue
-        for e in range(indptr[u], indptr[u + 1]):
-            v = indices[e]
-            nd = d + w[e]
-            if nd < dist[v] and nd <= bound:
-                dist[v] = nd
-                size = _push(hk, hn, size, nd, v)
+    dist = np.empty(n)
+    seed_node = np.asarray(seed_node, np.int64)
+    seed_cost = np.asarray(seed_cost, np.float64)
+    multi_source(indptr, indices, w, w, seed_node, seed_cost, seed_cost,
+                 np.zeros(seed_node.shape[0], np.int64), float(bound), False, dist, np.empty(n),
+                 np.empty(n, np.int64))
     return dist
 
 
@@ -380,6 +360,21 @@ def csr_fill(indptr, u, v, length, time, oneway, indices, out_len, out_time, twi
             twin[f] = e
 
 
+@njit(cache=True, inline="always")
+def _on_edge(le, offset, access, acc_rate, acc_rate2):
+    """A point's place on its edge: (fraction from the tail clipped to [0, 1], access metres,
+    access cost in the primary and the secondary unit); NaN offsets and access count as 0."""
+    f = offset / le if le > 0 else 0.0
+    if not f >= 0.0:  # also NaN
+        f = 0.0
+    elif f > 1.0:
+        f = 1.0
+    acc = access
+    if not acc >= 0.0:
+        acc = 0.0
+    return f, acc, acc * acc_rate, acc * acc_rate2
+
+
 @njit(cache=True)
 def legs(ptail, head, twin, w, w2, edge, offset, access, length, acc_rate, acc_rate2, leave,
          na, ca, ca2, nb, cb, cb2):
@@ -397,17 +392,7 @@ def legs(ptail, head, twin, w, w2, edge, offset, access, length, acc_rate, acc_r
         e = edge[i]
         if e < 0:
             continue
-        le = length[e]
-        f = offset[i] / le if le > 0 else 0.0
-        if not f >= 0.0:  # also NaN
-            f = 0.0
-        elif f > 1.0:
-            f = 1.0
-        acc = access[i]
-        if not acc >= 0.0:
-            acc = 0.0
-        a1 = acc * acc_rate
-        a2 = acc * acc_rate2
+        f, _, a1, a2 = _on_edge(length[e], offset[i], access[i], acc_rate, acc_rate2)
         t = twin[e]
         a = ptail[i]
         b = head[e]
@@ -466,17 +451,7 @@ def nearest_read_off(k, ptail, head, twin, w, w2, edge, offset, access, length, 
         e = edge[o]
         if e < 0:
             continue
-        le = length[e]
-        f = offset[o] / le if le > 0 else 0.0
-        if not f >= 0.0:
-            f = 0.0
-        elif f > 1.0:
-            f = 1.0
-        acc = access[o]
-        if not acc >= 0.0:
-            acc = 0.0
-        a1 = acc * acc_rate
-        a2 = acc * acc_rate2
+        f, acc, a1, a2 = _on_edge(length[e], offset[o], access[o], acc_rate, acc_rate2)
         t = twin[e]
         nc = 0
         for side in range(2):

@@ -112,6 +112,24 @@ class WalkLinks:
     time_s: np.ndarray
 
 
+@njit(cache=True, inline="always")
+def _offer(dist, lab, touched, nt, hk, hn, size, node, cost, label, limit):
+    """Offer ``node`` a path of ``cost`` starting at seed ``label``: taken if cheaper (and within
+    ``limit``), or if as cheap from a smaller label — the node is not settled yet then, its key
+    lying above the cost of the node it is reached from (bar zero-length edges). Returns the
+    new counts of touched nodes and heap entries."""
+    if cost <= limit and cost < dist[node]:
+        if dist[node] == np.inf:
+            touched[nt] = node
+            nt += 1
+        dist[node] = cost
+        lab[node] = label
+        size = _push(hk, hn, size, cost, node)
+    elif cost == dist[node] and label < lab[node]:
+        lab[node] = label
+    return nt, size
+
+
 @njit(cache=True)
 def _bounded_many(indptr, indices, w, seed_ptr, seed_node, seed_cost, seed_label, limit,
                   target_of_node):
@@ -134,17 +152,8 @@ def _bounded_many(indptr, indices, w, seed_ptr, seed_node, seed_cost, seed_label
         size = 0
         nt = 0
         for i in range(seed_ptr[g], seed_ptr[g + 1]):
-            nd = seed_node[i]
-            c = seed_cost[i]
-            if c <= limit and c < dist[nd]:
-                if dist[nd] == np.inf:
-                    touched[nt] = nd
-                    nt += 1
-                dist[nd] = c
-                lab[nd] = seed_label[i]
-                size = _push(hk, hn, size, c, nd)
-            elif c == dist[nd] and seed_label[i] < lab[nd]:
-                lab[nd] = seed_label[i]
+            nt, size = _offer(dist, lab, touched, nt, hk, hn, size, seed_node[i], seed_cost[i],
+                              seed_label[i], limit)
         while size > 0:
             c, u, size = _pop(hk, hn, size)
             if c > dist[u]:
@@ -155,17 +164,8 @@ def _bounded_many(indptr, indices, w, seed_ptr, seed_node, seed_cost, seed_label
                 out_c.append(c)
                 out_l.append(lab[u])
             for e in range(indptr[u], indptr[u + 1]):
-                v = indices[e]
-                nc = c + w[e]
-                if nc <= limit and nc < dist[v]:
-                    if dist[v] == np.inf:
-                        touched[nt] = v
-                        nt += 1
-                    dist[v] = nc
-                    lab[v] = lab[u]
-                    size = _push(hk, hn, size, nc, v)
-                elif nc == dist[v] and lab[u] < lab[v]:
-                    lab[v] = lab[u]  # v is not settled yet: its key nc lies above c
+                nt, size = _offer(dist, lab, touched, nt, hk, hn, size, indices[e], c + w[e],
+                                  lab[u], limit)
         for i in range(nt):
             dist[touched[i]] = np.inf
     return (np.array(out_g, np.int64), np.array(out_node, np.int64), np.array(out_c, np.float64),
