@@ -7,7 +7,6 @@ import csv
 import datetime as dt
 import io
 import json
-import shutil
 import subprocess
 
 import pytest
@@ -104,7 +103,6 @@ def test_exports_csv_and_json_carry_the_whole_tree(client, tree):
     assert [h["status"] for h in measure["projects"][0]["history"]] == ["in_progress"]
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) missing")
 def test_pdf_report_renders_with_the_measures(client, tree, tmp_path):
     response = client.get(reverse("strategy:report_field_pdf", args=["health"]))
     assert response.status_code == 200
@@ -113,7 +111,7 @@ def test_pdf_report_renders_with_the_measures(client, tree, tmp_path):
     pdf.write_bytes(response.content)
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
                           text=True, check=True).stdout
-    assert "Strategiebericht" in text or "Strategy report" in text
+    assert "Strategiebericht" in text
     assert tree.title in text
     assert "Videosprechstunde" in text
     assert "55,0 %" in text  # the latest indicator value
