@@ -9,18 +9,11 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 import sys
 
 import click
 
-
-def setup_django() -> None:
-    """Configure Django once; commands that touch the database call this first."""
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nahraum.web.settings")
-    import django
-
-    django.setup()
+from nahraum.bootstrap import setup_django
 
 
 @click.group()

@@ -27,7 +27,7 @@ def _split(value: str | None) -> list[str] | None:
 def analyze(modes: str, types: str | None, runner: str, region_slug: str | None,
             as_json: bool) -> None:
     """Analyse the region: travel times, supply indicators, stored as a new run."""
-    from nahraum.cli import setup_django
+    from nahraum.bootstrap import setup_django
 
     setup_django()
     from nahraum.access._errors import AccessError

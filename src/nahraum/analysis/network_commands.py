@@ -24,7 +24,7 @@ def build(pbf: str, region_slug: str | None, modes: str, margin_m: float) -> Non
     """Build and cache the region's networks (a second run on the same file only loads them)."""
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    from nahraum.cli import setup_django
+    from nahraum.bootstrap import setup_django
 
     setup_django()
     from nahraum.access import AccessError

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from nahraum.cli import setup_django
+from nahraum.bootstrap import setup_django
 
 
 def _source_options(func: Callable) -> Callable:

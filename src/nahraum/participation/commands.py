@@ -37,7 +37,7 @@ def participation_group() -> None:
 )
 def coverage(as_json: bool, min_share: float, max_ratio: float, min_expected: float) -> None:
     """Print participants vs population by age band and the named gaps."""
-    from nahraum.cli import setup_django
+    from nahraum.bootstrap import setup_django
 
     setup_django()
     from django.utils import translation
@@ -96,7 +96,7 @@ def coverage(as_json: bool, min_share: float, max_ratio: float, min_expected: fl
 @participation_group.command("demo")
 def demo() -> None:
     """Create the illustrative participation content (once)."""
-    from nahraum.cli import setup_django
+    from nahraum.bootstrap import setup_django
 
     setup_django()
     from .demo import load_demo

@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from nahraum.cli import setup_django
+from nahraum.bootstrap import setup_django
 
 WEEKDAYS = {"mo": 0, "tu": 1, "di": 1, "we": 2, "mi": 2, "th": 3, "do": 3, "fr": 4, "sa": 5,
             "su": 6, "so": 6}

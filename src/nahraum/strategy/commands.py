@@ -17,7 +17,7 @@ def strategy_group() -> None:
 @click.option("--region", "region_slug", default=None, help="Region slug (default: the file's).")
 def load(path: str | None, region_slug: str | None) -> None:
     """Load a strategy file (JSON; default: the bundled Lemgo–Kalletal frame). All or nothing."""
-    from nahraum.cli import setup_django
+    from nahraum.bootstrap import setup_django
 
     setup_django()
     from .bundled import BUNDLED_FILE, StrategyFileError, load_strategy_file
@@ -36,7 +36,7 @@ def load(path: str | None, region_slug: str | None) -> None:
               show_default=True)
 def export(fmt: str) -> None:
     """Print the whole tree with progress as JSON or CSV."""
-    from nahraum.cli import setup_django
+    from nahraum.bootstrap import setup_django
 
     setup_django()
     from . import exports
@@ -53,7 +53,7 @@ def export(fmt: str) -> None:
 @strategy_group.command("progress")
 def progress() -> None:
     """Print the progress per innovation field and per responsible municipality."""
-    from nahraum.cli import setup_django
+    from nahraum.bootstrap import setup_django
 
     setup_django()
     from .tree import by_municipality, load_tree

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from nahraum.cli import setup_django
+from nahraum.bootstrap import setup_django
 
 
 def _region(slug: str | None):
