@@ -104,17 +104,33 @@ def list_cmd(as_json: bool) -> None:
 @click.option("--description", default="")
 @click.option("--parent", "parent_id", type=int, default=None, help="Build on this scenario.")
 @click.option("--region", "region_slug", default=None)
+@click.option("--municipality", "municipality_ags", default=None,
+              help="AGS of the municipality that owns it (default: joint, the project office).")
 @click.option("--json", "as_json", is_flag=True)
 @_errors
 def create_cmd(name: str, description: str, parent_id: int | None, region_slug: str | None,
-               as_json: bool) -> None:
+               municipality_ags: str | None, as_json: bool) -> None:
     """Create an empty scenario."""
-    from .services import create_scenario, describe
+    from .services import create_scenario, describe, scenario_municipality
 
     parent = _scenario(parent_id) if parent_id else None
     region = parent.region if parent and not region_slug else _region(region_slug)
-    scenario = create_scenario(region, name, description=description, parent=parent)
+    scenario = create_scenario(region, name, description=description, parent=parent,
+                               municipality=scenario_municipality(region, municipality_ags))
     _echo(describe(scenario), as_json, f"scenario #{scenario.pk} created")
+
+
+@scenario_group.command("delete")
+@click.argument("scenario_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@_errors
+def delete_cmd(scenario_id: int, as_json: bool) -> None:
+    """Delete a scenario with its changes and runs (refused while others build on it)."""
+    from .services import delete_scenario
+
+    scenario = _scenario(scenario_id)
+    delete_scenario(scenario)
+    _echo({"deleted": scenario_id}, as_json, f"scenario #{scenario_id} deleted")
 
 
 @scenario_group.command("show")

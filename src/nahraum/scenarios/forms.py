@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from nahraum.access.locate import METHODS
+from nahraum.accounts.rules import can_create_for
 from nahraum.region.models import AGE_BANDS, District, Facility, FacilityType, Municipality
 
 from .models import (
@@ -33,15 +34,61 @@ MODE_CHOICES = [("walk", _("on foot")), ("bike", _("by bike")), ("car", _("by ca
 
 
 class ScenarioForm(forms.ModelForm):
+    """A new scenario, for a municipality the user may plan for (the ownership rule).
+
+    The select offers exactly the municipalities ``can_create_for`` allows, and "joint" only to
+    the project office; a forged value is refused by the same rule in ``clean_municipality``.
+    """
+
     class Meta:
         model = Scenario
-        fields = ["name", "description", "parent"]
+        fields = ["name", "description", "municipality", "parent"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
-    def __init__(self, *args, region=None, **kwargs):
+    def __init__(self, *args, region=None, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         self.fields["parent"].queryset = Scenario.objects.filter(region=region)
         self.fields["parent"].label = _("builds on")
+        field = self.fields["municipality"]
+        allowed = [m.pk for m in Municipality.objects.filter(region=region)
+                   if can_create_for(user, m.pk)]
+        field.queryset = Municipality.objects.filter(pk__in=allowed).order_by("name")
+        field.required = not can_create_for(user, None)
+        field.empty_label = _("both municipalities (joint)") if not field.required else None
+        if field.required and len(allowed) == 1:
+            field.initial = allowed[0]
+
+    def clean_municipality(self) -> Municipality | None:
+        municipality = self.cleaned_data.get("municipality")
+        if not can_create_for(self.user, municipality.pk if municipality else None):
+            raise ValidationError(
+                _("You may not plan for %(who)s.")
+                % {"who": municipality or _("both municipalities (joint)")}
+            )
+        return municipality
+
+
+class CompareForm(forms.Form):
+    """The comparison page's GET parameters: what to compare with, which service × mode."""
+
+    pair = forms.CharField(required=False, max_length=100)
+
+    def __init__(self, *args, others=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.others = others if others is not None else Scenario.objects.none()
+        # "with" is a Python keyword, so the field is added under its URL name here
+        self.fields["with"] = forms.CharField(required=False, max_length=20)
+
+    def clean_with(self) -> Scenario | None:
+        """Another run scenario of the region, or ``None`` for the baseline."""
+        value = self.cleaned_data.get("with") or "baseline"
+        if value == "baseline":
+            return None
+        other = self.others.filter(pk=int(value)).first() if value.isdigit() else None
+        if other is None:
+            raise ValidationError(_("No such scenario to compare with."))
+        return other
 
 
 class ProjectionForm(forms.ModelForm):

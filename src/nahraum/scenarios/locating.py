@@ -253,7 +253,8 @@ def greedy_rows(problem: LocationProblem, result: engine.LocateResult) -> list[d
 
 
 def scenario_from_result(
-    problem: LocationProblem, result: engine.LocateResult, *, author=None, name: str | None = None
+    problem: LocationProblem, result: engine.LocateResult, *, author=None, name: str | None = None,
+    municipality=None,
 ):
     """Turn an answer into a scenario in one step: open the chosen sites (or close the others).
 
@@ -281,6 +282,7 @@ def scenario_from_result(
                 f"solved in {result.solve_time_s:.2f} s ({result.status})."
             ),
             author=author,
+            municipality=municipality,
         )
         chosen = set(int(j) for j in result.chosen)
         for j, c in enumerate(problem.candidates):

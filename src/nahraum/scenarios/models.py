@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from nahraum.region.fields import municipality_fk
+
 
 class Scenario(models.Model):
     region = models.ForeignKey("region.Region", on_delete=models.CASCADE, related_name="scenarios")
@@ -22,6 +24,11 @@ class Scenario(models.Model):
     )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Who may change, run and delete the scenario (the platform's ownership rule): staff of this
+    # municipality, and the project office; empty = a joint scenario of the project office.
+    municipality = municipality_fk(
+        "scenarios", help_text=_("Empty: a joint scenario of both municipalities.")
     )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)

@@ -12,6 +12,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from nahraum.region.models import District, Facility, FacilityType, Municipality, Region
 
@@ -41,12 +42,91 @@ def default_base_year(region: Region) -> int:
 @transaction.atomic
 def create_scenario(
     region: Region, name: str, *, description: str = "", parent: Scenario | None = None,
-    author=None,
+    author=None, municipality: Municipality | None = None,
 ) -> Scenario:
+    """Create an empty scenario owned by ``municipality`` (``None``: joint, the project office).
+
+    Whether the author may create for that municipality is the caller's question (the web form
+    asks ``can_create_for``; the command line is run by the operator, who acts for everybody).
+    """
     if parent is not None and parent.region_id != region.pk:
         raise ValidationError({"parent": "the parent scenario belongs to another region"})
+    if municipality is not None and municipality.region_id != region.pk:
+        raise ValidationError({"municipality": "the municipality belongs to another region"})
     return _save(Scenario(region=region, name=name, description=description, parent=parent,
-                          author=author))
+                          author=author, municipality=municipality))
+
+
+def home_municipality(user: Any) -> Municipality | None:
+    """The municipality a planner's new scenarios belong to: their own; ``None`` (joint) for the
+    project office, so that a scenario made in one click (location planning) is theirs to change.
+    """
+    if getattr(user, "is_municipal_staff", False) and not user.is_project_office:
+        return user.municipality
+    return None
+
+
+def scenario_municipality(region: Region, ags: str | None) -> Municipality | None:
+    """The municipality of ``region`` with this AGS (``None``/empty: joint), for the CLI."""
+    if not ags:
+        return None
+    municipality = Municipality.objects.filter(region=region, ags=ags).first()
+    if municipality is None:
+        raise ValidationError({"municipality": f"no municipality with the AGS {ags!r} in the region"})
+    return municipality
+
+
+def delete_scenario(scenario: Scenario) -> None:
+    """Delete a scenario with its changes and runs — unless other scenarios build on it.
+
+    The guard is a rule of the data, not of a page: the command line and the web refuse alike,
+    naming the scenarios that build on it, and nothing is deleted.
+    """
+    children = list(scenario.children.values_list("name", flat=True))
+    if children:
+        raise ValidationError(
+            _("“%(name)s” cannot be deleted: %(children)s build on it.")
+            % {"name": scenario.name, "children": ", ".join(children)}
+        )
+    scenario.delete()
+
+
+#: The kinds of change that can be removed from a scenario, by the name used in URLs.
+CHANGE_KINDS = {
+    "facility": FacilityChange, "mobile": MobileService, "transport": TransportChange,
+    "busline": BusLine, "rate": GrowthRate, "projection": PopulationProjection,
+}
+
+
+def remove_change(scenario: Scenario, kind: str, change_id: int) -> bool:
+    """Remove one change of ``scenario``; False if there was none of that id (nothing happens)."""
+    model = CHANGE_KINDS[kind]
+    if model is GrowthRate:
+        qs = GrowthRate.objects.filter(projection__scenario=scenario, pk=change_id)
+    else:
+        qs = model.objects.filter(scenario=scenario, pk=change_id)
+    deleted, _by_model = qs.delete()
+    return bool(deleted)
+
+
+@transaction.atomic
+def set_growth_rate(scenario: Scenario, area: str, annual_rate: float, note: str = "") -> GrowthRate:
+    """Set (replace) the growth rate of one area (``m:<pk>`` municipality, ``d:<pk>`` district).
+
+    The scenario needs a projection first: a rate without a target year means nothing.
+    """
+    projection = getattr(scenario, "projection", None) if hasattr(scenario, "projection") else None
+    if projection is None:
+        raise ValidationError(_("Set the projection (target year) first."))
+    kind, pk = area.split(":")
+    rate = GrowthRate(projection=projection, annual_rate=annual_rate, note=note)
+    if kind == "m":
+        rate.municipality_id = int(pk)
+    else:
+        rate.district_id = int(pk)
+    GrowthRate.objects.filter(projection=projection, municipality_id=rate.municipality_id,
+                              district_id=rate.district_id).delete()
+    return _save(rate)
 
 
 @transaction.atomic
@@ -212,6 +292,7 @@ def describe(scenario: Scenario) -> dict:
         "description": scenario.description,
         "region": scenario.region.slug,
         "parent": scenario.parent_id,
+        "municipality": scenario.municipality.name if scenario.municipality_id else None,
         "author": str(scenario.author) if scenario.author else None,
         "created": scenario.created.isoformat() if scenario.created else None,
         "projection": None,
