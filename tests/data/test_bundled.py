@@ -15,7 +15,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from nahraum.data.bundled import REGION_DIR, REGION_MANIFEST, ensure_bundled_region
-from nahraum.data.importers import import_region
+from nahraum.data.importers.region import import_region
 from nahraum.region.models import (
     AGE_BANDS,
     DataSource,

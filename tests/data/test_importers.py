@@ -11,7 +11,10 @@ import shapely
 from click.testing import CliRunner
 from pyproj import Transformer
 
-from nahraum.data.importers import SourceSpec, import_cells, import_districts, import_facilities
+from nahraum.data.importers.base import SourceSpec
+from nahraum.data.importers.cells import import_cells
+from nahraum.data.importers.districts import import_districts
+from nahraum.data.importers.facilities import import_facilities
 from nahraum.data.readers import DataImportError, parse_mapping
 from nahraum.region.models import DataSource, District, Facility, PopulationCell
 

@@ -9,7 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from nahraum.data.bundled import REGION_DIR
-from nahraum.data.importers import SourceSpec, import_districts, import_region
+from nahraum.data.importers.base import SourceSpec
+from nahraum.data.importers.districts import import_districts
+from nahraum.data.importers.region import import_region
 from nahraum.data.readers import DataImportError
 from nahraum.region.models import District, Region
 

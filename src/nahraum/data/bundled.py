@@ -2,7 +2,7 @@
 
 ``nahraum demo`` calls :func:`ensure_bundled_region`. The region ships as data files (a manifest,
 GeoJSON, CSV and an OSM street network) under ``bundled/lemgo-kalletal/``; loading them with
-:func:`nahraum.data.importers.import_region` means the demo exercises exactly the path a
+:func:`nahraum.data.importers.region.import_region` means the demo exercises exactly the path a
 municipality's own data takes, and any bug in that path shows up in the demo first.
 """
 
@@ -38,7 +38,7 @@ def ensure_bundled_region(echo: Callable[[str], object] = print) -> bool:
     if not REGION_MANIFEST.exists():
         echo("Taxonomie geladen; die Region-Dateien fehlen noch / region files not built yet.")
         return False
-    from .importers import import_region
+    from .importers.region import import_region
 
     report = import_region(REGION_MANIFEST)
     echo(f"Region Lemgo–Kalletal geladen / loaded: {report.summary()}")

@@ -56,7 +56,7 @@ def _file_options(func: Callable) -> Callable:
 
 
 def _source(path: Path, source_name, licence, publisher, data_date, source_key, estimate):
-    from .importers import SourceSpec
+    from .importers.base import SourceSpec
 
     try:
         date = dt.date.fromisoformat(data_date) if data_date else None
@@ -112,7 +112,7 @@ def import_districts_cmd(path, region_slug, mapping, crs, encoding, layer, id_pr
                          **source) -> None:
     """Ortsteile from GeoJSON/GeoPackage (boundaries) or CSV, with population (and age bands)."""
     setup_django()
-    from .importers import import_districts
+    from .importers.districts import import_districts
     from .readers import parse_mapping
 
     _run(import_districts, path, source=_source(path, **source), region=region_slug,
@@ -131,7 +131,7 @@ def import_facilities_cmd(path, region_slug, mapping, crs, encoding, layer, id_p
                           default_type, margin_km, **source) -> None:
     """Facilities from CSV (lat/lon, or x/y with --crs), GeoJSON or GeoPackage."""
     setup_django()
-    from .importers import import_facilities
+    from .importers.facilities import import_facilities
     from .readers import parse_mapping
 
     _run(import_facilities, path, source=_source(path, **source), region=region_slug,
@@ -148,7 +148,7 @@ def import_cells_cmd(path, region_slug, mapping, crs, encoding, layer, id_prefix
                      **source) -> None:
     """Population cells (e.g. the census 100 m grid: --crs EPSG:3035 --clip)."""
     setup_django()
-    from .importers import import_cells
+    from .importers.cells import import_cells
     from .readers import parse_mapping
 
     _run(import_cells, path, source=_source(path, **source), region=region_slug,
@@ -163,7 +163,7 @@ def import_region_cmd(manifest: Path) -> None:
     setup_django()
     from django.core.management import call_command
 
-    from .importers import import_region
+    from .importers.region import import_region
     from .readers import DataImportError
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -232,7 +232,8 @@ def fetch_osm_cmd(extract, base_url, dest, region_slug) -> None:
     from .fetch import FetchError, choose_extract, fetch_extract
 
     if extract is None:
-        from .importers import Locator, get_region
+        from .importers.base import get_region
+        from .importers.places import Locator
 
         try:
             region = get_region(region_slug)

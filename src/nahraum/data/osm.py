@@ -20,15 +20,16 @@ import osmium
 import shapely
 from shapely import wkb
 
-from .importers import (
+from .importers.base import (
     DEFAULT_MARGIN_KM,
     ImportReport,
-    Locator,
     Progress,
     SourceSpec,
     get_region,
-    write_facilities,
+    upsert,
 )
+from .importers.facilities import write_facilities
+from .importers.places import Locator
 from .readers import DataImportError
 from .taxonomy import OsmTagMatcher
 
@@ -237,13 +238,11 @@ def import_osm_districts(
 
     from nahraum.region.models import District
 
-    from .importers import _upsert
-
     path = Path(path)
     reg = get_region(region)
     boundaries, places = scan_districts(path, admin_levels)
     locator = Locator(reg, margin_km=0)
-    if not locator._m:
+    if not locator.has_municipality_boundaries:
         raise DataImportError(path, [f"region {reg.slug} has no municipality boundaries; "
                                      "Ortsteile cannot be assigned to municipalities"])
 
@@ -286,5 +285,5 @@ def import_osm_districts(
         for rec in records:
             rec["source"] = src
         existing = District.objects.in_bulk([r["key"] for r in records], field_name="key")
-        _upsert(District, "key", records, existing, progress, report)
+        upsert(District, "key", records, existing, progress, report)
     return report
