@@ -39,9 +39,22 @@ def can_create_measure_for(user: Any, municipality_id: int | None) -> bool:
     return can_create_for(user, municipality_id)
 
 
-rules.add_perm("strategy.manage", is_staff)
-rules.add_perm("strategy.change_measure", can_change_strategy_object)
-rules.add_perm("strategy.change_project", can_change_strategy_object)
-rules.add_perm("strategy.add_statuschange", can_add_status_change)
-rules.add_perm("strategy.change_statuschange", never)
-rules.add_perm("strategy.delete_statuschange", never)
+#: Every permission of the strategy, read by the views, the templates and the role × action test.
+#: Reading the strategy (overview, maps, timeline, reports, exports) is public and asks nothing.
+ACTIONS: dict[str, rules.Predicate] = {
+    # the staff start page and carrying a workshop's proposal into a measure draft (the form
+    # then limits the responsible municipality to those the user may create for)
+    "strategy.manage": is_staff,
+    "strategy.derive_measure": is_staff,
+    # a measure: edit it, attach indicator targets, add projects — the owner's staff only
+    "strategy.change_measure": can_change_strategy_object,
+    "strategy.add_target": can_change_strategy_object,
+    "strategy.add_project": can_change_strategy_object,
+    "strategy.change_project": can_change_strategy_object,
+    "strategy.add_statuschange": can_add_status_change,
+    "strategy.change_statuschange": never,
+    "strategy.delete_statuschange": never,
+}
+
+for _name, _predicate in ACTIONS.items():
+    rules.add_perm(_name, _predicate)

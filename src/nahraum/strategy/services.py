@@ -7,15 +7,17 @@ rule itself, so that no caller can forget it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
+import rules
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from . import indicators
 from .models import Goal, IndicatorTarget, Measure, Project, StatusChange
-from .rules import can_add_status_change, can_change_strategy_object, can_create_measure_for
+from .rules import can_create_measure_for
 
 
 @transaction.atomic
@@ -35,7 +37,7 @@ def change_status(
     """
     from .models import Status
 
-    if check_permission and not can_add_status_change(user, obj):
+    if check_permission and not rules.has_perm("strategy.add_statuschange", user, obj):
         raise PermissionDenied(_("You may not change the status of “%(title)s”.") % {"title": obj})
     if status not in Status.values:
         raise ValidationError(
@@ -106,7 +108,7 @@ def derive_measure(proposal: Any, goal: Goal, *, user: Any, title: str = "",
 def attach_target(measure: Measure, spec: dict, *, target_value: float, target_date: dt.date,
                   label: str = "", user: Any = None, region_id: int | None = None) -> IndicatorTarget:
     """Attach an indicator target; the baseline is the value in the run current now."""
-    if user is not None and not can_change_strategy_object(user, measure):
+    if user is not None and not rules.has_perm("strategy.add_target", user, measure):
         raise PermissionDenied(_("You may not change “%(title)s”.") % {"title": measure})
     if not spec or not spec.get("metric") or not spec.get("level"):
         raise ValidationError(_("An indicator target must name an indicator of the analysis."))
@@ -133,3 +135,23 @@ def attach_target(measure: Measure, spec: dict, *, target_value: float, target_d
     target.full_clean()
     target.save()
     return target
+
+
+@transaction.atomic
+def save_project(project: Project, *, measure: Measure, user: Any,
+                 save_milestones: Callable[[Project], Any]) -> Project:
+    """Save a new or changed project of ``measure`` with its milestones, all or nothing.
+
+    A new project starts its history as "planned", so that its status, like every status, is
+    read from a dated entry. ``save_milestones`` saves the milestones once the project has a key.
+    """
+    from .models import Status
+
+    is_new = project.pk is None
+    project.measure = measure
+    project.save()
+    save_milestones(project)
+    if is_new:
+        change_status(project, Status.PLANNED, user=user, note=_("Project added."),
+                      check_permission=False)
+    return project

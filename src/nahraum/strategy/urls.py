@@ -22,7 +22,7 @@ urlpatterns = [
     path("manage/derive/<int:proposal_pk>/", views.derive, name="derive"),
     path("measures/<int:pk>/edit/", views.measure_edit, name="measure_edit"),
     path("measures/<int:pk>/targets/add/", views.target_add, name="target_add"),
-    path("measures/<int:pk>/projects/add/", views.project_edit, name="project_add"),
+    path("measures/<int:pk>/projects/add/", views.project_add, name="project_add"),
     path("projects/<int:project_pk>/edit/", views.project_edit, name="project_edit"),
     path("<str:kind>/<int:pk>/status/", views.status_change, name="status_change"),
 ]

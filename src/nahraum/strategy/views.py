@@ -9,15 +9,14 @@ import datetime as dt
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from nahraum.accounts.rules import can_change, is_staff
+from nahraum.accounts.permissions import permission_required
 from nahraum.participation.models import ProposedMeasure
 from nahraum.region.models import DataSource, InnovationField
 
@@ -41,7 +40,7 @@ from .models import (
     Vision,
 )
 from .progress import target_progress
-from .services import attach_target, change_status, derive_measure
+from .services import attach_target, change_status, derive_measure, save_project
 from .timeline import build_timeline
 from .tree import annotate_measure, by_municipality, load_tree
 
@@ -89,7 +88,6 @@ def overview(request: HttpRequest, field_key: str | None = None) -> HttpResponse
         "progress_chart": chart,
         "selected_field": field_key,
         "sources": _sources(),
-        "can_manage": is_staff(request.user),
     })
 
 
@@ -167,8 +165,7 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
     projects = list(measure.projects.all())
     budget_planned = sum(p.budget_planned for p in projects if p.status != Status.DROPPED)
     budget_spent = sum(p.budget_spent for p in projects if p.status != Status.DROPPED)
-    user = request.user
-    may_change = can_change(user, measure) if user.is_authenticated else False
+    may_add_status = request.user.has_perm("strategy.add_statuschange", measure)
     ideas = [i for i in measure.ideas.all() if not i.is_hidden]
     point = None
     if measure.lat is not None:
@@ -184,8 +181,7 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "budget_planned": budget_planned,
         "budget_spent": budget_spent,
         "ideas": ideas,
-        "may_change": may_change,
-        "status_form": StatusForm() if may_change else None,
+        "status_form": StatusForm() if may_add_status else None,
         "map_spec": point,
         "sources": _sources(),
     })
@@ -363,32 +359,45 @@ def report_pdf(request: HttpRequest, field_key: str | None = None) -> HttpRespon
     return response
 
 
-# --- staff -------------------------------------------------------------------------------------
+# --- staff ---------------------------------------------------------------------------------------
+# Signed-out visitors are sent to the login first (login_required); signed-in people without the
+# permission get 403. Which permission is asked is declared in strategy/rules.py.
 
-def _require_staff(request: HttpRequest) -> None:
-    if not is_staff(request.user):
-        raise PermissionDenied(_("Only staff of the municipalities and the project office."))
+
+def _measure(request: HttpRequest, pk: int) -> Measure:
+    return get_object_or_404(Measure, pk=pk)
+
+
+def _project(request: HttpRequest, project_pk: int) -> Project:
+    return get_object_or_404(Project.objects.select_related("measure"), pk=project_pk)
+
+
+def _status_subject(request: HttpRequest, kind: str, pk: int) -> Measure | Project:
+    model = {"measure": Measure, "project": Project}.get(kind)
+    if model is None:
+        raise Http404
+    return get_object_or_404(model, pk=pk)
 
 
 @login_required
+@permission_required("strategy.manage")
 def manage(request: HttpRequest) -> HttpResponse:
     """Staff start page: proposals from workshops not yet carried into a measure."""
-    _require_staff(request)
     proposals = (
         ProposedMeasure.objects.select_related("result__workshop", "field", "municipality")
         .prefetch_related("strategy_measures")
         .order_by("-created_at")
     )
     measures = [m for m in Measure.objects.select_related("municipality", "goal__field")
-                if can_change(request.user, m)]
+                if request.user.has_perm("strategy.change_measure", m)]
     return render(request, "strategy/manage.html", {"proposals": proposals, "measures": measures})
 
 
 @login_required
+@permission_required("strategy.derive_measure")
 @require_http_methods(["GET", "POST"])
 def derive(request: HttpRequest, proposal_pk: int) -> HttpResponse:
     """Make a measure draft from a workshop's proposed measure (keeps the link)."""
-    _require_staff(request)
     proposal = get_object_or_404(
         ProposedMeasure.objects.select_related("result__workshop", "field"), pk=proposal_pk
     )
@@ -411,18 +420,12 @@ def derive(request: HttpRequest, proposal_pk: int) -> HttpResponse:
                   status=400 if form.errors else 200)
 
 
-def _changeable_measure(request: HttpRequest, pk: int) -> Measure:
-    measure = get_object_or_404(Measure, pk=pk)
-    if not can_change(request.user, measure):
-        raise PermissionDenied(_("You may not change “%(title)s”.") % {"title": measure})
-    return measure
-
-
 @login_required
+@permission_required("strategy.change_measure", obj=_measure)
 @require_http_methods(["GET", "POST"])
 def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit a measure; the responsible municipality may only be one the user may act for."""
-    measure = _changeable_measure(request, pk)
+    measure = _measure(request, pk)
     form = MeasureForm(request.POST or None, instance=measure, user=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
@@ -433,9 +436,10 @@ def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@permission_required("strategy.add_target", obj=_measure)
 @require_http_methods(["GET", "POST"])
 def target_add(request: HttpRequest, pk: int) -> HttpResponse:
-    measure = _changeable_measure(request, pk)
+    measure = _measure(request, pk)
     run = indicators.current_run()
     form = TargetForm(request.POST or None, run=run)
     if request.method == "POST" and form.is_valid():
@@ -455,33 +459,19 @@ def target_add(request: HttpRequest, pk: int) -> HttpResponse:
                   status=400 if form.errors else 200)
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def project_edit(request: HttpRequest, pk: int | None = None, project_pk: int | None = None
-                 ) -> HttpResponse:
+def _project_form(request: HttpRequest, measure: Measure, project: Project | None) -> HttpResponse:
     """Add a project with milestones to a measure, or edit one (all or nothing)."""
-    if project_pk is not None:
-        project = get_object_or_404(Project.objects.select_related("measure"), pk=project_pk)
-        if not can_change(request.user, project):
-            raise PermissionDenied(_("You may not change “%(title)s”.") % {"title": project})
-        measure = project.measure
-    else:
-        measure = _changeable_measure(request, pk)
-        project = None
     form = ProjectForm(request.POST or None, instance=project, user=request.user, measure=measure)
     formset = MilestoneFormSet(request.POST or None, instance=project or Project(measure=measure),
                                prefix="milestones")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
-        with transaction.atomic():
-            is_new = project is None
-            project = form.save(commit=False)
-            project.measure = measure
-            project.save()
-            formset.instance = project
+
+        def save_milestones(saved: Project) -> None:
+            formset.instance = saved
             formset.save()
-            if is_new:
-                change_status(project, Status.PLANNED, user=request.user,
-                              note=_("Project added."), check_permission=False)
+
+        project = save_project(form.save(commit=False), measure=measure, user=request.user,
+                               save_milestones=save_milestones)
         messages.success(request, _("Project “%(title)s” saved.") % {"title": project})
         return redirect(reverse("strategy:measure", args=[measure.pk]) + f"#project-{project.pk}")
     return render(request, "strategy/project_form.html",
@@ -490,15 +480,26 @@ def project_edit(request: HttpRequest, pk: int | None = None, project_pk: int | 
 
 
 @login_required
+@permission_required("strategy.add_project", obj=_measure)
+@require_http_methods(["GET", "POST"])
+def project_add(request: HttpRequest, pk: int) -> HttpResponse:
+    return _project_form(request, _measure(request, pk), None)
+
+
+@login_required
+@permission_required("strategy.change_project", obj=_project)
+@require_http_methods(["GET", "POST"])
+def project_edit(request: HttpRequest, project_pk: int) -> HttpResponse:
+    project = _project(request, project_pk)
+    return _project_form(request, project.measure, project)
+
+
+@login_required
+@permission_required("strategy.add_statuschange", obj=_status_subject)
 @require_http_methods(["GET", "POST"])
 def status_change(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     """Append a dated status to a measure's or project's history."""
-    model = {"measure": Measure, "project": Project}.get(kind)
-    if model is None:
-        raise Http404
-    obj = get_object_or_404(model, pk=pk)
-    if not can_change(request.user, obj):
-        raise PermissionDenied(_("You may not change the status of “%(title)s”.") % {"title": obj})
+    obj = _status_subject(request, kind, pk)
     measure_pk = obj.pk if kind == "measure" else obj.measure_id
     form = StatusForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
