@@ -12,7 +12,7 @@ from django.utils import translation
 
 from nahraum.participation import models as pm
 from nahraum.participation import representativeness as rep
-from nahraum.participation.views.coverage import coverage_data
+from nahraum.participation.coverage import coverage_data
 
 from .conftest import make_user
 

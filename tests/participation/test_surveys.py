@@ -36,7 +36,7 @@ def test_build_answer_and_results(world, client):
     client.force_login(world.people["staff_a"])
     client.post(f"/de/participation/surveys/{survey.pk}/questions/", {"text": "Neu", "kind": "text"})
     assert not survey.questions.filter(text="Neu").exists()
-    from nahraum.participation.views.surveys import survey_results_data
+    from nahraum.participation.selectors import survey_results_data
 
     rows = {r["question"].text: r for r in survey_results_data(survey)}
     assert dict(rows["Was fehlt?"]["rows"]) == {"Arzt": 1, "Laden": 1}

@@ -100,7 +100,7 @@ def test_invitation_attendance_and_result(world, client):
     html = client.get(ws.get_absolute_url()).content.decode()
     assert "Gemeindeschwester" in html and "Seniorenrat Ahausen" in html
     # The group now counts as having taken part.
-    from nahraum.participation.views.coverage import group_levels
+    from nahraum.participation.coverage import group_levels
 
     assert group_levels()[world.group_a.pk] == 3
 

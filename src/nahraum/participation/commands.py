@@ -45,7 +45,7 @@ def coverage(as_json: bool, min_share: float, max_ratio: float, min_expected: fl
     from nahraum.region.models import Municipality
 
     from . import representativeness as rep
-    from .views.coverage import coverage_data, gap_sentences
+    from .coverage import coverage_data, gap_sentences
 
     data = coverage_data()
     found = [

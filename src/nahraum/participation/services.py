@@ -2,28 +2,40 @@
 
 Views stay thin and call these; the rules here (waiting list order, one support, one survey
 answer) are enforced by the database as well, so that two simultaneous requests cannot break them.
+Every decision of the participation part lives here — who moves up, which reports a moderation
+settles, who attended, what an invitation records in the outreach log — so that views, the CLI
+and the demo content follow the same rules.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .models import (
+    AbuseReport,
     Answer,
     AnswerItem,
+    Choice,
     Comment,
     Idea,
+    Invitation,
     ModerationAction,
+    OutreachAction,
     Question,
     Registration,
     Support,
     Survey,
     Workshop,
+    WorkshopResult,
 )
 
 
@@ -73,6 +85,14 @@ def cancel_registration(registration: Registration) -> Registration | None:
     return promote_waiting(registration.workshop)
 
 
+@transaction.atomic
+def save_workshop(form: Any) -> Workshop:
+    """Save a validated workshop form; places added to a full workshop go to the waiting list."""
+    workshop = form.save()
+    promote_waiting(workshop)
+    return workshop
+
+
 def promote_waiting(workshop: Workshop) -> Registration | None:
     """Move the longest-waiting person up while places are free (call inside a transaction)."""
     promoted = None
@@ -114,12 +134,193 @@ def moderate(target: Idea | Comment, moderator: Any, hide: bool, reason: str) ->
     target.is_hidden = hide
     target.save(update_fields=["is_hidden"])
     kwargs = {"idea": target} if isinstance(target, Idea) else {"comment": target}
-    return ModerationAction.objects.create(
+    action = ModerationAction.objects.create(
         moderator=moderator,
         action=ModerationAction.Action.HIDE if hide else ModerationAction.Action.RESTORE,
         reason=reason,
         **kwargs,
     )
+    # Reports about the target are settled by the moderation: a moderator has looked at it.
+    target.reports.filter(resolved_at=None).update(
+        resolved_at=timezone.now(), resolved_by=moderator
+    )
+    return action
+
+
+def dismiss_report(report_pk: int, moderator: Any) -> None:
+    """Settle an open report without moderating (nothing wrong); settled ones stay as they are."""
+    AbuseReport.objects.filter(pk=report_pk, resolved_at=None).update(
+        resolved_at=timezone.now(), resolved_by=moderator
+    )
+
+
+def withdraw_support(idea: Idea, user: Any) -> bool:
+    """Take back one's support; False if there was none."""
+    deleted, _rows = idea.supports.filter(user=user).delete()
+    return bool(deleted)
+
+
+def add_comment(idea: Idea, comment: Comment, author: Any, parent_id: int | None) -> Comment:
+    """Publish ``comment`` (unsaved) on ``idea``, as a reply to ``parent_id`` if given.
+
+    The parent must be a comment of the same idea, and replies go one level deep (the model's
+    ``clean``); a refused comment is not saved.
+    """
+    comment.idea = idea
+    comment.author = author
+    if parent_id:
+        comment.parent = Comment.objects.filter(pk=parent_id, idea=idea).first()
+        if comment.parent is None:
+            raise Refused(_("The comment you answer does not exist."))
+    try:
+        comment.full_clean()
+    except ValidationError as exc:  # e.g. the one-level rule for replies
+        raise Refused(" ".join(exc.messages)) from exc
+    comment.save()
+    return comment
+
+
+def report_abuse(report: AbuseReport, reporter: Any, idea: Idea, comment: Comment | None) -> None:
+    """File ``report`` (unsaved) about a comment of ``idea``, or about the idea itself."""
+    report.reporter = reporter
+    if comment is not None:
+        report.comment = comment
+    else:
+        report.idea = idea
+    report.save()
+
+
+def answer_idea(idea: Idea, staff: Any) -> Idea:
+    """Publish the status and answer set on ``idea`` (unsaved), recording who answered when."""
+    idea.answered_at = timezone.now()
+    idea.answered_by = staff
+    idea.save()
+    return idea
+
+
+# --------------------------------------------------------------------------------------------
+# Workshops: attendance, invitations, results
+
+
+@transaction.atomic
+def record_attendance(workshop: Workshop, present: Iterable[int]) -> None:
+    """Mark who attended: every registration not cancelled, present or not (by registration id).
+
+    A waiting-list person who came anyway counts as attended; cancelled ones are left alone.
+    """
+    present = set(present)
+    for reg in workshop.registrations.exclude(status=Registration.Status.CANCELLED):
+        reg.attended = reg.pk in present
+        reg.save(update_fields=["attended"])
+
+
+@transaction.atomic
+def record_invitation(invitation: Invitation, staff: Any) -> Invitation:
+    """Save an invitation and log it as outreach ("contacted"), so coverage counts the group."""
+    invitation.save()
+    workshop = invitation.workshop
+    OutreachAction.objects.create(
+        group=invitation.group,
+        contact=invitation.contact,
+        workshop=workshop,
+        field=workshop.field,
+        channel=invitation.channel,
+        outcome="contacted",
+        recorded_by=staff,
+        note=_("Invited to the workshop"),
+    )
+    return invitation
+
+
+def mail_invitation(invitation: Invitation, url: str) -> bool:
+    """Email the group's contact person, but only with recorded consent and an address.
+
+    ``url`` is the workshop's absolute address for the mail. True if a mail was sent.
+    """
+    contact = invitation.contact
+    if invitation.channel != "email" or contact is None or not contact.email:
+        return False
+    if not contact.consent_given:
+        return False
+    workshop = invitation.workshop
+    body = render_to_string(
+        "participation/email_invitation.txt",
+        {"invitation": invitation, "workshop": workshop, "url": url},
+    )
+    send_mail(
+        _("Invitation: %(title)s") % {"title": workshop.title},
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        [contact.email],
+    )
+    return True
+
+
+@transaction.atomic
+def record_invitation_response(invitation: Invitation, response: str, staff: Any) -> None:
+    """Store a group's answer; an acceptance is logged as outreach ("answered")."""
+    if response not in Invitation.Response.values:
+        raise Refused(_("Unknown answer."))
+    invitation.response = response
+    invitation.save(update_fields=["response"])
+    if response == Invitation.Response.ACCEPTED:
+        OutreachAction.objects.create(
+            group=invitation.group,
+            workshop=invitation.workshop,
+            field=invitation.workshop.field,
+            channel=invitation.channel,
+            outcome="answered",
+            recorded_by=staff,
+        )
+
+
+def result_for(workshop: Workshop) -> WorkshopResult:
+    """The workshop's result, or a new one counting those who attended as participants."""
+    return WorkshopResult.objects.filter(workshop=workshop).first() or WorkshopResult(
+        workshop=workshop,
+        participants_count=workshop.registrations.filter(attended=True).count(),
+    )
+
+
+@transaction.atomic
+def record_result(form: Any, formset: Any, workshop: Workshop, staff: Any) -> WorkshopResult:
+    """Save a validated result form and its proposed-measures formset, all or nothing.
+
+    Proposed measures belong to the workshop's municipality (for the permission rules) and keep
+    the order in which they were entered.
+    """
+    result = form.save(commit=False)
+    result.recorded_by = staff
+    result.save()
+    form.save_m2m()
+    formset.instance = result
+    measures = formset.save(commit=False)
+    for obj in formset.deleted_objects:
+        obj.delete()
+    for order, measure in enumerate(measures):
+        measure.result = result
+        measure.municipality_id = workshop.municipality_id
+        measure.order = order
+        measure.save()
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# Surveys
+
+
+@transaction.atomic
+def add_question(survey: Survey, question: Question, options: list[str]) -> Question:
+    """Append ``question`` (unsaved) with its options; refused once anybody has answered."""
+    if survey.answers.exists():
+        raise Refused(_("People have answered already; the questions cannot change."))
+    question.survey = survey
+    question.order = survey.questions.count()
+    question.save()
+    Choice.objects.bulk_create(
+        Choice(question=question, text=text, order=i) for i, text in enumerate(options)
+    )
+    return question
 
 
 def submit_survey_answer(survey: Survey, user: Any, values: dict[int, Any]) -> Answer:

@@ -1,4 +1,8 @@
-"""Helpers every participation view uses: permission checks, submission rate limits, create pages."""
+"""Helpers every participation view uses: submission rate limits and the create pages.
+
+Permissions are asked through :mod:`nahraum.accounts.permissions`, map and chart specifications
+are built in :mod:`nahraum.participation.specs`.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -24,12 +27,6 @@ DEFAULT_RATE_LIMITS: dict[str, int] = {
 }
 
 
-def require(request: HttpRequest, perm: str, obj: Any = None) -> None:
-    """Raise PermissionDenied (403) unless the user has ``perm`` (on ``obj``)."""
-    if not request.user.has_perm(perm, obj):
-        raise PermissionDenied(perm)
-
-
 def within_rate_limit(request: HttpRequest, kind: str) -> bool:
     """Count one submission of ``kind``; False (and a message) once the hourly limit is reached."""
     limits = {**DEFAULT_RATE_LIMITS, **getattr(settings, "NAHRAUM_RATE_LIMITS", {})}
@@ -42,15 +39,6 @@ def within_rate_limit(request: HttpRequest, kind: str) -> bool:
         request, _("You have sent a lot in a short time. Please wait a while and try again.")
     )
     return False
-
-
-def with_tiles(spec: dict) -> dict:
-    """Add the configured background tiles to a map spec (empty URL: data layers only)."""
-    return {
-        "tileUrl": settings.NAHRAUM_TILE_URL,
-        "attribution": settings.NAHRAUM_TILE_ATTRIBUTION,
-        **spec,
-    }
 
 
 def create_page(

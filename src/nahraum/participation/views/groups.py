@@ -9,14 +9,15 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from nahraum.accounts.permissions import permission_required, require
+
 from ..forms import ContactForm, OutreachForm, SocietalGroupForm
 from ..models import SocietalGroup
-from ._common import require
 
 
 @login_required
+@permission_required("participation.view_groups")
 def group_list(request: HttpRequest) -> HttpResponse:
-    require(request, "participation.view_groups")
     groups = SocietalGroup.objects.select_related("municipality", "district").prefetch_related(
         "fields"
     )
@@ -31,8 +32,8 @@ def group_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@permission_required("participation.add_group")
 def group_create(request: HttpRequest) -> HttpResponse:
-    require(request, "participation.add_group")
     return _group_form(request, SocietalGroup())
 
 
@@ -65,8 +66,8 @@ def _group_form(request: HttpRequest, group: SocietalGroup) -> HttpResponse:
 
 
 @login_required
+@permission_required("participation.view_groups")
 def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    require(request, "participation.view_groups")
     group = get_object_or_404(
         SocietalGroup.objects.select_related("municipality", "district"), pk=pk
     )

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.db.models import Count, Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from nahraum.accounts.permissions import permission_required, require
 from nahraum.region.models import InnovationField
 
-from .. import services
+from .. import selectors, services, specs
 from ..forms import (
     CommentForm,
     IdeaAnswerForm,
@@ -25,81 +22,15 @@ from ..forms import (
     ModerationForm,
     ReportForm,
 )
-from ..models import Comment, Idea
-from ._common import require, with_tiles, within_rate_limit
-
-
-def _visible_ideas(user) -> Q:
-    """Hidden ideas are shown to moderators only (with their reason)."""
-    if user.has_perm("participation.moderate"):
-        return Q()
-    return Q(is_hidden=False)
+from ..models import AbuseReport, Comment, Idea, ModerationAction
+from ._common import within_rate_limit
 
 
 def idea_list(request: HttpRequest) -> HttpResponse:
     form = IdeaFilterForm(request.GET or None)
-    ideas = (
-        Idea.objects.filter(_visible_ideas(request.user))
-        .select_related("field", "district", "municipality")
-        .annotate(support_count=Count("supports", distinct=True))
-    )
-    sort = "new"
-    if form.is_valid():
-        data = form.cleaned_data
-        for name in ("field", "municipality", "district"):
-            if data.get(name):
-                ideas = ideas.filter(**{name: data[name]})
-        if data.get("status"):
-            ideas = ideas.filter(status=data["status"])
-        sort = data.get("sort") or "new"
-    ideas = (
-        ideas.order_by("-support_count", "-created_at")
-        if sort == "support"
-        else ideas.order_by("-created_at", "-pk")
-    )
+    ideas = selectors.idea_list(request.user, form.cleaned_data if form.is_valid() else None)
     fields = list(InnovationField.objects.all())
-    points = {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [i.lon, i.lat]},
-                "properties": {
-                    "name": i.title,
-                    "url": i.get_absolute_url(),
-                    "field": i.field.key,
-                    "supports": i.support_count,
-                },
-            }
-            for i in ideas
-            if i.lat is not None
-        ],
-    }
-    map_spec = {
-        "label": _("Map of the ideas with a place"),
-        "layers": _outline_layer()
-        + [
-            {
-                "type": "points",
-                "data": points,
-                "category": "field",
-                "categories": [{"key": f.key, "label": f.name, "colour": f.colour} for f in fields],
-                "fields": [{"key": "supports", "label": _("supports")}],
-            }
-        ],
-    }
-    page = Paginator(ideas, 25).get_page(request.GET.get("page"))
-    by_field = [
-        {"name": f.name, "count": sum(1 for i in ideas if i.field_id == f.pk)} for f in fields
-    ]
-    chart_spec = {
-        "type": "bar",
-        "data": {
-            "labels": [row["name"] for row in by_field],
-            "datasets": [{"label": _("ideas"), "data": [row["count"] for row in by_field]}],
-        },
-        "options": {"yLabel": _("ideas"), "horizontal": True},
-    }
+    by_field = selectors.ideas_by_field(ideas, fields)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -107,10 +38,10 @@ def idea_list(request: HttpRequest) -> HttpResponse:
         "participation/idea_list.html",
         {
             "form": form,
-            "page": page,
-            "map_spec": with_tiles(map_spec),
+            "page": Paginator(ideas, 25).get_page(request.GET.get("page")),
+            "map_spec": specs.ideas_map_spec(ideas, fields),
             "by_field": by_field,
-            "chart_spec": chart_spec,
+            "chart_spec": specs.ideas_by_field_chart(by_field),
             "query": query.urlencode(),
             "total": ideas.count(),
         },
@@ -118,17 +49,13 @@ def idea_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@permission_required("participation.add_idea")
 def idea_create(request: HttpRequest) -> HttpResponse:
-    require(request, "participation.add_idea")
     form = IdeaForm(request.POST or None)
-    if request.method == "POST":
-        if not within_rate_limit(request, "idea"):
-            return render(
-                request,
-                "participation/idea_form.html",
-                {"form": form, "map_spec": with_tiles(_region_map_spec())},
-                status=429,
-            )
+    status = 400 if request.method == "POST" else 200
+    if request.method == "POST" and not within_rate_limit(request, "idea"):
+        status = 429
+    elif request.method == "POST":
         if form.is_valid():
             idea = form.save(commit=False)
             idea.author = request.user
@@ -139,35 +66,9 @@ def idea_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "participation/idea_form.html",
-        {"form": form, "map_spec": with_tiles(_region_map_spec())},
-        status=400 if form.errors else 200,
+        {"form": form, "map_spec": specs.region_map_spec()},
+        status=status,
     )
-
-
-def _outline_layer(districts=None) -> list[dict]:
-    """The Ortsteile as a plain background layer, so that points have a place around them."""
-    from nahraum.region.models import District
-
-    districts = District.objects.exclude(boundary=None) if districts is None else districts
-    features = [
-        {"type": "Feature", "geometry": d.boundary, "properties": {"name": d.name}}
-        for d in districts
-        if d.boundary
-    ]
-    if not features:
-        return []
-    return [
-        {
-            "type": "choropleth",
-            "data": {"type": "FeatureCollection", "features": features},
-            "legend": False,
-            "property": "none",
-        }
-    ]
-
-
-def _region_map_spec() -> dict:
-    return {"label": _("Map: click to mark the place of your idea"), "layers": _outline_layer()}
 
 
 def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -177,18 +78,10 @@ def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
     is_moderator = request.user.has_perm("participation.moderate")
     if idea.is_hidden and not is_moderator:
         return render(request, "participation/idea_hidden.html", {"idea": idea}, status=404)
-    comments = (
-        idea.comments.filter(parent=None)
-        .select_related("author")
-        .prefetch_related(
-            Prefetch("replies", queryset=Comment.objects.select_related("author")),
-            "moderation",
-        )
-    )
     supported = request.user.is_authenticated and idea.supports.filter(user=request.user).exists()
     context = {
         "idea": idea,
-        "comments": comments,
+        "comments": selectors.idea_comments(idea),
         "support_count": idea.supports.count(),
         "supported": supported,
         "comment_form": CommentForm(),
@@ -198,42 +91,7 @@ def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_answer": request.user.has_perm("participation.answer_idea", idea),
         "is_moderator": is_moderator,
         "last_moderation": idea.moderation.first(),
-        "map_spec": with_tiles(
-            {
-                "label": _("Map: place of the idea"),
-                "zoom": 15,
-                "center": [idea.lat, idea.lon],
-                "layers": _outline_layer([idea.district] if idea.district else [])
-                + [
-                    {
-                        "type": "points",
-                        "category": "field",
-                        "categories": [
-                            {
-                                "key": idea.field.key,
-                                "label": idea.field.name,
-                                "colour": idea.field.colour,
-                            }
-                        ],
-                        "data": {
-                            "type": "FeatureCollection",
-                            "features": [
-                                {
-                                    "type": "Feature",
-                                    "geometry": {
-                                        "type": "Point",
-                                        "coordinates": [idea.lon, idea.lat],
-                                    },
-                                    "properties": {"name": idea.title, "field": idea.field.key},
-                                }
-                            ],
-                        },
-                    }
-                ],
-            }
-        )
-        if idea.lat is not None
-        else None,
+        "map_spec": specs.idea_map_spec(idea),
     }
     return render(request, "participation/idea_detail.html", context)
 
@@ -246,28 +104,20 @@ def comment_create(request: HttpRequest, pk: int) -> HttpResponse:
     if not within_rate_limit(request, "comment"):
         return redirect(idea)
     form = CommentForm(request.POST)
-    if form.is_valid():
-        comment = form.save(commit=False)
-        comment.idea = idea
-        comment.author = request.user
-        parent_id = form.cleaned_data.get("parent")
-        if parent_id:
-            comment.parent = Comment.objects.filter(pk=parent_id, idea=idea).first()
-            if comment.parent is None:
-                messages.error(request, _("The comment you answer does not exist."))
-                return redirect(idea)
-        try:
-            comment.full_clean()
-        except ValidationError as exc:  # e.g. the one-level rule for replies
-            messages.error(request, " ".join(exc.messages))
-            return redirect(idea)
-        comment.save()
-        messages.success(request, _("Your comment is published."))
-        return redirect(comment)
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, _("Comment not saved: %(error)s") % {"error": error})
-    return redirect(f"{idea.get_absolute_url()}#comments")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, _("Comment not saved: %(error)s") % {"error": error})
+        return redirect(f"{idea.get_absolute_url()}#comments")
+    try:
+        comment = services.add_comment(
+            idea, form.save(commit=False), request.user, form.cleaned_data.get("parent")
+        )
+    except services.Refused as exc:
+        messages.error(request, str(exc))
+        return redirect(idea)
+    messages.success(request, _("Your comment is published."))
+    return redirect(comment)
 
 
 @require_POST
@@ -289,8 +139,7 @@ def support(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def withdraw_support(request: HttpRequest, pk: int) -> HttpResponse:
     idea = get_object_or_404(Idea, pk=pk)
-    deleted, _rows = idea.supports.filter(user=request.user).delete()
-    if deleted:
+    if services.withdraw_support(idea, request.user):
         messages.success(request, _("Your support is withdrawn."))
     return redirect(idea)
 
@@ -304,13 +153,10 @@ def report(request: HttpRequest, pk: int, comment_pk: int | None = None) -> Http
         return redirect(idea)
     form = ReportForm(request.POST)
     if form.is_valid():
-        report = form.save(commit=False)
-        report.reporter = request.user
-        if comment_pk is not None:
-            report.comment = get_object_or_404(Comment, pk=comment_pk, idea=idea)
-        else:
-            report.idea = idea
-        report.save()
+        comment = (
+            get_object_or_404(Comment, pk=comment_pk, idea=idea) if comment_pk is not None else None
+        )
+        services.report_abuse(form.save(commit=False), request.user, idea, comment)
         messages.success(request, _("Thank you. A moderator will look at it."))
     else:
         messages.error(
@@ -332,12 +178,7 @@ def moderate(
         messages.error(request, _("Give a reason for the moderation (at most 1000 characters)."))
         return redirect(idea)
     try:
-        with transaction.atomic():
-            services.moderate(target, request.user, action == "hide", form.cleaned_data["reason"])
-            # Reports about the target are settled by the moderation.
-            target.reports.filter(resolved_at=None).update(
-                resolved_at=timezone.now(), resolved_by=request.user
-            )
+        services.moderate(target, request.user, action == "hide", form.cleaned_data["reason"])
         messages.success(request, _("Hidden.") if action == "hide" else _("Restored."))
     except services.Refused as exc:
         messages.error(request, str(exc))
@@ -352,10 +193,7 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, "participation.answer_idea", idea)
     form = IdeaAnswerForm(request.POST, instance=idea)
     if form.is_valid():
-        idea = form.save(commit=False)
-        idea.answered_at = timezone.now()
-        idea.answered_by = request.user
-        idea.save()
+        idea = services.answer_idea(form.save(commit=False), request.user)
         messages.success(request, _("Status and answer are published."))
     else:
         for errors in form.errors.values():
@@ -365,11 +203,9 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
+@permission_required("participation.moderate")
 def moderation_queue(request: HttpRequest) -> HttpResponse:
     """Open abuse reports and hidden items, for moderators."""
-    from ..models import AbuseReport, ModerationAction
-
-    require(request, "participation.moderate")
     reports = AbuseReport.objects.filter(resolved_at=None).select_related("idea", "comment__idea")
     log = ModerationAction.objects.select_related("moderator", "idea", "comment__idea")[:50]
     return render(request, "participation/moderation.html", {"reports": reports, "log": log})
@@ -377,12 +213,8 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
+@permission_required("participation.moderate")
 def dismiss_report(request: HttpRequest, report_pk: int) -> HttpResponse:
-    from ..models import AbuseReport
-
-    require(request, "participation.moderate")
-    AbuseReport.objects.filter(pk=report_pk, resolved_at=None).update(
-        resolved_at=timezone.now(), resolved_by=request.user
-    )
+    services.dismiss_report(report_pk, request.user)
     messages.success(request, _("Report dismissed."))
     return redirect("participation:moderation")

@@ -3,29 +3,28 @@
 from __future__ import annotations
 
 import csv
-from collections import Counter
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import services
+from nahraum.accounts.permissions import permission_required, require
+
+from .. import selectors, services
 from ..forms import QuestionForm, SurveyAnswerForm, SurveyForm
-from ..models import Answer, AnswerItem, Choice, Question, Survey
-from ._common import create_page, require
+from ..models import Answer, Question, Survey
+from ._common import create_page
 
 
 def survey_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    surveys = Survey.objects.select_related("field", "municipality").annotate(n=Count("answers"))
+    surveys = selectors.surveys_with_answer_count()
     return render(
         request,
         "participation/survey_list.html",
@@ -41,8 +40,8 @@ def survey_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@permission_required("participation.add_survey")
 def survey_create(request: HttpRequest) -> HttpResponse:
-    require(request, "participation.add_survey")
     return create_page(
         request,
         SurveyForm(request.POST or None, user=request.user),
@@ -63,16 +62,13 @@ def survey_questions(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, _("People have answered already; the questions cannot change."))
             return redirect("participation:survey_questions", pk=survey.pk)
         if form.is_valid():
-            with transaction.atomic():
-                question = form.save(commit=False)
-                question.survey = survey
-                question.order = survey.questions.count()
-                question.save()
-                Choice.objects.bulk_create(
-                    Choice(question=question, text=text, order=i)
-                    for i, text in enumerate(form.cleaned_data["options"])
+            try:
+                services.add_question(
+                    survey, form.save(commit=False), form.cleaned_data["options"]
                 )
-            messages.success(request, _("The question is added."))
+                messages.success(request, _("The question is added."))
+            except services.Refused as exc:
+                messages.error(request, str(exc))
             return redirect("participation:survey_questions", pk=survey.pk)
         messages.error(request, _("The question was not saved. Please correct the marked fields."))
     return render(
@@ -135,36 +131,6 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def survey_results_data(survey: Survey) -> list[dict]:
-    """Per question: counts per option (choice), per value (scale) or the texts (free text)."""
-    out = []
-    for q in survey.questions.prefetch_related("choices"):
-        items = AnswerItem.objects.filter(question=q)
-        row: dict = {"question": q, "answered": items.count()}
-        if q.has_choices:
-            counts = Counter(items.values_list("choices", flat=True))
-            row["rows"] = [(c.text, counts.get(c.pk, 0)) for c in q.choices.all()]
-        elif q.kind == Question.Kind.SCALE:
-            counts = Counter(items.values_list("scale", flat=True))
-            row["rows"] = [(str(v), counts.get(v, 0)) for v in range(1, 6)]
-            values = [v for v in items.values_list("scale", flat=True) if v is not None]
-            row["mean"] = sum(values) / len(values) if values else None
-        else:
-            row["texts"] = list(items.exclude(text="").values_list("text", flat=True))
-        if "rows" in row:
-            row["chart_id"] = f"q{q.pk}-chart-spec"
-            row["chart"] = {
-                "type": "bar",
-                "data": {
-                    "labels": [label for label, _n in row["rows"]],
-                    "datasets": [{"label": _("answers"), "data": [n for _l, n in row["rows"]]}],
-                },
-                "options": {"yLabel": _("answers"), "horizontal": q.has_choices},
-            }
-        out.append(row)
-    return out
-
-
 def survey_results(request: HttpRequest, pk: int) -> HttpResponse:
     survey = get_object_or_404(Survey, pk=pk)
     if not request.user.is_authenticated and not request.user.has_perm(
@@ -177,7 +143,7 @@ def survey_results(request: HttpRequest, pk: int) -> HttpResponse:
         "participation/survey_results.html",
         {
             "survey": survey,
-            "results": survey_results_data(survey),
+            "results": selectors.survey_results_data(survey),
             "answer_count": survey.answers.count(),
             "can_export": request.user.has_perm("participation.export_survey", survey),
         },

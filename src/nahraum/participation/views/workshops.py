@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.mail import send_mail
-from django.db import transaction
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from nahraum.accounts.permissions import permission_required, require
+
 from .. import models as pm
-from .. import services
+from .. import selectors, services
 from ..forms import (
     InvitationForm,
     ProposedMeasureFormSet,
@@ -26,16 +23,12 @@ from ..forms import (
     WorkshopResultForm,
 )
 from ..models import Registration, Workshop, WorkshopResult
-from ._common import create_page, require
+from ._common import create_page
 
 
 def workshop_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
-    workshops = Workshop.objects.select_related("field", "municipality").annotate(
-        confirmed=Count(
-            "registrations", filter=Q(registrations__status=Registration.Status.CONFIRMED)
-        )
-    )
+    workshops = selectors.workshops_with_confirmed()
     return render(
         request,
         "participation/workshop_list.html",
@@ -48,8 +41,8 @@ def workshop_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@permission_required("participation.add_workshop")
 def workshop_create(request: HttpRequest) -> HttpResponse:
-    require(request, "participation.add_workshop")
     return create_page(
         request,
         WorkshopForm(request.POST or None, user=request.user),
@@ -67,9 +60,7 @@ def workshop_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = WorkshopForm(request.POST or None, instance=workshop, user=request.user)
     if request.method == "POST":
         if form.is_valid():
-            with transaction.atomic():
-                form.save()
-                services.promote_waiting(workshop)  # more places may have been added
+            services.save_workshop(form)  # more places may move people up from the waiting list
             messages.success(request, _("The workshop is saved."))
             return redirect(workshop)
         messages.error(request, _("The workshop was not saved. Please correct the marked fields."))
@@ -107,12 +98,6 @@ def workshop_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     "strategy_url": _strategy_link(proposal) if can_change else None,
                 }
             )
-    took_part_by_group = (
-        workshop.registrations.filter(attended=True)
-        .values("group__name")
-        .annotate(n=Count("pk"))
-        .order_by("group__name")
-    )
     context = {
         "workshop": workshop,
         "can_change": can_change,
@@ -122,7 +107,7 @@ def workshop_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "confirmed": workshop.confirmed_count,
         "result": result,
         "proposed": proposed,
-        "took_part_by_group": took_part_by_group,
+        "took_part_by_group": selectors.took_part_by_group(workshop),
     }
     if can_change:
         context["registrations"] = workshop.registrations.select_related("user", "group")
@@ -173,10 +158,7 @@ def attendance(request: HttpRequest, pk: int) -> HttpResponse:
     workshop = get_object_or_404(Workshop, pk=pk)
     require(request, "participation.change_workshop", workshop)
     present = {int(v) for v in request.POST.getlist("attended") if v.isdigit()}
-    with transaction.atomic():
-        for reg in workshop.registrations.exclude(status=Registration.Status.CANCELLED):
-            reg.attended = reg.pk in present
-            reg.save(update_fields=["attended"])
+    services.record_attendance(workshop, present)
     messages.success(request, _("Attendance is saved."))
     return redirect(workshop)
 
@@ -188,50 +170,15 @@ def invite(request: HttpRequest, pk: int) -> HttpResponse:
     require(request, "participation.change_workshop", workshop)
     form = InvitationForm(request.POST, workshop=workshop)
     if form.is_valid():
-        with transaction.atomic():
-            invitation = form.save()
-            pm.OutreachAction.objects.create(
-                group=invitation.group,
-                contact=invitation.contact,
-                workshop=workshop,
-                field=workshop.field,
-                channel=invitation.channel,
-                outcome="contacted",
-                recorded_by=request.user,
-                note=_("Invited to the workshop"),
-            )
-        if _mail_invitation(request, invitation):
+        invitation = services.record_invitation(form.save(commit=False), request.user)
+        url = request.build_absolute_uri(workshop.get_absolute_url())
+        if services.mail_invitation(invitation, url):
             messages.success(request, _("The group is invited; the invitation was emailed."))
         else:
             messages.success(request, _("The group is invited."))
     else:
         messages.error(request, _("Invitation not saved: choose a group not yet invited."))
     return redirect(workshop)
-
-
-def _mail_invitation(request: HttpRequest, invitation) -> bool:
-    """Email the group's contact person, but only with recorded consent and an address."""
-    contact = invitation.contact
-    if invitation.channel != "email" or contact is None or not contact.email:
-        return False
-    if not contact.consent_given:
-        return False
-    workshop = invitation.workshop
-    body = render_to_string(
-        "participation/email_invitation.txt",
-        {
-            "invitation": invitation,
-            "workshop": workshop,
-            "url": request.build_absolute_uri(workshop.get_absolute_url()),
-        },
-    )
-    send_mail(
-        _("Invitation: %(title)s") % {"title": workshop.title},
-        body,
-        settings.DEFAULT_FROM_EMAIL,
-        [contact.email],
-    )
-    return True
 
 
 @require_POST
@@ -241,22 +188,11 @@ def invitation_response(request: HttpRequest, pk: int, invitation_pk: int) -> Ht
     workshop = get_object_or_404(Workshop, pk=pk)
     require(request, "participation.change_workshop", workshop)
     invitation = get_object_or_404(pm.Invitation, pk=invitation_pk, workshop=workshop)
-    response = request.POST.get("response")
-    if response not in pm.Invitation.Response.values:
-        messages.error(request, _("Unknown answer."))
+    try:
+        services.record_invitation_response(invitation, request.POST.get("response"), request.user)
+    except services.Refused as exc:
+        messages.error(request, str(exc))
         return redirect(workshop)
-    with transaction.atomic():
-        invitation.response = response
-        invitation.save(update_fields=["response"])
-        if response == pm.Invitation.Response.ACCEPTED:
-            pm.OutreachAction.objects.create(
-                group=invitation.group,
-                workshop=workshop,
-                field=workshop.field,
-                channel=invitation.channel,
-                outcome="answered",
-                recorded_by=request.user,
-            )
     messages.success(request, _("The answer is saved."))
     return redirect(workshop)
 
@@ -266,10 +202,7 @@ def result_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the structured result and the proposed measures, all in one transaction."""
     workshop = get_object_or_404(Workshop.objects.select_related("field"), pk=pk)
     require(request, "participation.record_result", workshop)
-    result = WorkshopResult.objects.filter(workshop=workshop).first() or WorkshopResult(
-        workshop=workshop,
-        participants_count=workshop.registrations.filter(attended=True).count(),
-    )
+    result = services.result_for(workshop)
     data = request.POST if request.method == "POST" else None
     form = WorkshopResultForm(data, instance=result)
     formset = ProposedMeasureFormSet(
@@ -280,20 +213,7 @@ def result_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
     if request.method == "POST":
         if form.is_valid() and formset.is_valid():
-            with transaction.atomic():
-                result = form.save(commit=False)
-                result.recorded_by = request.user
-                result.save()
-                form.save_m2m()
-                formset.instance = result
-                measures = formset.save(commit=False)
-                for obj in formset.deleted_objects:
-                    obj.delete()
-                for order, measure in enumerate(measures):
-                    measure.result = result
-                    measure.municipality_id = workshop.municipality_id
-                    measure.order = order
-                    measure.save()
+            services.record_result(form, formset, workshop, request.user)
             messages.success(request, _("The result is saved."))
             return redirect(workshop)
         messages.error(request, _("The result was not saved. Please correct the marked fields."))

@@ -1,0 +1,111 @@
+"""What the participation pages read: queries kept out of the views, so views only glue.
+
+Selectors only read; whatever changes something lives in :mod:`nahraum.participation.services`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from nahraum.region.models import InnovationField
+
+from . import specs
+from .models import AnswerItem, Comment, Idea, Question, Registration, Survey, Workshop
+
+
+def visible_ideas(user: Any) -> Q:
+    """Hidden ideas are shown to moderators only (with their reason)."""
+    if user.has_perm("participation.moderate"):
+        return Q()
+    return Q(is_hidden=False)
+
+
+def idea_list(user: Any, filters: dict[str, Any] | None) -> QuerySet[Idea]:
+    """The ideas ``user`` may see, filtered by the cleaned filter form, with ``support_count``.
+
+    ``filters`` is the filter form's ``cleaned_data`` (``None``: form invalid or empty, so no
+    filter and the newest first).
+    """
+    ideas = (
+        Idea.objects.filter(visible_ideas(user))
+        .select_related("field", "district", "municipality")
+        .annotate(support_count=Count("supports", distinct=True))
+    )
+    filters = filters or {}
+    for name in ("field", "municipality", "district"):
+        if filters.get(name):
+            ideas = ideas.filter(**{name: filters[name]})
+    if filters.get("status"):
+        ideas = ideas.filter(status=filters["status"])
+    if (filters.get("sort") or "new") == "support":
+        return ideas.order_by("-support_count", "-created_at")
+    return ideas.order_by("-created_at", "-pk")
+
+
+def ideas_by_field(ideas: QuerySet[Idea], fields: list[InnovationField]) -> list[dict]:
+    """How many of ``ideas`` lie in each innovation field (table and chart rows)."""
+    return [
+        {"name": f.name, "count": sum(1 for i in ideas if i.field_id == f.pk)} for f in fields
+    ]
+
+
+def idea_comments(idea: Idea) -> QuerySet[Comment]:
+    """Top-level comments of an idea with their replies, authors and moderation log."""
+    return (
+        idea.comments.filter(parent=None)
+        .select_related("author")
+        .prefetch_related(
+            Prefetch("replies", queryset=Comment.objects.select_related("author")),
+            "moderation",
+        )
+    )
+
+
+def survey_results_data(survey: Survey) -> list[dict]:
+    """Per question: counts per option (choice), per value (scale) or the texts (free text)."""
+    out = []
+    for q in survey.questions.prefetch_related("choices"):
+        items = AnswerItem.objects.filter(question=q)
+        row: dict = {"question": q, "answered": items.count()}
+        if q.has_choices:
+            counts = Counter(items.values_list("choices", flat=True))
+            row["rows"] = [(c.text, counts.get(c.pk, 0)) for c in q.choices.all()]
+        elif q.kind == Question.Kind.SCALE:
+            counts = Counter(items.values_list("scale", flat=True))
+            row["rows"] = [(str(v), counts.get(v, 0)) for v in range(1, 6)]
+            values = [v for v in items.values_list("scale", flat=True) if v is not None]
+            row["mean"] = sum(values) / len(values) if values else None
+        else:
+            row["texts"] = list(items.exclude(text="").values_list("text", flat=True))
+        if "rows" in row:
+            row["chart_id"] = f"q{q.pk}-chart-spec"
+            row["chart"] = specs.answers_chart(row["rows"], horizontal=q.has_choices)
+        out.append(row)
+    return out
+
+
+def workshops_with_confirmed() -> QuerySet[Workshop]:
+    """All workshops with their field and municipality, annotated with ``confirmed`` places."""
+    return Workshop.objects.select_related("field", "municipality").annotate(
+        confirmed=Count(
+            "registrations", filter=Q(registrations__status=Registration.Status.CONFIRMED)
+        )
+    )
+
+
+def took_part_by_group(workshop: Workshop) -> QuerySet:
+    """How many attended a workshop per societal group (rows: ``group__name``, ``n``)."""
+    return (
+        workshop.registrations.filter(attended=True)
+        .values("group__name")
+        .annotate(n=Count("pk"))
+        .order_by("group__name")
+    )
+
+
+def surveys_with_answer_count() -> QuerySet[Survey]:
+    """All surveys with their field and municipality, annotated with ``n`` answers."""
+    return Survey.objects.select_related("field", "municipality").annotate(n=Count("answers"))
