@@ -192,3 +192,16 @@ def test_password_reset_mails_are_limited(client):
     r = client.post("/de/accounts/password-reset/", {"email": "pia@example.org"})
     assert r.status_code == 429 and "Zu viele Anfragen" in r.content.decode()
     assert len(mail.outbox) == 5
+
+
+@pytest.mark.django_db
+def test_admin_link_follows_the_use_admin_permission(client):
+    """The header's link to the administration is asked through perms, not ``user.is_staff``."""
+    citizen = User.objects.create_user("jan", "jan@example.org", PASSWORD)
+    admin = User.objects.create_user("ina", "ina@example.org", PASSWORD, is_staff=True)
+    client.force_login(citizen)
+    assert "/de/admin/" not in client.get("/de/accounts/profile/").content.decode()
+    client.force_login(admin)
+    assert "/de/admin/" in client.get("/de/accounts/profile/").content.decode()
+    admin.is_active = False
+    assert not admin.has_perm("accounts.use_admin")

@@ -8,7 +8,7 @@ change everything. Moderators look after what citizens write; they own no planni
 An object tells its owner by a ``municipality_id`` attribute (a field or a property), or by a
 ``get_municipality_id()`` method when ownership is derived in a more involved way. Apps define
 their permissions (``rules.add_perm``) in their own ``rules.py`` on top of these predicates, and
-views call :func:`can_change` or ``user.has_perm(name, obj)``.
+views ask through :mod:`nahraum.accounts.permissions`, templates through ``perms``/``has_perm``.
 """
 
 from __future__ import annotations
@@ -117,5 +117,20 @@ def can_create_for(user: Any, municipality_id: int | None) -> bool:
     )
 
 
-rules.add_perm("accounts.view_own_data", is_citizen)
-rules.add_perm("accounts.delete_own_account", is_citizen)
+@rules.predicate
+def may_use_admin(user: Any) -> bool:
+    """Django's administration (``is_staff`` flag), for the project office's data care."""
+    return _role(user) is not None and user.is_staff
+
+
+#: The permissions of the accounts themselves, read by the views, templates and role × action test.
+ACTIONS: dict[str, rules.Predicate] = {
+    # everyone signed in sees, downloads and deletes their own data (GDPR Art. 15, 17, 20)
+    "accounts.view_own_data": is_citizen,
+    "accounts.delete_own_account": is_citizen,
+    # the link to Django's administration in the page header
+    "accounts.use_admin": may_use_admin,
+}
+
+for _name, _predicate in ACTIONS.items():
+    rules.add_perm(_name, _predicate)

@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from . import throttle
 from .forms import DeleteAccountForm, LoginForm, ProfileForm, RegistrationForm
+from .permissions import permission_required
 from .privacy import personal_data
 
 User = get_user_model()
@@ -164,6 +165,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@permission_required("accounts.view_own_data")
 def download_data(request: HttpRequest) -> HttpResponse:
     """Art. 15/20 GDPR: everything about me, as JSON."""
     payload = json.dumps(personal_data(request.user), ensure_ascii=False, indent=2, default=str)
@@ -175,6 +177,7 @@ def download_data(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@permission_required("accounts.delete_own_account")
 def delete_account(request: HttpRequest) -> HttpResponse:
     """Art. 17 GDPR: delete the account; contributions stay, without a name (author set null)."""
     form = DeleteAccountForm(request.user, request.POST or None)
