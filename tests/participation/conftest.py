@@ -11,22 +11,14 @@ from types import SimpleNamespace
 import pytest
 from django.utils import timezone
 
+from tests.factories import PASSWORD, UserFactory  # noqa: F401
+
 # Rate-limit counters (cache) and password hasher: the shared autouse fixtures.
 from tests.fixtures import fast_passwords, fresh_cache  # noqa: F401
 
-PASSWORD = "Lindenblatt-2026!"
-
 
 def make_user(username: str, role: str = "citizen", municipality=None, **extra):
-    from nahraum.accounts.models import User
-
-    user = User(
-        username=username, email=f"{username}@example.org", role=role, municipality=municipality,
-        **extra,
-    )
-    user.set_password(PASSWORD)
-    user.save()
-    return user
+    return UserFactory(username=username, role=role, municipality=municipality, **extra)
 
 
 @pytest.fixture

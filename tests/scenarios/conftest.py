@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from tests.factories import UserFactory
+from tests.fixtures import fast_passwords  # noqa: F401  (autouse: a fast password hasher)
+
 
 @pytest.fixture
 def region_two_gps(tiny_region):
@@ -48,13 +51,9 @@ def db_counts():
 
 @pytest.fixture
 def planner(db, tiny_region):
-    from nahraum.accounts.models import User
-
-    return User.objects.create_user("planerin", password="pw-planerin-123", role="office")
+    return UserFactory(username="planerin", office=True)
 
 
 @pytest.fixture
 def citizen(db):
-    from nahraum.accounts.models import User
-
-    return User.objects.create_user("buerger", password="pw-buerger-123", role="citizen")
+    return UserFactory(username="buerger")

@@ -7,26 +7,21 @@ import datetime as dt
 
 import pytest
 
+from tests.factories import UserFactory
+from tests.fixtures import fast_passwords  # noqa: F401  (autouse: a fast password hasher)
+
 
 @pytest.fixture
 def users(tiny_region):
-    from nahraum.accounts.models import User
     from nahraum.region.models import Municipality
 
     ahausen = Municipality.objects.get(name="Ahausen")
     bedorf = Municipality.objects.get(name="Bedorf")
-
-    def make(name: str, role: str, municipality=None) -> User:
-        return User.objects.create_user(
-            username=name, email=f"{name}@example.org", password="pw-for-tests-1",
-            role=role, municipality=municipality,
-        )
-
     return {
-        "ahausen_staff": make("ahausen_staff", "staff", ahausen),
-        "bedorf_staff": make("bedorf_staff", "staff", bedorf),
-        "office": make("office", "office"),
-        "citizen": make("citizen", "citizen"),
+        "ahausen_staff": UserFactory(username="ahausen_staff", staff=True, municipality=ahausen),
+        "bedorf_staff": UserFactory(username="bedorf_staff", staff=True, municipality=bedorf),
+        "office": UserFactory(username="office", office=True),
+        "citizen": UserFactory(username="citizen"),
     }
 
 
