@@ -308,15 +308,19 @@ def private_imports(modules: dict[str, Module]) -> list[str]:
             chain = _dotted(node.value)
             if not chain or chain[0] not in bound:
                 continue
-            # the longest prefix of the chain that is one of our modules
+            # ``x._y`` with x one of our modules (not ``models.Idea._meta``: Idea is no module)
             dotted = ".".join([bound[chain[0]], *chain[1:]])
-            while dotted and dotted not in modules:
-                dotted = dotted.rpartition(".")[0]
-            if dotted and dotted != m.name:
-                found.append(
-                    f"{m.where(node.lineno)}: {m.name} uses {'.'.join(chain)}.{node.attr}, "
-                    f"private to {dotted}"
-                )
+            if dotted not in modules or dotted == m.name:
+                continue
+            used = f"{'.'.join(chain)}.{node.attr}"
+            if f"{dotted}.{node.attr}" in modules:  # a private module, reached as an attribute
+                owner = _private_module_owner(f"{dotted}.{node.attr}")
+                if not _ours(m.name, owner):
+                    found.append(f"{m.where(node.lineno)}: {m.name} uses {used}, "
+                                 f"private to {owner}")
+            else:
+                found.append(f"{m.where(node.lineno)}: {m.name} uses {used}, "
+                             f"private to {dotted}")
     return found
 
 
@@ -503,15 +507,23 @@ def test_self_private_names_are_caught(tmp_path):
                                      "x = _kernels._push\n",  # 2
         "nahraum/access/snap.py": "import nahraum.access.route as r\n"
                                   "y = r._frac()\n",  # 3
-        "nahraum/region/models.py": "from nahraum.access._errors import NahraumError\n",  # 4
+        "nahraum/region/models.py": "from nahraum.access._errors import NahraumError\n"  # 4
+                                    "class Region:\n    pass\n",
         "nahraum/region/views.py": "def f(self):\n    return self._cache\n",  # not a module
+        "nahraum/region/admin.py": "from . import models\n"
+                                   "x = models.Region._meta\n",  # a class's, not a module's
+        "nahraum/access/runner.py": "import nahraum.access\n"
+                                    "k = nahraum.access._kernels\n",  # own package: fine
+        "nahraum/analysis/run.py": "import nahraum.access\n"
+                                   "k = nahraum.access._kernels.f\n",  # 5
     })
     found = private_imports(modules)
     assert any("isochrone.py:1" in f and "route._frac" in f for f in found), found
     assert any("transit.py:2" in f and "_kernels._push" in f for f in found), found
     assert any("snap.py:2" in f and "r._frac" in f for f in found), found
     assert any("region/models.py:1" in f and "private to nahraum.access" in f for f in found)
-    assert len(found) == 4, found
+    assert any("analysis/run.py:2" in f and "private to nahraum.access" in f for f in found)
+    assert len(found) == 5, found
 
 
 def test_self_django_in_the_engine_is_caught(tmp_path):
