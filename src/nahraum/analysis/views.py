@@ -31,7 +31,8 @@ from nahraum.region.models import (
     Municipality,
     Region,
 )
-from nahraum.region.views import current_region, map_base
+from nahraum.region.selectors import current_region
+from nahraum.region.specs import map_base
 
 from .models import AnalysisRun, CrossBorderFlow, IndicatorValue
 from .services import latest_run, unpack_cells

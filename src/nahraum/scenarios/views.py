@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from nahraum.accounts.permissions import permission_required, require
-from nahraum.region.views import current_region, map_base
+from nahraum.region.selectors import current_region
+from nahraum.region.specs import map_base
 
 from . import forms as f
 from . import selectors, services

@@ -9,6 +9,9 @@ class TransitConfig(AppConfig):
 
     def ready(self) -> None:
         # The analysis learns the mode "transit" from us (it never imports this app itself).
+        # …and contributes its ÖV-Güteklassen panels to the region's pages the same way.
+        from . import panels
         from .services import register
 
         register()
+        panels.register()
