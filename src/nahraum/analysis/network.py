@@ -59,7 +59,8 @@ def region_clip(region) -> shapely.Geometry | None:
     return shapely.transform(wgs, project)
 
 
-def _pointer(region) -> Path:
+def pointer_path(region) -> Path:
+    """The file that remembers which cached networks belong to the region."""
     return cache_dir() / f"{region.slug}.json"
 
 
@@ -89,8 +90,8 @@ def build_region_networks(
         cache_dir=cache_dir(), progress=progress,
     )
     known: dict[str, str] = {}
-    if _pointer(region).is_file():  # keep the other modes built earlier from the same file
-        old = json.loads(_pointer(region).read_text(encoding="utf-8"))
+    if pointer_path(region).is_file():  # keep the other modes built earlier from the same file
+        old = json.loads(pointer_path(region).read_text(encoding="utf-8"))
         if old.get("osm_path") == str(Path(osm_path).resolve()) and old.get("margin_m") == margin_m:
             known = old.get("networks", {})
     pointer = {
@@ -100,7 +101,7 @@ def build_region_networks(
         "networks": {**known, **{m: f"{n.checksum}.npz" for m, n in nets.items()}},
     }
     cache_dir().mkdir(parents=True, exist_ok=True)
-    _pointer(region).write_text(json.dumps(pointer, indent=2), encoding="utf-8")
+    pointer_path(region).write_text(json.dumps(pointer, indent=2), encoding="utf-8")
     return nets
 
 
@@ -112,7 +113,7 @@ def load_networks(region, modes: Sequence[str] | None = None) -> dict[str, Netwo
     """
     from nahraum.access.network import _load
 
-    pointer = _pointer(region)
+    pointer = pointer_path(region)
     nets: dict[str, Network] = {}
     if pointer.is_file():
         info = json.loads(pointer.read_text(encoding="utf-8"))
@@ -138,3 +139,24 @@ def load_networks(region, modes: Sequence[str] | None = None) -> dict[str, Netwo
     except AccessError as exc:
         log.warning("no street network for %s: %s", region.slug, exc)
         return nets
+
+
+#: One network kept in memory between requests (the isochrone endpoint answers every click).
+_NETWORK_CACHE: dict[tuple, Network] = {}
+
+
+def cached_network(region, mode: str) -> Network | None:
+    """The region's network of ``mode``, kept in memory for the next call; None if it has none.
+
+    Keyed by the region's pointer file and its time: a rebuilt network is reloaded.
+    """
+    pointer = pointer_path(region)
+    key = (str(pointer), pointer.stat().st_mtime_ns if pointer.is_file() else 0, mode)
+    net = _NETWORK_CACHE.get(key)
+    if net is None:
+        net = load_networks(region, [mode]).get(mode)
+        if net is None:
+            return None
+        _NETWORK_CACHE.clear()
+        _NETWORK_CACHE[key] = net
+    return net
