@@ -30,7 +30,7 @@ def analyze(modes: str, types: str | None, runner: str, region_slug: str | None,
     from nahraum.bootstrap import setup_django
 
     setup_django()
-    from nahraum.access._errors import AccessError
+    from nahraum.access import AccessError
     from nahraum.region.models import Region
 
     from .services import run_analysis

@@ -28,8 +28,8 @@ import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
 
+from nahraum.access import AccessError
 from nahraum.access import runner as engine_runner
-from nahraum.access._errors import AccessError
 from nahraum.access.indicators import (
     DETOUR_FACTOR,
     STRAIGHT_SPEED_KMH,
