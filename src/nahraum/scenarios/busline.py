@@ -107,9 +107,9 @@ def levels_with_lines(feed, lines: list[dict], cell_x: np.ndarray, cell_y: np.nd
     from nahraum.access.gtfs import timetable_for_day
     from nahraum.transit.services import (
         CLASS_REACH_M,
-        _drt_engine,
         append_trips,
         departure_events,
+        drt_engine,
         drt_for_day,
         parsed_feed,
     )
@@ -124,7 +124,7 @@ def levels_with_lines(feed, lines: list[dict], cell_x: np.ndarray, cell_y: np.nd
     location_type = np.concatenate([parsed.stop_location_type, np.zeros(n_new, int)])
     route_type = np.concatenate([parsed.route_type, np.full(len(lines), 3)])  # 3 = bus
     extra = np.zeros(tt.n_stops)
-    for d in _drt_engine(drt_for_day(feed.region, feed.service_date)):
+    for d in drt_engine(drt_for_day(feed.region, feed.service_date)):
         inside = d.contains(sx, sy) & (location_type == 0)
         extra[inside] += oev.drt_departures(d.start_s, d.end_s, d.max_wait_s)
     dep_stop, dep_trip, dep_time = departure_events(tt)

@@ -53,7 +53,7 @@ def import_command(feed_path: Path, region_slug, date_text, window, name, licenc
                    illustrative, as_json) -> None:
     """Import FEED_PATH (a GTFS zip) in one transaction and compute its service levels."""
     setup_django()
-    from nahraum.access._errors import AccessError
+    from nahraum.access import AccessError
 
     from .services import class_shares, import_feed, import_report_text, parse_window
 
@@ -91,7 +91,7 @@ def classes_command(region_slug, date_text, window) -> None:
     setup_django()
     from django.db import transaction
 
-    from nahraum.access._errors import AccessError
+    from nahraum.access import AccessError
 
     from .services import active_feed, compute_levels, parse_window
 
@@ -172,7 +172,7 @@ def rufbus_command(region_slug, name, line, area_path, ags, days, hours, max_wai
                    source_name, licence, illustrative) -> None:
     """Add a demand-responsive service (area, hours, maximum wait); recompute the classes."""
     setup_django()
-    from nahraum.access._errors import AccessError
+    from nahraum.access import AccessError
 
     from .services import add_demand_responsive, parse_weekdays
 
@@ -200,7 +200,7 @@ def rufbus_command(region_slug, name, line, area_path, ags, days, hours, max_wai
 def times_command(region_slug, types, as_json) -> None:
     """Travel times by bus and train per district: median and 90th percentile over minutes."""
     setup_django()
-    from nahraum.access._errors import AccessError
+    from nahraum.access import AccessError
     from nahraum.region.models import FacilityType
 
     from .models import TravelTimeSummary

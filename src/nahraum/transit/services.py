@@ -21,8 +21,8 @@ from typing import Any
 import numpy as np
 from django.db import transaction
 
+from nahraum.access import AccessError
 from nahraum.access import oev_classes as oev
-from nahraum.access._errors import AccessError
 from nahraum.access.gtfs import (
     Feed as ParsedFeed,
 )
@@ -190,7 +190,8 @@ def _seconds(t: dt.time) -> int:
     return t.hour * 3600 + t.minute * 60 + t.second
 
 
-def _drt_engine(services: list[DemandResponsiveService]):
+def drt_engine(services: list[DemandResponsiveService]):
+    """The services as the engine's :class:`DemandResponsive` areas, projected to metres."""
     import shapely
     from shapely.geometry import shape
 
@@ -230,7 +231,7 @@ def compute_levels(feed: Feed, parsed: ParsedFeed | None = None) -> dict:
     sx, sy = to_utm(parsed.stop_lon, parsed.stop_lat)
     extra = np.zeros(parsed.n_stops)
     drt_rows = drt_for_day(feed.region, feed.service_date)
-    for d in _drt_engine(drt_rows):
+    for d in drt_engine(drt_rows):
         inside = d.contains(sx, sy) & (parsed.stop_location_type == 0)
         extra[inside] += oev.drt_departures(d.start_s, d.end_s, d.max_wait_s)
     levels = oev.stop_levels(parsed.stop_parent, tt.trip_route, tt.trip_direction,
@@ -395,7 +396,7 @@ def compute_travel_times(feed: Feed, cx: np.ndarray, cy: np.ndarray, facilities,
     if extra_lines:
         tt, sx, sy = append_trips(tt, sx, sy, extra_lines, first_route=len(parsed.route_id))
     params = engine.TransitParams(window=(feed.window_start, feed.window_end))
-    drt = _drt_engine(drt_for_day(feed.region, feed.service_date))
+    drt = drt_engine(drt_for_day(feed.region, feed.service_date))
     prep = engine.prepare(tt, sx, sy, walk_network=walk_network, params=params, drt=drt)
     fac = {}
     for key in type_keys:
