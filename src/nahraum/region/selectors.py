@@ -20,6 +20,7 @@ from .models import (
     FacilityType,
     InnovationField,
     Municipality,
+    Norm,
     PopulationCell,
     Region,
 )
@@ -61,6 +62,44 @@ def region_municipalities(region: Region | None) -> list[Municipality]:
         return []
     return list(Municipality.objects.filter(region=region).select_related("source")
                 .order_by("name"))
+
+
+def municipalities() -> QuerySet[Municipality]:
+    """Every municipality with its region and source (for a municipality's page)."""
+    return Municipality.objects.select_related("region", "source")
+
+
+def municipality_districts(municipality: Municipality) -> list[District]:
+    """The municipality's Ortsteile, core town first, then by name."""
+    return list(municipality.districts.select_related("municipality", "source")
+                .order_by("kind", "name"))
+
+
+def municipality_facilities(municipality: Municipality) -> QuerySet[Facility]:
+    """The facilities in the municipality."""
+    return Facility.objects.filter(municipality=municipality)
+
+
+def districts() -> QuerySet[District]:
+    """Every district with its municipality, region and source (for a district's page)."""
+    return District.objects.select_related("municipality", "municipality__region", "source")
+
+
+def facility_sources() -> QuerySet[Facility]:
+    """Every facility, only as far as its source is concerned (for the sources list)."""
+    return Facility.objects.only("source_id")
+
+
+def facilities_of_type(ftype: FacilityType) -> list[Facility]:
+    """The facilities of one type by municipality, district and name."""
+    return list(Facility.objects.filter(type=ftype)
+                .select_related("municipality", "district", "source")
+                .order_by("municipality__name", "district__name", "name"))
+
+
+def norms_of(ftype: FacilityType) -> list[Norm]:
+    """The planning norms of a facility type."""
+    return list(ftype.norms.all())
 
 
 def region_districts(region: Region) -> list[District]:

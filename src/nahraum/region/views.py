@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from . import panels, selectors, specs
 from .api import NEAR_METRES, facilities_near, older_share
-from .models import AGE_BANDS, District, Facility, FacilityType, Municipality
+from .models import AGE_BANDS, District, FacilityType, Municipality
 
 #: Capacity units of the bundled taxonomy, stored in English in the data; listed here so that
 #: makemessages picks them up and the templates can show them translated (`unit_label`).
@@ -120,10 +120,10 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 def municipality(request: HttpRequest, ags: str) -> HttpResponse:
     """One municipality: its core town and villages, their people and services."""
-    m = get_object_or_404(Municipality.objects.select_related("region", "source"), ags=ags)
-    districts = list(m.districts.select_related("municipality", "source").order_by("kind", "name"))
+    m = get_object_or_404(selectors.municipalities(), ags=ags)
+    districts = selectors.municipality_districts(m)
     _annotate(districts)
-    facilities = Facility.objects.filter(municipality=m)
+    facilities = selectors.municipality_facilities(m)
     map_spec = specs.districts_map(
         _("Map of the districts of %(name)s, shaded by inhabitants, with facilities")
         % {"name": m.name}, f"?municipality={m.ags}", selectors.fields_of(facilities))
@@ -198,7 +198,7 @@ def _near_rows(d: District) -> list[dict[str, Any]]:
 def district(request: HttpRequest, key: str) -> HttpResponse:
     """An Ortsteil's profile: age structure, facilities in and near it, sources."""
     d = get_object_or_404(
-        District.objects.select_related("municipality", "municipality__region", "source"), key=key
+        selectors.districts(), key=key
     )
     m = d.municipality
     muni_ages = selectors.municipality_age_totals(m)
@@ -237,7 +237,7 @@ def facility_types(request: HttpRequest) -> HttpResponse:
         "region": region,
         "municipalities": municipalities,
         "type_groups": selectors.type_table(municipalities),
-        "sources": selectors.sources_of(Facility.objects.only("source_id")),
+        "sources": selectors.sources_of(selectors.facility_sources()),
     }
     return render(request, "region/facility_types.html", context)
 
@@ -245,17 +245,13 @@ def facility_types(request: HttpRequest) -> HttpResponse:
 def _norm_rows(ftype: FacilityType) -> list[dict[str, Any]]:
     english = (get_language() or "de").startswith("en")
     return [{"norm": n, "label": n.label_en if english else n.label_de}
-            for n in ftype.norms.all()]
+            for n in selectors.norms_of(ftype)]
 
 
 def facility_type(request: HttpRequest, key: str) -> HttpResponse:
     """All facilities of one type: where they are (core town or village), map, chart, norms."""
-    ftype = get_object_or_404(FacilityType.objects.select_related("field"), key=key)
-    facilities = list(
-        Facility.objects.filter(type=ftype)
-        .select_related("municipality", "district", "source")
-        .order_by("municipality__name", "district__name", "name")
-    )
+    ftype = get_object_or_404(selectors.facility_types(), key=key)
+    facilities = selectors.facilities_of_type(ftype)
     municipalities = selectors.region_municipalities(selectors.current_region())
     count = Counter(
         (f.municipality_id, f.district.kind if f.district else None) for f in facilities
