@@ -24,7 +24,6 @@ from nahraum.region.models import (
     FacilityType,
     InnovationField,
     Municipality,
-    Norm,
 )
 
 from .models import AnalysisRun, CrossBorderFlow, IndicatorValue
@@ -36,21 +35,6 @@ ROW_KEY = {"share_within_norm": "share", "median_minutes": "median", "mean_minut
            "capacity_per_demand": "capacity"}
 _TIME_METRICS = ["mean_minutes", "median_minutes", "p90_minutes", "cross_border_share",
                  "capacity_per_demand"]
-
-
-def districts() -> QuerySet[District]:
-    """Every district with what its supply page shows of it (municipality, source)."""
-    return District.objects.select_related("municipality", "source")
-
-
-def facility_types() -> QuerySet[FacilityType]:
-    """Every facility type."""
-    return FacilityType.objects.all()
-
-
-def norms_of(ftype: FacilityType) -> list[Norm]:
-    """The planning norms of a facility type."""
-    return list(ftype.norms.all())
 
 
 def run_types(run: AnalysisRun) -> QuerySet[FacilityType]:

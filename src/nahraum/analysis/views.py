@@ -20,7 +20,14 @@ from django.utils.translation import gettext as _
 
 from nahraum.region.metrics import metric_label, mode_label
 from nahraum.region.models import Region
-from nahraum.region.selectors import current_region, region_districts, region_sources
+from nahraum.region.selectors import (
+    current_region,
+    districts,
+    facility_types,
+    norms_of,
+    region_districts,
+    region_sources,
+)
 
 from . import selectors, specs
 from .forms import IndicatorQueryForm, IsochroneForm, SelectionForm, first_error
@@ -78,8 +85,8 @@ def overview(request: HttpRequest) -> HttpResponse:
     if isinstance(page, HttpResponse):
         return page
     run, sel = page
-    districts = region_districts(region)
-    rows, chosen = selectors.district_table(run, districts, sel)
+    shown_districts = region_districts(region)
+    rows, chosen = selectors.district_table(run, shown_districts, sel)
     balance_rows = selectors.balance_rows(run, sel)
     label = metric_label(sel["metric"])
     ctx = {
@@ -91,7 +98,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "worst_districts": selectors.worst_districts(rows, sel["metric"]),
         "worst_cells": selectors.RunCells(run).worst(sel),
         "metric_label": label,
-        "map_spec": specs.overview_map(label, districts, chosen, sel["metric"]),
+        "map_spec": specs.overview_map(label, shown_districts, chosen, sel["metric"]),
         "chart_spec": specs.district_chart(label, rows, chosen, sel["metric"]),
         "balance_chart": specs.balance_chart(balance_rows),
     }
@@ -101,7 +108,7 @@ def overview(request: HttpRequest) -> HttpResponse:
 def district(request: HttpRequest, key: str) -> HttpResponse:
     """One district: every type and mode, its worst-served cells, histogram and cell map."""
     region = current_region()
-    d = get_object_or_404(selectors.districts(), key=key)
+    d = get_object_or_404(districts(), key=key)
     page = _page_run(request, region)
     if isinstance(page, HttpResponse):
         return page
@@ -126,23 +133,23 @@ def district(request: HttpRequest, key: str) -> HttpResponse:
 def facility_type(request: HttpRequest, key: str) -> HttpResponse:
     """One facility type: figures per district and municipality, flows, worst cells, norms."""
     region = current_region()
-    ftype = get_object_or_404(selectors.facility_types(), key=key)
+    ftype = get_object_or_404(facility_types(), key=key)
     page = _page_run(request, region, type_key=key)
     if isinstance(page, HttpResponse):
         return page
     run, sel = page
-    districts = region_districts(region)
-    rows, chosen = selectors.district_table(run, districts, sel)
+    shown_districts = region_districts(region)
+    rows, chosen = selectors.district_table(run, shown_districts, sel)
     label = metric_label(sel["metric"])
     cells = selectors.RunCells(run)
     ctx = {
         **_context(region, run), "ftype": ftype, "sel": sel, "rows": rows,
-        "norms": selectors.norms_of(ftype),
+        "norms": norms_of(ftype),
         "summary_rows": selectors.type_summary_rows(run, ftype, sel["age_band"]),
         "flows": selectors.flows(run, sel),
         "worst_cells": cells.worst(sel, n=8), "metric_label": label,
         "histogram": specs.travel_time_histogram(cells.histogram(sel)),
-        "map_spec": specs.districts_map(label, districts, chosen, sel["metric"]),
+        "map_spec": specs.districts_map(label, shown_districts, chosen, sel["metric"]),
     }
     return render(request, "analysis/facility_type.html", ctx)
 
