@@ -10,10 +10,10 @@ import shapely
 from django.db.models import QuerySet
 from shapely.geometry import shape
 
-from nahraum.region.models import District, Municipality, Region
+from nahraum.region.models import District, Municipality, PopulationCell, Region
 from nahraum.region.selectors import sources_of
 
-from .models import CellClass, DemandResponsiveService, Feed, Stop, TravelTimeSummary
+from .models import CellClass, DemandResponsiveService, Feed, Route, Stop, TravelTimeSummary
 
 
 def demand_responsive(region: Region) -> QuerySet[DemandResponsiveService]:
@@ -23,6 +23,17 @@ def demand_responsive(region: Region) -> QuerySet[DemandResponsiveService]:
 def feed_sources(feed: Feed, *groups: Any) -> list:
     """The feed's source, the demand-responsive services' and those of ``groups``."""
     return sources_of([feed], demand_responsive(feed.region), *groups)
+
+
+def cells_source(region: Region) -> QuerySet[PopulationCell]:
+    """One population cell of the region, only as far as its source is concerned (the classes
+    are counted on the cells, so their source is listed under the pages)."""
+    return PopulationCell.objects.filter(region=region).only("source_id")[:1]
+
+
+def routes(feed: Feed) -> QuerySet[Route]:
+    """The feed's lines."""
+    return Route.objects.filter(feed=feed)
 
 
 def platform_stops(feed: Feed) -> QuerySet[Stop]:

@@ -15,6 +15,8 @@ from nahraum.access import oev_classes as oev
 from nahraum.region import specs
 from nahraum.region.models import District
 
+from .models import CellClass, Feed, Stop
+
 #: Colours of the classes (A best … F, none): green to red, none grey; ≥ 3:1 against white
 #: for the darker half, and the table carries the same figures.
 CLASS_COLOURS = {"A": "#1a7837", "B": "#5aae61", "C": "#a6d96a", "D": "#fdae61", "E": "#f46d43",
@@ -119,3 +121,26 @@ def district_map(d: District) -> dict[str, Any]:
 def stops_map() -> dict[str, Any]:
     return specs.map_spec(_("Map of the stops, coloured by service group"),
                           [specs.municipal_border_layer(), _stops_layer("?inside=1", 5)])
+
+
+def cell_feature(c: CellClass) -> dict[str, Any]:
+    """A populated cell as a GeoJSON point with its class (for the cells endpoint)."""
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [round(c.cell.lon, 6), round(c.cell.lat, 6)]},
+        "properties": {"name": class_name(c.klass),
+                       "klass": c.klass or "none", "population": c.cell.population,
+                       "district": c.cell.district.name if c.cell.district else "",
+                       "is_estimate": c.cell.is_estimate},
+    }
+
+
+def stop_feature(s: Stop, feed: Feed) -> dict[str, Any]:
+    """A stop as a GeoJSON point with its service group and departures (stops endpoint)."""
+    return {"type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [round(s.lon, 6), round(s.lat, 6)]},
+            "properties": {"name": s.name, "group": s.service_group or "none",
+                           "group_label": group_label(s.service_group),
+                           "departures": s.departures_day, "interval_min": s.interval_min,
+                           "category_label": oev.ROMAN.get(s.category or 0, "–"),
+                           "is_estimate": feed.source.is_illustrative}}

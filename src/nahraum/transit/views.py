@@ -16,11 +16,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from nahraum.access import oev_classes as oev
-from nahraum.region.models import District, Municipality, PopulationCell, Region
-from nahraum.region.selectors import current_region
+from nahraum.region.models import District, Region
+from nahraum.region.selectors import current_region, region_districts, region_municipalities
+from nahraum.region.selectors import districts as all_districts
 
 from . import selectors, specs
-from .models import Feed, Route, Stop
+from .models import Feed
 from .services import active_feed, class_shares
 
 CLASS_KEYS = [*oev.CLASSES, ""]
@@ -58,9 +59,8 @@ def _region_and_feed() -> tuple[Region | None, Feed | None]:
 
 def _overview_rows(region: Region, shares: dict) -> tuple[list[dict], list[dict]]:
     """Share rows per municipality (linked to the region's page) and per district."""
-    municipalities = {m.pk: m for m in Municipality.objects.filter(region=region)}
-    districts = {d.pk: d for d in District.objects.filter(municipality__region=region)
-                 .select_related("municipality")}
+    municipalities = {m.pk: m for m in region_municipalities(region)}
+    districts = {d.pk: d for d in region_districts(region)}
     m_rows = _share_rows(shares["municipality"], {k: m.name for k, m in municipalities.items()},
                          {k: {"url": reverse("region:municipality", args=[m.ags])}
                           for k, m in municipalities.items()})
@@ -80,7 +80,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     shares = class_shares(feed)
     m_rows, d_rows = _overview_rows(region, shares)
     region_row = _share_rows({"region": shares["region"]}, {"region": region.name})[0]
-    cells_source = PopulationCell.objects.filter(region=region).only("source_id")[:1]
+    cells_source = selectors.cells_source(region)
     return render(request, "transit/overview.html", {
         **_time_context(request, feed),
         "region": region, "feed": feed, "municipality_rows": m_rows, "district_rows": d_rows,
@@ -141,7 +141,7 @@ def _time_rows_context(feed: Feed, d: District) -> dict[str, Any]:
 def district(request: HttpRequest, key: str) -> HttpResponse:
     """A district: its inhabitants by class, its stops, departures per hour."""
     region, feed = _region_and_feed()
-    d = get_object_or_404(District.objects.select_related("municipality"), key=key,
+    d = get_object_or_404(all_districts(), key=key,
                           municipality__region=region)
     if feed is None:
         return _empty(request, region)
@@ -177,7 +177,7 @@ def stops(request: HttpRequest) -> HttpResponse:
     return render(request, "transit/stops.html", {
         "region": region, "feed": feed, "stops": rows,
         "category_rows": [(c, counts.get(c, 0)) for c in order],
-        "routes": Route.objects.filter(feed=feed),
+        "routes": selectors.routes(feed),
         "chart_spec": specs.stop_category_chart(order, counts),
         "map_spec": specs.stops_map(), "drt": selectors.demand_responsive(region),
         "sources": selectors.feed_sources(feed),
@@ -193,14 +193,7 @@ def api_cells(request: HttpRequest) -> JsonResponse:
     if district_id and not district_id.isdigit():
         return JsonResponse({"error": "district: expected a numeric id"}, status=400)
     qs = selectors.populated_cell_classes(feed, int(district_id) if district_id else None)
-    features = [{
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [round(c.cell.lon, 6), round(c.cell.lat, 6)]},
-        "properties": {"name": specs.class_name(c.klass),
-                       "klass": c.klass or "none", "population": c.cell.population,
-                       "district": c.cell.district.name if c.cell.district else "",
-                       "is_estimate": c.cell.is_estimate},
-    } for c in qs]
+    features = [specs.cell_feature(c) for c in qs]
     return JsonResponse({"type": "FeatureCollection", "features": features})
 
 
@@ -219,15 +212,5 @@ def api_stops(request: HttpRequest) -> JsonResponse:
         rows = list(selectors.platform_stops(feed))
         if request.GET.get("inside"):
             rows = selectors.inside_region(rows, region)
-    features = [_stop_feature(s, feed) for s in rows]
+    features = [specs.stop_feature(s, feed) for s in rows]
     return JsonResponse({"type": "FeatureCollection", "features": features})
-
-
-def _stop_feature(s: Stop, feed: Feed) -> dict[str, Any]:
-    return {"type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [round(s.lon, 6), round(s.lat, 6)]},
-            "properties": {"name": s.name, "group": s.service_group or "none",
-                           "group_label": specs.group_label(s.service_group),
-                           "departures": s.departures_day, "interval_min": s.interval_min,
-                           "category_label": oev.ROMAN.get(s.category or 0, "–"),
-                           "is_estimate": feed.source.is_illustrative}}
