@@ -16,7 +16,7 @@ from nahraum.region.models import (
     Region,
 )
 
-from .models import Scenario, ScenarioRun
+from .models import BusLine, FacilityChange, MobileService, Scenario, ScenarioRun
 
 
 def region_sources(region: Region) -> list[DataSource]:
@@ -30,6 +30,23 @@ def region_sources(region: Region) -> list[DataSource]:
     ids |= set(Facility.objects.filter(municipality__region=region)
                .values_list("source_id", flat=True).distinct())
     return list(DataSource.objects.filter(pk__in=ids).order_by("name"))
+
+
+def scenarios(*related: str) -> QuerySet[Scenario]:
+    """Every scenario, with the ``related`` records a page shows of it fetched alongside."""
+    return Scenario.objects.select_related(*related)
+
+
+def changes(scenario: Scenario) -> tuple[list[FacilityChange], list[MobileService],
+                                         list[BusLine]]:
+    """The scenario's facility changes, mobile services and new bus lines (the editor's map)."""
+    return (list(scenario.facility_changes.select_related("facility", "facility_type")),
+            list(scenario.mobile_services.all()), list(scenario.bus_lines.all()))
+
+
+def recent_runs(scenario: Scenario, n: int = 5) -> list[ScenarioRun]:
+    """The scenario's ``n`` newest runs with their baselines."""
+    return list(scenario.scenario_runs.select_related("run", "baseline")[:n])
 
 
 def region_scenarios(region: Region) -> QuerySet[Scenario]:
@@ -49,6 +66,7 @@ def comparable_scenarios(scenario: Scenario) -> QuerySet[Scenario]:
 
 
 def facility_type_names() -> dict[str, str]:
+    """Names of the facility types by key."""
     return {t.key: t.name for t in FacilityType.objects.all()}
 
 
@@ -60,4 +78,5 @@ def place_names(region: Region) -> tuple[dict[int, str], dict[int, str]]:
 
 
 def region_districts(region: Region) -> QuerySet[District]:
+    """The region's Ortsteile."""
     return District.objects.filter(municipality__region=region)

@@ -24,10 +24,9 @@ from django.views.decorators.http import require_POST
 
 from nahraum.accounts.permissions import permission_required, require
 from nahraum.region.selectors import current_region
-from nahraum.region.specs import map_base
 
 from . import forms as f
-from . import selectors, services
+from . import selectors, services, specs
 from .models import (
     REFERENCE_WEEKLY_HOURS,
     BusLine,
@@ -37,17 +36,6 @@ from .models import (
     Scenario,
     TransportChange,
 )
-
-STATUS_COLOURS = {
-    "newly_within": "#1a7f37", "faster": "#74c476", "same": "#9e9e9e",
-    "slower": "#f28e2b", "newly_beyond": "#b2182b",
-}
-
-
-def _point(lon: float, lat: float, **props: Any) -> dict:
-    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-            "properties": props}
-
 
 # --------------------------------------------------------------------------- list
 
@@ -119,38 +107,6 @@ def _save_change(scenario: Scenario, which: str, forms_: dict[str, Any]) -> bool
     return True
 
 
-def _changes_map_spec(scenario: Scenario) -> dict:
-    """The editor's map: today's facilities and the scenario's changes as coloured points."""
-    features = []
-    for c in scenario.facility_changes.select_related("facility", "facility_type"):
-        lon = c.lon if c.lon is not None else (c.facility.lon if c.facility else None)
-        lat = c.lat if c.lat is not None else (c.facility.lat if c.facility else None)
-        if lon is not None:
-            features.append(_point(lon, lat, name=str(c), category=c.action))
-    for s in scenario.mobile_services.all():
-        features.append(_point(s.lon, s.lat, name=str(s), category="mobile"))
-    for line in scenario.bus_lines.all():
-        for i, stop in enumerate(line.stops, start=1):
-            features.append(_point(stop["lon"], stop["lat"], category="bus",
-                                   name=f"{line.name} · {i}. {stop.get('name', '')}"))
-    categories = [
-        {"key": "close", "label": _("closed"), "colour": "#b2182b"},
-        {"key": "open", "label": _("opened"), "colour": "#1a7f37"},
-        {"key": "move", "label": _("moved"), "colour": "#6a3d9a"},
-        {"key": "capacity", "label": _("capacity changed"), "colour": "#f28e2b"},
-        {"key": "mobile", "label": _("mobile service"), "colour": "#1f78b4"},
-        {"key": "bus", "label": _("stop of a new bus line"), "colour": "#e6ab02"},
-    ]
-    map_spec = map_base(_("Map of the scenario's changes; click to take a place into the form"))
-    map_spec["layers"] = [
-        {"type": "points", "url": reverse("region:api-facilities"), "category": "field",
-         "radius": 4, "title": _("Facilities today"), "fit": True},
-        {"type": "points", "data": {"type": "FeatureCollection", "features": features},
-         "category": "category", "categories": categories, "radius": 8, "fit": False},
-    ]
-    return map_spec
-
-
 def _quick_check(request: HttpRequest, scenario: Scenario) -> tuple[dict | None, f.QuickCheckForm]:
     """Baseline vs scenario for one type and mode, computed now, for those who may run it."""
     quick_form = f.QuickCheckForm(request.GET if "quick_type" in request.GET else None)
@@ -174,7 +130,7 @@ def _quick_check(request: HttpRequest, scenario: Scenario) -> tuple[dict | None,
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     scenario = get_object_or_404(
-        Scenario.objects.select_related("region", "parent", "author", "municipality"), pk=pk)
+        selectors.scenarios("region", "parent", "author", "municipality"), pk=pk)
     require(request, "scenarios.view_scenario", scenario)
     which = request.POST.get("form") if request.method == "POST" else None
     if which is not None:
@@ -188,8 +144,8 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
     quick, quick_form = _quick_check(request, scenario)
     return render(request, "scenarios/detail.html", {
         "scenario": scenario, "data": services.describe(scenario), "forms": forms_,
-        "active_form": which, "map_spec": _changes_map_spec(scenario),
-        "runs": scenario.scenario_runs.select_related("run", "baseline")[:5],
+        "active_form": which, "map_spec": specs.changes_map(*selectors.changes(scenario)),
+        "runs": selectors.recent_runs(scenario),
         "run_form": f.RunForm(), "quick": quick, "quick_form": quick_form,
         "reference_hours": REFERENCE_WEEKLY_HOURS,
         "chain": list(reversed(_chain_names(scenario))),
@@ -205,7 +161,7 @@ def _chain_names(scenario: Scenario) -> list[Scenario]:
 
 @require_POST
 def delete_change(request: HttpRequest, pk: int, kind: str, change_id: int) -> HttpResponse:
-    scenario = get_object_or_404(Scenario, pk=pk)
+    scenario = get_object_or_404(selectors.scenarios(), pk=pk)
     require(request, "scenarios.change_scenario", scenario)
     if kind not in services.CHANGE_KINDS:
         raise PermissionDenied("unknown change kind")
@@ -217,7 +173,7 @@ def delete_change(request: HttpRequest, pk: int, kind: str, change_id: int) -> H
 @require_POST
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
     """Delete a scenario with its changes and runs — unless other scenarios build on it."""
-    scenario = get_object_or_404(Scenario, pk=pk)
+    scenario = get_object_or_404(selectors.scenarios(), pk=pk)
     require(request, "scenarios.delete_scenario", scenario)
     name = scenario.name
     try:
@@ -231,7 +187,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def run(request: HttpRequest, pk: int) -> HttpResponse:
-    scenario = get_object_or_404(Scenario.objects.select_related("region"), pk=pk)
+    scenario = get_object_or_404(selectors.scenarios("region"), pk=pk)
     require(request, "scenarios.run_scenario", scenario)
     form = f.RunForm(request.POST)
     if not form.is_valid():
@@ -254,7 +210,7 @@ def effect_json(request: HttpRequest, pk: int) -> JsonResponse:
     """The scenario's expected effect as JSON: what a strategy measure links to."""
     from .compare import effect
 
-    scenario = get_object_or_404(Scenario, pk=pk)
+    scenario = get_object_or_404(selectors.scenarios(), pk=pk)
     require(request, "scenarios.view_scenario", scenario)
     data = effect(scenario)
     data["url"] = request.build_absolute_uri(reverse("scenarios:compare", args=[scenario.pk]))
@@ -340,61 +296,10 @@ def _pair_tables(scenario: Scenario, before, after, pair: dict) -> dict[str, Any
     }
 
 
-def _difference_map_spec(scenario: Scenario, pair: dict) -> dict:
-    """Cells by what happens to them, Ortsteile shaded by the net change within the norm."""
-    cells = pair["cells"]
-    status_labels = {"newly_within": _("newly within the norm"), "faster": _("faster"),
-                     "same": _("unchanged"), "slower": _("slower"),
-                     "newly_beyond": _("newly beyond the norm")}
-    cell_features = [
-        _point(lon, lat, status=st, name=str(status_labels[st]), change_min=ch)
-        for lon, lat, st, ch in zip(cells["lon"], cells["lat"], cells["status"],
-                                    cells["change_min"], strict=True)
-        if st != "same"
-    ]
-    net_by_district = {d["district_id"]: d["newly_within_norm"] - d["newly_beyond_norm"]
-                       for d in pair["districts"]}
-    district_features = []
-    for d in selectors.region_districts(scenario.region):
-        geom = d.boundary or {"type": "Point", "coordinates": [d.centre_lon, d.centre_lat]}
-        district_features.append({"type": "Feature", "geometry": geom, "properties": {
-            "name": d.name, "net_within_norm": net_by_district.get(d.pk, 0.0)}})
-    map_spec = map_base(_("Map of the difference: Ortsteile shaded by people newly within minus "
-                          "newly beyond the norm; dots mark places that gain or lose"))
-    map_spec["layers"] = [
-        {"type": "choropleth", "data": {"type": "FeatureCollection", "features": district_features},
-         "property": "net_within_norm", "title": _("net change of people within the norm"),
-         "colours": ["#b2182b", "#ef8a62", "#f7f7f7", "#67a9cf", "#2166ac"], "classes": 5},
-        {"type": "points", "data": {"type": "FeatureCollection", "features": cell_features},
-         "category": "status", "radius": 5, "fit": False,
-         "categories": [{"key": k, "label": str(status_labels[k]), "colour": STATUS_COLOURS[k]}
-                        for k in ("newly_within", "faster", "slower", "newly_beyond")],
-         "fields": [{"key": "change_min", "label": _("change (min)")}]},
-    ]
-    return map_spec
-
-
-def _gains_chart_spec(districts: list[dict]) -> dict:
-    """Per Ortsteil: people faster/slower and newly within/beyond the norm (losses negative)."""
-    ds = districts
-    return {"type": "bar", "data": {
-        "labels": [d["district"] for d in ds],
-        "datasets": [
-            {"label": _("people faster"), "data": [d["gain_people"] for d in ds],
-             "colour": "#74c476"},
-            {"label": _("people slower"), "data": [-d["loss_people"] for d in ds],
-             "colour": "#f28e2b"},
-            {"label": _("newly within the norm"), "data": [d["newly_within_norm"] for d in ds],
-             "colour": "#1a7f37"},
-            {"label": _("newly beyond the norm"), "data": [-d["newly_beyond_norm"] for d in ds],
-             "colour": "#b2182b"},
-        ]}, "options": {"horizontal": True, "xLabel": _("people (losses negative)"), "unit": ""}}
-
-
 def compare(request: HttpRequest, pk: int) -> HttpResponse:
     from .compare import population_change
 
-    scenario = get_object_or_404(Scenario.objects.select_related("region"), pk=pk)
+    scenario = get_object_or_404(selectors.scenarios("region"), pk=pk)
     require(request, "scenarios.view_scenario", scenario)
     srun = selectors.latest_run(scenario)
     sources = selectors.region_sources(scenario.region)
@@ -421,8 +326,9 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "scenarios/compare.html", ctx)
     ds = sorted(pair["districts"], key=lambda d: d["newly_within_norm"] - d["newly_beyond_norm"])
     ctx.update(_pair_tables(scenario, before, srun.run, pair))
-    ctx.update({"map_spec": _difference_map_spec(scenario, pair),
-                "chart_spec": _gains_chart_spec(ds), "gain_districts": ds[::-1]})
+    ctx.update({"map_spec": specs.difference_map(selectors.region_districts(scenario.region),
+                                                 pair),
+                "chart_spec": specs.gains_chart(ds), "gain_districts": ds[::-1]})
     return render(request, "scenarios/compare.html", ctx)
 
 
@@ -458,32 +364,17 @@ def _locate_context(problem, result) -> dict[str, Any]:
 
     sites = locating.result_rows(problem, result)
     greedy_sites = locating.greedy_rows(problem, result)
-    features = [_point(s["lon"], s["lat"], name=s["name"], category="exact",
-                       people_served=round(s["people_served"])) for s in sites]
-    features += [_point(s["lon"], s["lat"], name=s["name"], category="greedy")
-                 for s in greedy_sites]
-    map_spec = map_base(_("Map of the chosen sites (exact and greedy)"))
-    map_spec["layers"] = [
-        {"type": "points",
-         "url": reverse("region:api-facilities") + f"?type={problem.facility_type.key}",
-         "category": "field", "radius": 4, "title": _("Facilities today")},
-        {"type": "points", "data": {"type": "FeatureCollection", "features": features},
-         "category": "category", "radius": 8,
-         "categories": [{"key": "exact", "label": _("exact answer"), "colour": "#1a7f37"},
-                        {"key": "greedy", "label": _("greedy answer"), "colour": "#f28e2b"}],
-         "fields": [{"key": "people_served", "label": _("people served first by it")}]},
-    ]
     unit = {"max_coverage": _("people newly within the norm"),
             "p_median": _("person-minutes of travel"), "set_cover": _("sites")}[problem.method]
     scale = 1 / 60 if problem.method == "p_median" else 1
-    chart_spec = {"type": "bar", "data": {"labels": [_("exact (HiGHS)"), _("greedy")], "datasets": [
-        {"label": str(unit), "data": [result.objective * scale, result.greedy.objective * scale]}]},
-        "options": {"yLabel": str(unit)}}
     return {
         "problem": problem, "result": result, "sites": sites, "greedy_sites": greedy_sites,
         "unit": unit, "objective": result.objective * scale, "bound": result.bound * scale,
         "greedy_objective": result.greedy.objective * scale, "gap_percent": result.gap * 100,
-        "map_spec": map_spec, "chart_spec": chart_spec, "n_candidates": len(problem.candidates),
+        "map_spec": specs.locate_map(problem.facility_type.key, sites, greedy_sites),
+        "chart_spec": specs.locate_chart(str(unit), result.objective * scale,
+                                         result.greedy.objective * scale),
+        "n_candidates": len(problem.candidates),
         "n_cells": problem.cost_s.shape[0], "target_weight": float(problem.weights.sum()),
     }
 
