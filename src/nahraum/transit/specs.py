@@ -72,6 +72,11 @@ def times_chart(labels: list[str], rows: list[Any], category_label: str) -> dict
     ], horizontal=True, unit="min", xLabel=category_label, yLabel=_("Minutes"))
 
 
+def class_chart_height(rows: int) -> int:
+    """Pixel height of the stacked class chart with one bar per district."""
+    return max(320, 24 * rows + 80)
+
+
 def times_chart_height(rows: int) -> int:
     return max(320, 30 * rows + 80)
 

@@ -16,11 +16,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from nahraum.access import oev_classes as oev
+from nahraum.analysis.forms import first_error
 from nahraum.region.models import District, Region
 from nahraum.region.selectors import current_region, region_districts, region_municipalities
 from nahraum.region.selectors import districts as all_districts
 
 from . import selectors, specs
+from .forms import CellsQueryForm, StopsQueryForm, TimeTypeForm
 from .models import Feed
 from .services import active_feed, class_shares
 
@@ -85,7 +87,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         **_time_context(request, feed),
         "region": region, "feed": feed, "municipality_rows": m_rows, "district_rows": d_rows,
         "region_row": region_row, "classes": CLASS_KEYS,
-        "chart_spec": _class_chart(d_rows), "chart_height": max(320, 24 * len(d_rows) + 80),
+        "chart_spec": _class_chart(d_rows), "chart_height": specs.class_chart_height(len(d_rows)),
         "map_spec": specs.overview_map(region.name), "method": _method_context(feed),
         "drt": selectors.demand_responsive(region),
         "sources": selectors.feed_sources(feed, cells_source),
@@ -99,9 +101,8 @@ def _time_context(request: HttpRequest, feed: Feed) -> dict:
     types = sorted({r.facility_type for r in summaries},
                    key=lambda t: (t.field_id, t.order, t.key))
     keys = [t.key for t in types]
-    chosen = request.GET.get("type") or ("gp" if "gp" in keys else (keys[0] if keys else ""))
-    if keys and chosen not in keys:
-        chosen = keys[0]
+    form = TimeTypeForm(request.GET, keys=keys)
+    chosen = form.cleaned_data["type"] if form.is_valid() else (keys[0] if keys else "")
     rows = sorted((r for r in summaries if r.facility_type.key == chosen),
                   key=lambda r: (r.district.municipality.name, r.district.kind, r.district.name))
     chart = specs.times_chart([r.district.name for r in rows], rows, _("District"))
@@ -189,10 +190,10 @@ def api_cells(request: HttpRequest) -> JsonResponse:
     _region, feed = _region_and_feed()
     if feed is None:
         raise Http404("no timetable")
-    district_id = request.GET.get("district")
-    if district_id and not district_id.isdigit():
-        return JsonResponse({"error": "district: expected a numeric id"}, status=400)
-    qs = selectors.populated_cell_classes(feed, int(district_id) if district_id else None)
+    form = CellsQueryForm(request.GET)
+    if not form.is_valid():
+        return JsonResponse({"error": first_error(form)}, status=400)
+    qs = selectors.populated_cell_classes(feed, form.cleaned_data["district"])
     features = [specs.cell_feature(c) for c in qs]
     return JsonResponse({"type": "FeatureCollection", "features": features})
 
@@ -202,15 +203,15 @@ def api_stops(request: HttpRequest) -> JsonResponse:
     region, feed = _region_and_feed()
     if feed is None:
         raise Http404("no timetable")
-    key = request.GET.get("district")
-    if key:
-        d = selectors.region_district(region, key)
-        if d is None:
-            return JsonResponse({"error": f"district: unknown key {key!r}"}, status=400)
+    form = StopsQueryForm(request.GET, region=region)
+    if not form.is_valid():
+        return JsonResponse({"error": first_error(form)}, status=400)
+    d = form.cleaned_data["district"]
+    if d is not None:
         rows = selectors.district_stops(feed, d)
     else:
         rows = list(selectors.platform_stops(feed))
-        if request.GET.get("inside"):
+        if form.cleaned_data["inside"]:
             rows = selectors.inside_region(rows, region)
     features = [specs.stop_feature(s, feed) for s in rows]
     return JsonResponse({"type": "FeatureCollection", "features": features})
