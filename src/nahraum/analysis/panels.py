@@ -238,3 +238,6 @@ def register() -> None:
                           order=10)
     panels.register_panel("district", "supply", "analysis/_district_supply.html",
                           district_panel, order=10)
+    panels.register_district_link(
+        "supply", lambda key: reverse("analysis:district", args=[key])
+    )

@@ -53,6 +53,7 @@ class DistrictFigure:
 
 _PANELS: dict[tuple[str, str], Panel] = {}
 _FIGURES: dict[str, DistrictFigure] = {}
+_DISTRICT_LINKS: dict[str, Callable[[str], str]] = {}
 
 
 def register_panel(page: str, key: str, template: str, build: Callable[[Any], Contribution],
@@ -98,3 +99,19 @@ def district_figures(region: Any) -> list[tuple[DistrictFigure, dict[int, float 
         if values is not None:
             out.append((figure, values))
     return out
+
+
+def register_district_link(key: str, url: Callable[[str], str]) -> None:
+    """Offer a page about one district (``url(district_key)``) that the region's pages link to.
+
+    The region's tables link each Ortsteil to its supply analysis; the analysis app owns that
+    page and its URL name, so it registers the link here instead of the region reversing a name
+    of an app above it.
+    """
+    _DISTRICT_LINKS[key] = url
+
+
+def district_link(key: str, district_key: str) -> str | None:
+    """The registered ``key`` page of a district, or None when no app offers one."""
+    url = _DISTRICT_LINKS.get(key)
+    return url(district_key) if url is not None else None

@@ -13,10 +13,8 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 
@@ -33,12 +31,9 @@ CAPACITY_UNITS = [
 ]
 
 
-def supply_url(district_key: str) -> str:
-    """Link to the analysis app's supply page of a district (built by that app)."""
-    try:
-        return reverse("analysis:district", args=[district_key])
-    except NoReverseMatch:
-        return f"/{get_language() or settings.LANGUAGE_CODE}/analysis/district/{district_key}/"
+def supply_url(district_key: str) -> str | None:
+    """Link to the district's supply analysis, if an app registered one (the analysis does)."""
+    return panels.district_link("supply", district_key)
 
 
 def _annotate(districts: list[District]) -> None:
