@@ -33,7 +33,7 @@ else
   .venv/bin/python -m pip install -q -e .
 fi
 # numba compiles the routing kernels on first use (~15 s): now, into its cache, not on a first click.
-.venv/bin/python -c "from nahraum.access.route import warm_up; print(f'== numba kernels ready ({warm_up():.0f} s)')"
+.venv/bin/python -c "from nahraum.access.warmup import warm_up; print(f'== numba kernels ready ({warm_up():.0f} s)')"
 
 npm ci --no-audit --no-fund --silent
 # Translations: compiled from the .po files kept in the repository (the .mo files are not).

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nahraum.access._errors import AccessError
+from nahraum.access import AccessError
 from nahraum.access.indicators import (
     DETOUR_FACTOR,
     Travel,

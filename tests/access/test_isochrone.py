@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import sys
-
 import numpy as np
 import pytest
 import shapely
 
-from nahraum.access import AccessError, isochrone, network_from_edges, snap
-from nahraum.access.isochrone import reach_times
+from nahraum.access import AccessError, isochrone, network_from_edges, reach, snap
 from nahraum.access.network import ACCESS_SPEED_MS
+from nahraum.access.reach import reach_times
 
 
 def test_partial_streets_by_hand(grid):
@@ -155,7 +153,6 @@ def test_isochrones_agree_with_brute_force_reach():
 
 def test_union_in_strips_on_threads_gives_the_same_area(monkeypatch):
     """The union split over threads (servers with spare cores) equals the single union."""
-    iso = sys.modules["nahraum.access.isochrone"]  # the package's `isochrone` is the function
     n = 30  # 1,740 streets: every one its own chain (all junctions have degree > 2)
     xs, ys = np.meshgrid(np.arange(n) * 80.0, np.arange(n) * 80.0)
     k = np.arange(n * n).reshape(n, n)
@@ -165,12 +162,12 @@ def test_union_in_strips_on_threads_gives_the_same_area(monkeypatch):
                              speed_kmh=3.6)
     o = snap(net, [1190.0], [1205.0])
     cutoffs = [600.0, 3000.0]
-    monkeypatch.setattr(iso, "_threads", lambda: 1)
+    monkeypatch.setattr(reach, "threads", lambda: 1)
     one = isochrone(net, o, cutoffs, buffer_m=20.0)
-    monkeypatch.setattr(iso, "_threads", lambda: 3)
+    monkeypatch.setattr(reach, "threads", lambda: 3)
     calls = []
     real = shapely.union_all
-    monkeypatch.setattr(iso.shapely, "union_all", lambda g, **kw: calls.append(len(g)) or real(g, **kw))
+    monkeypatch.setattr(reach.shapely, "union_all", lambda g, **kw: calls.append(len(g)) or real(g, **kw))
     three = isochrone(net, o, cutoffs, buffer_m=20.0)
     assert any(c > 1 and c <= 3 for c in calls)  # strips were merged: the split path ran
     for a, b in zip(one, three, strict=True):

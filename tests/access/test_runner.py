@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nahraum.access._errors import AccessError
+from nahraum.access import AccessError
 from nahraum.access.network import network_from_edges
 from nahraum.access.route import od_matrix
 from nahraum.access.runner import assemble, make_tasks, prepare_payload, run_tasks

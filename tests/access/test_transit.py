@@ -22,7 +22,7 @@ from nahraum.access.network import network_from_edges
 from nahraum.access.transit import (
     DemandResponsive,
     TransitParams,
-    _Walker,
+    Walker,
     build_patterns,
     minute_statistics,
     prepare,
@@ -261,7 +261,7 @@ def test_walking_on_a_street_network_matches_dijkstra():
                 u.append(k), v.append(k + n)
     u, v = np.array(u), np.array(v)
     net = network_from_edges(x, y, u, v, np.hypot(x[u] - x[v], y[u] - y[v]), mode="walk")
-    walker = _Walker(net, PARAMS)
+    walker = Walker(net, PARAMS)
     src = np.array([0, 7, 20])
     dst = np.array([35, 14, 3, 0])
     links = walker.links(x[src], y[src], x[dst], y[dst], 400.0)

@@ -11,7 +11,7 @@ CHECK = """
 import json
 from numba.core.registry import CPUDispatcher
 from nahraum.access import _kernels, transit
-from nahraum.access.route import warm_up
+from nahraum.access.warmup import warm_up
 seconds = warm_up()
 kernels = {
     f"{mod.__name__}.{name}": obj

@@ -3,10 +3,10 @@
 Coordinates are metres in EPSG:25832, times seconds, distances metres (see the engine contract).
 """
 
-from ._errors import AccessError, NoRoadsError, OSMReadError
-from .isochrone import isochrone
+from .errors import AccessError, NoRoadsError, OSMReadError
 from .network import Network, network_from_edges
 from .projection import to_utm, to_wgs84
+from .reach import isochrone
 from .route import Nearest, count_within, gravity, nearest, od_matrix
 from .snap import Snapped, snap, snap_nodes
 

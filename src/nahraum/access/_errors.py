@@ -1,30 +1,4 @@
-"""Errors of the engine.
+"""Old home of :mod:`nahraum.access.errors`, kept only for tests outside ``tests/access`` that
+still import it; import ``nahraum.access.AccessError`` (or ``nahraum.access.errors``) instead."""
 
-Every error the engine raises on bad input is an :class:`AccessError`, a ``ValueError``, so that
-callers (importers, the CLI, the web) can catch one type and show its message, which always names
-the bad thing (a file, a mode, a point id) and what would have been accepted.
-"""
-
-from __future__ import annotations
-
-
-class AccessError(ValueError):
-    """Bad input to the accessibility engine (unknown mode, unreadable file, bad arrays …)."""
-
-
-class OSMReadError(AccessError):
-    """An OSM file could not be read (missing, empty, truncated, not OSM)."""
-
-
-class NoRoadsError(AccessError):
-    """An OSM file (or its clipped part) holds no usable roads for a mode."""
-
-
-MODES: tuple[str, ...] = ("walk", "bike", "car")
-
-
-def check_mode(mode: str) -> str:
-    """Return ``mode`` if known, else raise naming the known modes."""
-    if mode not in MODES:
-        raise AccessError(f"unknown mode {mode!r}; known: {', '.join(MODES)}")
-    return mode
+from .errors import AccessError, NoRoadsError, OSMReadError  # noqa: F401

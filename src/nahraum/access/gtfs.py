@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from nahraum.access._errors import AccessError
+from .errors import AccessError
 
 __all__ = [
     "Dropped",

@@ -58,7 +58,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from nahraum.access._errors import AccessError
+from .errors import AccessError
 
 #: Ratio of network distance to straight-line distance assumed where no network exists (sources
 #: in the module docstring).

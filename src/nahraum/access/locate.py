@@ -42,7 +42,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from nahraum.access._errors import AccessError
+from .errors import AccessError
 
 
 class LocateError(AccessError):

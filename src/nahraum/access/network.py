@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse
 
-from ._errors import AccessError, NoRoadsError, OSMReadError, check_mode
+from .errors import AccessError, NoRoadsError, OSMReadError, check_mode
 from .projection import haversine_m, to_utm
 
 #: Default travel speeds in km/h. Walking 5 km/h (1.39 m/s) is the default of GOAT and of most
@@ -513,13 +513,15 @@ def _largest_scc(n: int, u: np.ndarray, v: np.ndarray, oneway: np.ndarray) -> np
 _CACHE_FIELDS = ("x", "y", "indptr", "indices", "length_m", "time_s", "twin", "node_id")
 
 
-def _save(net: Network, path: Path) -> None:
+def save_network(net: Network, path: Path) -> None:
+    """Store a network as an ``.npz`` file (the cache :func:`build_networks` keeps)."""
     tmp = path.with_suffix(".tmp.npz")
     np.savez(tmp, mode=net.mode, checksum=net.checksum, **{f: getattr(net, f) for f in _CACHE_FIELDS})
     os.replace(tmp, path)
 
 
-def _load(path: Path) -> Network:
+def load_network(path: Path) -> Network:
+    """A network stored by :func:`save_network`."""
     with np.load(path, allow_pickle=False) as z:
         return Network(mode=str(z["mode"]), checksum=str(z["checksum"]), **{f: z[f] for f in _CACHE_FIELDS})
 
@@ -577,7 +579,7 @@ def build_networks(
         if all(f.is_file() for f in files.values()):
             log.info("networks for %s loaded from cache %s", path.name, cache)
             say("loaded from cache")
-            return {m: _load(f) for m, f in files.items()}
+            return {m: load_network(f) for m, f in files.items()}
 
     say(f"reading {path.name}")
     refs, lons, lats, way_len, allowed, oneway, car_speed = _read_osm(path, modes, car_speeds)
@@ -628,5 +630,5 @@ def build_networks(
         say(f"{m}: {net.n_nodes} nodes, {net.n_edges} edges")
         if cache is not None:
             cache.mkdir(parents=True, exist_ok=True)
-            _save(net, cache / f"{key}-{m}.npz")
+            save_network(net, cache / f"{key}-{m}.npz")
     return out

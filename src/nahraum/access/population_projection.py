@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from nahraum.access._errors import AccessError
+from .errors import AccessError
 
 
 class ProjectionError(AccessError):

@@ -21,14 +21,14 @@ the other set are read off at their two nodes. Which side searches is chosen per
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import _kernels as K
-from ._errors import AccessError
+from ._points import access_cost, check_points, frac, legs, other_weight, tails
+from ._threads import pool, threads
+from .errors import AccessError
 from .network import ACCESS_SPEED_MS, Network
 from .snap import Snapped
 
@@ -44,72 +44,18 @@ class Nearest:
     index: np.ndarray  # [n_origins, k] destination index, -1 where none
 
 
-# -- point legs -----------------------------------------------------------------------------
-
-
-def _other(weight: str) -> str:
-    if weight not in ("time", "distance"):
-        raise AccessError(f"unknown weight {weight!r}; known: time, distance")
-    return "distance" if weight == "time" else "time"
-
-
-def _check_points(network: Network, pts: Snapped, what: str) -> None:
-    if not isinstance(pts, Snapped):
-        raise AccessError(f"{what} must be Snapped points (see nahraum.access.snap), got {type(pts).__name__}")
-    if pts.edge.size and pts.edge.max() >= network.n_edges:
-        raise AccessError(f"{what} were snapped to another network (edge index out of range)")
-
-
-def _access(pts: Snapped, weight: str) -> np.ndarray:
-    acc = np.nan_to_num(pts.access_m, nan=0.0)
-    return acc / ACCESS_SPEED_MS if weight == "time" else acc
-
-
-def _frac(network: Network, pts: Snapped) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    valid = pts.edge >= 0
-    e = np.where(valid, pts.edge, 0)
-    length = network.length_m[e]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        f = np.where(length > 0, pts.offset_m / length, 0.0)
-    f = np.clip(np.nan_to_num(f, nan=0.0), 0.0, 1.0)
-    return valid, e, f
-
-
-def _tails(network: Network, pts: Snapped) -> np.ndarray:
-    """Tail node of each point's edge (carried by the points, else looked up)."""
-    if pts.tail is not None:
-        return pts.tail
-    return np.where(pts.edge >= 0, network.tail[np.maximum(pts.edge, 0)], -1)
-
-
-def _legs(network: Network, pts: Snapped, weight: str, kind: str):
-    """(node_a, cost_a, cost2_a, node_b, cost_b, cost2_b) for leaving or arriving at points.
-
-    Node ``-1`` marks a leg that does not exist (one-way street) or is dominated (a point lying
-    exactly on a node needs only that node). ``cost2`` is in the other unit (metres ↔ s)."""
-    other = _other(weight)
-    rate = 1.0 / ACCESS_SPEED_MS if weight == "time" else 1.0
-    rate2 = 1.0 / ACCESS_SPEED_MS if other == "time" else 1.0
-    n = len(pts)
-    out = (np.empty(n, np.int64), np.empty(n), np.empty(n), np.empty(n, np.int64), np.empty(n),
-           np.empty(n))
-    K.legs(
-        _tails(network, pts), network.indices, network.twins, network.weights(weight),
-        network.weights(other), pts.edge, pts.offset_m, pts.access_m, network.length_m,
-        rate, rate2, kind == "leave", *out,
-    )
-    return out
+# -- point pairs ----------------------------------------------------------------------------
 
 
 def _direct_pairs(network: Network, src: Snapped, dst: Snapped, weight: str):
     """Pairs of points on the same street, reachable along it: (i_src, j_dst, cost, cost2)."""
     res = []
     empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), np.zeros(0))
-    vd, ed, fd = _frac(network, dst)
+    vd, ed, fd = frac(network, dst)
     ind = np.flatnonzero(vd & (fd > 0) & (fd < 1))
     if ind.size == 0:
         return empty
-    vs, es, fs = _frac(network, src)
+    vs, es, fs = frac(network, src)
     ins = np.flatnonzero(vs & (fs > 0) & (fs < 1))
     if ins.size == 0:
         return empty
@@ -133,12 +79,12 @@ def _direct_pairs(network: Network, src: Snapped, dst: Snapped, weight: str):
     twc = network.twins[c]
     fwd = pd[j_dst] >= ps[i_src]
     ok = fwd | (twc >= 0)
-    for wname in (weight, _other(weight)):
+    for wname in (weight, other_weight(weight)):
         w = network.weights(wname)
         along = np.where(
             fwd, (pd[j_dst] - ps[i_src]) * w[c], (ps[i_src] - pd[j_dst]) * w[np.maximum(twc, 0)]
         )
-        res.append(_access(src, wname)[i_src] + _access(dst, wname)[j_dst] + along)
+        res.append(access_cost(src, wname)[i_src] + access_cost(dst, wname)[j_dst] + along)
     return i_src[ok], j_dst[ok], res[0][ok], res[1][ok]
 
 
@@ -162,8 +108,8 @@ def _bound(value: float | None, what: str) -> float:
 def _graph(network: Network, weight: str, reverse: bool):
     if reverse:
         ptr, idx, _ = network.reverse
-        return ptr, idx, network.reverse_weights(weight), network.reverse_weights(_other(weight))
-    return network.indptr, network.indices, network.weights(weight), network.weights(_other(weight))
+        return ptr, idx, network.reverse_weights(weight), network.reverse_weights(other_weight(weight))
+    return network.indptr, network.indices, network.weights(weight), network.weights(other_weight(weight))
 
 
 # -- queries --------------------------------------------------------------------------------
@@ -184,19 +130,19 @@ def nearest(
     One multi-source search from all destinations over the reverse graph; cost includes both
     access legs. Caps: ``max_time_s`` when weight is time, ``max_distance_m`` when distance.
     """
-    _check_points(network, origins, "origins")
-    _check_points(network, destinations, "destinations")
+    check_points(network, origins, "origins")
+    check_points(network, destinations, "destinations")
     if int(k) != k or k < 1:
         raise AccessError(f"k must be a positive integer, got {k!r}")
     k = int(k)
-    _other(weight)
+    other_weight(weight)
     if weight == "time" and max_distance_m is not None:
         raise AccessError("max_distance_m caps distance-weighted searches; use max_time_s")
     if weight == "distance" and max_time_s is not None:
         raise AccessError("max_time_s caps time-weighted searches; use max_distance_m")
     bound = _bound(max_time_s if weight == "time" else max_distance_m, "the cap")
     ptr, idx, w, w2 = _graph(network, weight, reverse=True)
-    na, ca, ca2, nb, cb, cb2 = _legs(network, destinations, weight, "arrive")
+    na, ca, ca2, nb, cb, cb2 = legs(network, destinations, weight, "arrive")
     labels = np.arange(len(destinations), dtype=np.int64)
     seed_node = np.concatenate([na, nb])
     keep = seed_node >= 0
@@ -223,9 +169,9 @@ def nearest(
     else:
         dptr, dlab, dcost, dcost2 = np.zeros(n_o + 1, np.int64), j_d, dc, dc2
     c, c2, lab_o = np.empty((n_o, k)), np.empty((n_o, k)), np.empty((n_o, k), np.int64)
-    other = _other(weight)
+    other = other_weight(weight)
     K.nearest_read_off(
-        k, _tails(network, origins), network.indices, network.twins, network.weights(weight),
+        k, tails(network, origins), network.indices, network.twins, network.weights(weight),
         network.weights(other), origins.edge, origins.offset_m, origins.access_m,
         network.length_m, 1.0 / ACCESS_SPEED_MS if weight == "time" else 1.0,
         1.0 / ACCESS_SPEED_MS if other == "time" else 1.0, dist, dist2, lab, dptr, dlab, dcost,
@@ -242,13 +188,13 @@ def _per_source(network, origins, destinations, weight, bound, mode_kind, decay,
     """Run the per-source kernel; ``from_origins`` picks the searching side."""
     if from_origins:
         src, snk = origins, destinations
-        seeds = _legs(network, src, weight, "leave")
-        atts = _legs(network, snk, weight, "arrive")
+        seeds = legs(network, src, weight, "leave")
+        atts = legs(network, snk, weight, "arrive")
         i_s, j_k, dc, _ = _direct_pairs(network, origins, destinations, weight)
     else:
         src, snk = destinations, origins
-        seeds = _legs(network, src, weight, "arrive")
-        atts = _legs(network, snk, weight, "leave")
+        seeds = legs(network, src, weight, "arrive")
+        atts = legs(network, snk, weight, "leave")
         j_k, i_s, dc, _ = _direct_pairs(network, origins, destinations, weight)
     ptr, idx, w, _ = _graph(network, weight, reverse=not from_origins)
     n_src, n_snk = len(src), len(snk)
@@ -284,7 +230,7 @@ def _per_source(network, origins, destinations, weight, bound, mode_kind, decay,
     if len(chunks) == 1:
         work(0)
     else:
-        list(_pool().map(work, range(len(chunks))))
+        list(pool().map(work, range(len(chunks))))
     per_sink = accs[0] if len(accs) == 1 else np.sum(accs, axis=0)
     per_src = out_src
     if mode == 0:
@@ -292,37 +238,13 @@ def _per_source(network, origins, destinations, weight, bound, mode_kind, decay,
     return per_src if from_origins else per_sink
 
 
-_POOL: ThreadPoolExecutor | None = None
-
-
-def _pool() -> ThreadPoolExecutor:
-    global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=_threads(), thread_name_prefix="nahraum-route")
-    return _POOL
-
-
-def _threads() -> int:
-    """Threads for per-source searches: one core less than this process may use, so that the
-    web server (or the rest of the machine) keeps one; ``NAHRAUM_THREADS`` overrides. On the
-    2-core development machine two threads measured slower than one (shared cores)."""
-    try:
-        n = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        n = os.cpu_count() or 1
-    cap = os.environ.get("NAHRAUM_THREADS")
-    if cap:
-        return max(1, min(n, int(cap)))
-    return max(1, n - 1)
-
-
 def _chunks(network: Network, w: np.ndarray, n_src: int, bound: float) -> list[tuple[int, int]]:
     """Split the sources over threads when the work is worth it (≳ 2 ms of searching).
 
     The work is estimated as sources × nodes one search settles: all nodes for unbounded
     searches, else about 3 (bound / mean edge cost)² — the area of a ball on a street grid."""
-    threads = _threads()
-    if threads == 1 or n_src < 2 * threads:
+    n_threads = threads()
+    if n_threads == 1 or n_src < 2 * n_threads:
         return [(0, n_src)]
     if np.isfinite(bound):
         mean = float(w.mean()) if w.size else 1.0
@@ -331,7 +253,7 @@ def _chunks(network: Network, w: np.ndarray, n_src: int, bound: float) -> list[t
         reach = network.n_nodes
     if n_src * reach < 2e5:
         return [(0, n_src)]
-    cuts = np.linspace(0, n_src, threads + 1).astype(int)
+    cuts = np.linspace(0, n_src, n_threads + 1).astype(int)
     return [(int(a), int(b)) for a, b in zip(cuts[:-1], cuts[1:], strict=True) if b > a]
 
 
@@ -365,8 +287,8 @@ def count_within(
 ) -> np.ndarray:
     """Cumulative opportunities: per origin the number (or summed ``weights``) of destinations
     within ``max_time_s`` (time) or ``max_distance_m`` (distance). NaN for unplaced origins."""
-    _check_points(network, origins, "origins")
-    _check_points(network, destinations, "destinations")
+    check_points(network, origins, "origins")
+    check_points(network, destinations, "destinations")
     if (max_time_s is None) == (max_distance_m is None):
         raise AccessError("count_within needs exactly one of max_time_s or max_distance_m")
     weight = "time" if max_time_s is not None else "distance"
@@ -390,8 +312,8 @@ def gravity(
     ``exponential`` exp(-β t); ``gaussian`` exp(-β t²); ``power`` max(t, 1)^-β;
     ``linear`` 1 - t / max_time_s (pandana's linear decay); ``cumulative`` 1 (a plain count).
     """
-    _check_points(network, origins, "origins")
-    _check_points(network, destinations, "destinations")
+    check_points(network, origins, "origins")
+    check_points(network, destinations, "destinations")
     if decay not in DECAYS:
         raise AccessError(f"unknown decay {decay!r}; known: {', '.join(DECAYS)}")
     if decay in ("exponential", "gaussian", "power"):
@@ -414,50 +336,10 @@ def od_matrix(
 ) -> np.ndarray:
     """Origin–destination costs [n_origins, n_destinations] (inf where unreachable or beyond
     ``max_cost``), searching from whichever side has fewer points."""
-    _check_points(network, origins, "origins")
-    _check_points(network, destinations, "destinations")
-    _other(weight)
+    check_points(network, origins, "origins")
+    check_points(network, destinations, "destinations")
+    other_weight(weight)
     bound = _bound(max_cost, "max_cost")
     from_origins = int(origins.placed.sum()) <= int(destinations.placed.sum())
     return _per_source(network, origins, destinations, weight, bound, "od", 0, 0.0,
                        np.ones(1), from_origins)
-
-
-def warm_up() -> float:
-    """Run every compiled kernel once on a 3-node street, so that numba compiles them (the
-    first time after an install: ~16 s on 2 cores) or loads them from its on-disk cache now —
-    at install time — rather than on a user's first click. Returns the seconds it took.
-
-    The inputs have the same array types as real networks and points, so the compiled versions
-    are the ones later calls use."""
-    import datetime as dt
-    import time
-
-    from .gtfs import Timetable
-    from .isochrone import isochrone
-    from .network import network_from_edges
-    from .snap import snap
-    from .transit import prepare, travel_times
-
-    t0 = time.perf_counter()
-    x = np.array([0.0, 100.0, 200.0])
-    y = np.zeros(3)
-    net = network_from_edges(x, y, [0, 1], [1, 2], [100.0, 100.0], mode="car",
-                             oneway=[False, True])
-    o = snap(net, [10.0, 150.0], [5.0, -5.0])
-    d = snap(net, [190.0, 60.0], [0.0, 3.0])
-    for k in (1, 2):
-        nearest(net, o, d, k=k, max_time_s=600.0)
-    count_within(net, o, d, max_time_s=600.0)
-    count_within(net, o, d, max_distance_m=150.0)
-    gravity(net, o, d, decay="exponential", beta=0.01)
-    od_matrix(net, o, d)
-    od_matrix(net, o.subset([0]), d, weight="distance")
-    isochrone(net, o.subset([0]), [30.0, 60.0], buffer_m=10.0)
-    tt = Timetable(trip_indptr=np.array([0, 2], np.int64), stop=np.array([0, 1], np.int32),
-                   arr=np.array([25200, 25260], np.int32), dep=np.array([25200, 25260], np.int32),
-                   trip_route=np.zeros(1, np.int32), trip_direction=np.zeros(1, np.int8),
-                   trip_source=np.arange(1), n_stops=2, day=dt.date(2025, 1, 7))
-    prep = prepare(tt, x[[0, 2]], y[[0, 2]], walk_network=net)
-    travel_times(prep, x[[0]], y[[0]] + 5.0, {"warm": (x[[2]], y[[2]])})
-    return time.perf_counter() - t0

@@ -26,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from nahraum.access._errors import AccessError
-from nahraum.access.indicators import DETOUR_FACTOR, STRAIGHT_SPEED_KMH, Travel
+from .errors import AccessError
+from .indicators import DETOUR_FACTOR, STRAIGHT_SPEED_KMH, Travel
 
 RUNNERS: tuple[str, ...] = ("local", "processes", "dask")
 STRAIGHT = "straight"

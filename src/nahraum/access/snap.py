@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import shapely
 
-from ._errors import AccessError
+from .errors import AccessError
 from .network import Network
 
 

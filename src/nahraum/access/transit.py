@@ -41,8 +41,8 @@ import numpy as np
 from numba import njit, prange
 from scipy.spatial import cKDTree
 
-from ._errors import AccessError
-from ._kernels import _pop, _push
+from ._heap import pop, push
+from .errors import AccessError
 from .gtfs import Timetable
 from .network import ACCESS_SPEED_MS, Network
 from .snap import snap
@@ -124,7 +124,7 @@ def _offer(dist, lab, touched, nt, hk, hn, size, node, cost, label, limit):
             nt += 1
         dist[node] = cost
         lab[node] = label
-        size = _push(hk, hn, size, cost, node)
+        size = push(hk, hn, size, cost, node)
     elif cost == dist[node] and label < lab[node]:
         lab[node] = label
     return nt, size
@@ -155,7 +155,7 @@ def _bounded_many(indptr, indices, w, seed_ptr, seed_node, seed_cost, seed_label
             nt, size = _offer(dist, lab, touched, nt, hk, hn, size, seed_node[i], seed_cost[i],
                               seed_label[i], limit)
         while size > 0:
-            c, u, size = _pop(hk, hn, size)
+            c, u, size = pop(hk, hn, size)
             if c > dist[u]:
                 continue
             if target_of_node[u] >= 0:
@@ -172,7 +172,7 @@ def _bounded_many(indptr, indices, w, seed_ptr, seed_node, seed_cost, seed_label
             np.array(out_l, np.int64))
 
 
-class _Walker:
+class Walker:
     """Walking on the street network (or, without one, straight line × detour)."""
 
     def __init__(self, network: Network | None, params: TransitParams) -> None:
@@ -595,7 +595,7 @@ class Prepared:
     stop_x: np.ndarray
     stop_y: np.ndarray
     transfers: WalkLinks
-    walker: _Walker
+    walker: Walker
     params: TransitParams
     drt: tuple[DemandResponsive, ...]
     timings: dict = field(default_factory=dict)
@@ -613,7 +613,7 @@ def prepare(tt: Timetable, stop_x: np.ndarray, stop_y: np.ndarray, *,
     t0 = time.perf_counter()
     pat = build_patterns(tt)
     t1 = time.perf_counter()
-    walker = _Walker(walk_network, params)
+    walker = Walker(walk_network, params)
     tr = walker.links(stop_x, stop_y, stop_x, stop_y, params.max_transfer_s)
     keep = tr.src != tr.dst
     tr = WalkLinks(tr.src[keep], tr.dst[keep], tr.time_s[keep])

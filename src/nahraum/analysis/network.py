@@ -111,7 +111,7 @@ def load_networks(region, modes: Sequence[str] | None = None) -> dict[str, Netwo
     Returns an empty dict when the region has no street network at all (the analysis then
     falls back to straight-line distances, labelled so).
     """
-    from nahraum.access.network import _load
+    from nahraum.access.network import load_network
 
     pointer = pointer_path(region)
     nets: dict[str, Network] = {}
@@ -122,7 +122,7 @@ def load_networks(region, modes: Sequence[str] | None = None) -> dict[str, Netwo
                 continue
             f = cache_dir() / fname
             if f.is_file():
-                nets[m] = _load(f)
+                nets[m] = load_network(f)
         wanted = set(modes or info.get("networks", {}))
         if wanted <= set(nets):
             return nets

@@ -287,7 +287,7 @@ def compute_levels(feed: Feed, parsed: ParsedFeed | None = None) -> dict:
 def _cell_stop_distances(region, cx, cy, sx, sy):
     """(cell, stop, metres) within reach: walking on the street network where it is built,
     else the straight line (the ARE method's own measure)."""
-    from nahraum.access.transit import TransitParams, _Walker
+    from nahraum.access.transit import TransitParams, Walker
 
     network = _walk_network(region)
     if network is None:
@@ -301,7 +301,7 @@ def _cell_stop_distances(region, cx, cy, sx, sy):
         d = np.hypot(cx[rows] - sx[cols], cy[rows] - sy[cols])
         return (rows, cols, d), "straight line"
     params = TransitParams()
-    links = _Walker(network, params).links(cx, cy, sx, sy, CLASS_REACH_M / params.walk_speed_ms)
+    links = Walker(network, params).links(cx, cy, sx, sy, CLASS_REACH_M / params.walk_speed_ms)
     return (links.src, links.dst, links.time_s * params.walk_speed_ms), "walking on the street network"
 
 
@@ -554,7 +554,7 @@ def compute_time_summaries(feed: Feed, type_keys: list[str] | None = None) -> in
     cy = inputs.cells["y"].to_numpy(float)
     result = compute_travel_times(feed, cx, cy, inputs.facilities, keys,
                                   walk_network=walk_network)
-    walker = engine._Walker(walk_network, engine.TransitParams())
+    walker = engine.Walker(walk_network, engine.TransitParams())
     types = {t.key: t for t in FacilityType.objects.filter(key__in=keys)}
     pop = inputs.cells["population"].to_numpy(float)
     district = inputs.cells["district_id"].to_numpy()

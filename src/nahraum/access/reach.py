@@ -1,4 +1,4 @@
-"""Isochrones: the area reachable from a point (or several) within given travel times.
+"""Reach and isochrones: the area reachable from a point (or several) within given travel times.
 
 Method (exact on the street network, fast enough for "an isochrone on click"):
 
@@ -35,9 +35,10 @@ import numpy as np
 import shapely
 
 from . import _kernels as K
-from ._errors import AccessError
+from ._points import check_points, frac, legs
+from ._threads import threads
+from .errors import AccessError
 from .network import ACCESS_SPEED_MS, Network
-from .route import _check_points, _frac, _legs, _threads
 from .snap import Snapped
 
 #: Vertices per quarter circle of the buffer: the arc deviates at most 2 % of ``buffer_m``
@@ -50,10 +51,10 @@ MIN_CHAINS_PER_THREAD = 500
 def reach_times(network: Network, origin: Snapped, *, weight: str = "time",
                 max_cost: float = np.inf) -> np.ndarray:
     """Cost from the origin point(s) to every node (inf where beyond ``max_cost``)."""
-    _check_points(network, origin, "origin")
+    check_points(network, origin, "origin")
     if not origin.placed.any():
         raise AccessError(f"origin is not on the network (too far: {origin.too_far})")
-    na, ca, _, nb, cb, _ = _legs(network, origin, weight, "leave")
+    na, ca, _, nb, cb, _ = legs(network, origin, weight, "leave")
     seed_node = np.concatenate([na, nb])
     keep = seed_node >= 0
     return K.single_source_all(
@@ -75,7 +76,7 @@ class _Pieces:
         tail, head = network.tail, network.indices
         reached = dist[tail]
         ee = np.flatnonzero(reached < max_cost)
-        valid, e, f = _frac(network, origin)
+        valid, e, f = frac(network, origin)
         tw = network.twins[e]
         start = np.where(valid, np.nan_to_num(origin.access_m, nan=np.inf), np.inf)
         start = start / (1.0 if weight == "distance" else ACCESS_SPEED_MS)
@@ -128,20 +129,20 @@ class _Pieces:
 def _buffered(segs: np.ndarray, buffer_m: float) -> shapely.Geometry:
     """Union of the segments' buffers: chains first, each buffered, then a cascaded union.
 
-    With more than one thread (see ``route._threads``) and many chains, the union runs in
+    With more than one thread (see ``_threads.threads``) and many chains, the union runs in
     strips side by side (GEOS releases the GIL) and the strips are merged: the union is ~¾ of
     an isochrone's time and splits almost perfectly (0.26 s → 0.15 s on two cores)."""
     chains = shapely.get_parts(shapely.line_merge(shapely.multilinestrings(shapely.linestrings(segs))))
     areas = shapely.buffer(chains, buffer_m, quad_segs=QUAD_SEGS)
-    threads = _threads()
-    if threads == 1 or areas.shape[0] < MIN_CHAINS_PER_THREAD * 2:
+    n_threads = threads()
+    if n_threads == 1 or areas.shape[0] < MIN_CHAINS_PER_THREAD * 2:
         return shapely.union_all(areas)
-    threads = min(threads, areas.shape[0] // MIN_CHAINS_PER_THREAD)
+    n_threads = min(n_threads, areas.shape[0] // MIN_CHAINS_PER_THREAD)
     lo = shapely.bounds(areas)
     span = lo.max(axis=0) - lo.min(axis=0)
     axis = 0 if span[2] >= span[3] else 1  # strips across the longer side
-    strips = np.array_split(areas[np.argsort(lo[:, axis], kind="stable")], threads)
-    with ThreadPoolExecutor(threads) as pool:
+    strips = np.array_split(areas[np.argsort(lo[:, axis], kind="stable")], n_threads)
+    with ThreadPoolExecutor(n_threads) as pool:
         parts = list(pool.map(shapely.union_all, strips))
     return shapely.union_all(parts)
 
