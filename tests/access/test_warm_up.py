@@ -10,12 +10,12 @@ import sys
 CHECK = """
 import json
 from numba.core.registry import CPUDispatcher
-from nahraum.access import _kernels, transit
+from nahraum.access import _kernels, transit_raptor, transit_walk
 from nahraum.access.warmup import warm_up
 seconds = warm_up()
 kernels = {
     f"{mod.__name__}.{name}": obj
-    for mod in (_kernels, transit)
+    for mod in (_kernels, transit_raptor, transit_walk)
     for name, obj in vars(mod).items()
     if isinstance(obj, CPUDispatcher) and obj.targetoptions.get("inline") != "always"
 }
@@ -29,5 +29,5 @@ def test_warm_up_compiles_every_kernel():
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["seconds"] >= 0.0
     assert "nahraum.access._kernels.multi_source" in result["kernels"]
-    assert "nahraum.access.transit._profiles" in result["kernels"]
+    assert "nahraum.access.transit_raptor.stop_profiles" in result["kernels"]
     assert result["cold"] == [], "not run by warm_up(), so compiled on a user's first click"
