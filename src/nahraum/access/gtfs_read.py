@@ -1,0 +1,390 @@
+"""Reading a GTFS zip into a :class:`~.gtfs_feed.Feed`, one function per file.
+
+Each reader validates its file (errors name file, row and field), reports what it leaves out
+(:class:`Dropped`) and returns the :class:`Feed` fields it owns, plus what later files need to
+resolve their ids (stop, route, service and trip positions). :func:`read_feed` runs them in the
+order the ids depend on each other: agency → stops → routes → calendar → trips → stop_times →
+frequencies.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ._gtfs_fields import (
+    REQUIRED_FILES,
+    WEEKDAYS,
+    Dropped,
+    GTFSError,
+    col,
+    first_dupe,
+    lookup,
+    parse_dates,
+    parse_ints,
+    parse_times,
+    read_table,
+)
+from .gtfs_feed import Feed
+
+OPTIONAL_FILES = ("calendar.txt", "calendar_dates.txt", "frequencies.txt", "feed_info.txt")
+
+
+@dataclass
+class _Report:
+    """What the readers left out (``dropped``) and what they repaired (``notes``)."""
+
+    dropped: list[Dropped]
+    notes: list[str]
+
+
+def read_feed(source: str | Path | bytes) -> Feed:
+    """Read and validate a GTFS zip (path or bytes) into a :class:`Feed`.
+
+    Raises :class:`GTFSError` naming file, row and field for: a missing required file or column,
+    an unknown stop/route/trip/agency/parent id, a malformed time, date or number, duplicate ids.
+    """
+    data = Path(source).read_bytes() if not isinstance(source, bytes | bytearray) else bytes(source)
+    tables = _tables(data)
+    report = _Report([], [])
+    agencies, agency_ids = _read_agency(tables["agency.txt"])
+    stops = _read_stops(tables["stops.txt"], report)
+    route_index, routes = _read_routes(tables["routes.txt"], agency_ids)
+    services, calendar = _read_calendar(tables["calendar.txt"], tables["calendar_dates.txt"])
+    trips = _read_trips(tables["trips.txt"], route_index, services, report)
+    new_trip, stop_times = _read_stop_times(tables["stop_times.txt"], trips, stops, report)
+    frequencies = _read_frequencies(tables["frequencies.txt"], trips, new_trip, report)
+    info = tables["feed_info.txt"]
+    return Feed(
+        agencies=agencies,
+        feed_info=info.iloc[0].to_dict() if info is not None and len(info) else {},
+        **stops.fields, **routes, **calendar, **trips.kept(new_trip), **stop_times, **frequencies,
+        dropped=report.dropped,
+        checksum=hashlib.sha256(data).hexdigest(),
+        notes=report.notes,
+    )
+
+
+def _tables(data: bytes) -> dict[str, pd.DataFrame | None]:
+    """The feed's files as string tables (``None`` for a missing optional file)."""
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise GTFSError("feed", "not a zip file") from None
+    with zf:
+        # Feeds are sometimes zipped with a folder inside; take the files by their base name.
+        names = {Path(n).name: n for n in zf.namelist() if not n.endswith("/")}
+        tables = {f: read_table(zf, names, f) for f in REQUIRED_FILES}
+        tables.update({f: read_table(zf, names, f, required=False) for f in OPTIONAL_FILES})
+    if tables["calendar.txt"] is None and tables["calendar_dates.txt"] is None:
+        raise GTFSError("calendar.txt", "required file is missing (neither calendar.txt nor "
+                        "calendar_dates.txt is in the feed)")
+    return tables
+
+
+# -- agency.txt, stops.txt, routes.txt ---------------------------------------------------------
+
+
+def _read_agency(agency: pd.DataFrame) -> tuple[list[dict], set[str]]:
+    if len(agency) == 0:
+        raise GTFSError("agency.txt", "the file has no rows")
+    return agency.to_dict("records"), set(col(agency, "agency_id").tolist())
+
+
+@dataclass
+class _Stops:
+    index: dict[str, int]  # stop id → row of stops.txt
+    to_kept: np.ndarray  # row of stops.txt → position in the feed's stops (-1: dropped)
+    fields: dict
+
+
+def _read_stops(stops: pd.DataFrame, report: _Report) -> _Stops:
+    first_dupe(stops["stop_id"], "stops.txt", "stop_id")
+    loc = parse_ints(col(stops, "location_type"), "stops.txt", "location_type",
+                     allowed=(0, 1, 2, 3, 4), default=0)
+    keep = np.isin(loc, (0, 1, 4))
+    if (~keep).any():
+        report.dropped.append(Dropped(
+            "stops.txt", "entrances and generic nodes (location_type 2, 3) are not needed for "
+            "routing", int((~keep).sum()), stops["stop_id"][~keep].head(5).tolist()))
+    lat, lon = _stop_coordinates(stops, keep, loc)
+    index = {sid: i for i, sid in enumerate(stops["stop_id"])}
+    parent_raw = col(stops, "parent_station").str.strip()
+    has_parent = (parent_raw != "").to_numpy()
+    parent_all = np.full(len(stops), -1, dtype=np.int64)
+    if has_parent.any():
+        parent_all[has_parent] = _parent_lookup(parent_raw, has_parent, index)
+    # boarding areas (4) stand for their platform: map them to the parent.
+    redirect = np.arange(len(stops))
+    for i in np.flatnonzero(loc == 4):
+        if parent_all[i] < 0:
+            raise GTFSError("stops.txt", "a boarding area (location_type 4) needs a "
+                            "parent_station", row=int(i) + 2, field="parent_station")
+        redirect[i] = parent_all[i]
+        lat[i], lon[i] = lat[parent_all[i]], lon[parent_all[i]]
+    kept = np.flatnonzero(keep & (loc != 4))
+    new_pos = np.full(len(stops), -1, dtype=np.int64)
+    new_pos[kept] = np.arange(len(kept))
+    stop_parent = np.where(parent_all[kept] >= 0, new_pos[np.maximum(parent_all[kept], 0)], -1)
+    return _Stops(index, new_pos[redirect], {
+        "stop_id": stops["stop_id"].to_numpy()[kept].astype(str),
+        "stop_name": col(stops, "stop_name").to_numpy()[kept].astype(str),
+        "stop_lat": lat[kept],
+        "stop_lon": lon[kept],
+        "stop_parent": stop_parent.astype(np.int32),
+        "stop_location_type": loc[kept].astype(np.int8),
+    })
+
+
+def _stop_coordinates(stops: pd.DataFrame, keep: np.ndarray,
+                      loc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Latitude and longitude, checked where required (stops and stations)."""
+    for column in ("stop_lat", "stop_lon"):  # conditionally required: stops and stations
+        if column not in stops.columns and len(stops):
+            raise GTFSError("stops.txt", "required column is missing", field=column)
+    lat = pd.to_numeric(col(stops, "stop_lat").str.strip(), errors="coerce").to_numpy()
+    lon = pd.to_numeric(col(stops, "stop_lon").str.strip(), errors="coerce").to_numpy()
+    for values, name, limit in ((lat, "stop_lat", 90), (lon, "stop_lon", 180)):
+        bad = keep & (np.isnan(values) | (np.abs(values) > limit)) & (loc != 4)
+        if bad.any():
+            i = int(np.flatnonzero(bad)[0])
+            raise GTFSError("stops.txt", f"invalid coordinate {col(stops, name).iloc[i]!r}",
+                            row=i + 2, field=name)
+    return lat, lon
+
+
+def _parent_lookup(parent_raw: pd.Series, has_parent: np.ndarray,
+                   index: dict[str, int]) -> np.ndarray:
+    out = []
+    for i in np.flatnonzero(has_parent):
+        pid = parent_raw.iloc[i]
+        if pid not in index:
+            raise GTFSError("stops.txt", f"unknown parent stop id {pid!r}", row=int(i) + 2,
+                            field="parent_station")
+        out.append(index[pid])
+    return np.array(out, dtype=np.int64)
+
+
+def _read_routes(routes: pd.DataFrame, agency_ids: set[str]) -> tuple[dict[str, int], dict]:
+    first_dupe(routes["route_id"], "routes.txt", "route_id")
+    route_type = parse_ints(routes["route_type"], "routes.txt", "route_type", minimum=0)
+    route_agency = col(routes, "agency_id").str.strip()
+    if agency_ids - {""}:
+        unknown = (route_agency != "") & ~route_agency.isin(agency_ids)
+        if unknown.any():
+            i = int(np.flatnonzero(unknown.to_numpy())[0])
+            raise GTFSError("routes.txt", f"unknown agency id {route_agency.iloc[i]!r}",
+                            row=i + 2, field="agency_id")
+    index = {rid: i for i, rid in enumerate(routes["route_id"])}
+    return index, {
+        "route_id": routes["route_id"].to_numpy().astype(str),
+        "route_short_name": col(routes, "route_short_name").to_numpy().astype(str),
+        "route_long_name": col(routes, "route_long_name").to_numpy().astype(str),
+        "route_type": route_type.astype(np.int32),
+        "route_agency": route_agency.to_numpy().astype(str),
+    }
+
+
+# -- calendar.txt, calendar_dates.txt ----------------------------------------------------------
+
+
+def _read_calendar(calendar: pd.DataFrame | None,
+                   calendar_dates: pd.DataFrame | None) -> tuple[dict[str, int], dict]:
+    """Services (id → position, in order of first mention) and the calendar fields."""
+    services: dict[str, int] = {}
+
+    def positions(ids: pd.Series) -> np.ndarray:
+        return np.array([services.setdefault(s, len(services)) for s in ids], dtype=np.int64)
+
+    empty = np.zeros(0, dtype=np.int64)
+    cal_days, cal_start, cal_end, cal_service = np.zeros((0, 7), dtype=bool), empty, empty, empty
+    if calendar is not None and len(calendar):
+        cal_days = np.stack([parse_ints(calendar[d], "calendar.txt", d, allowed=(0, 1))
+                             for d in WEEKDAYS], axis=1).astype(bool)
+        cal_start = parse_dates(calendar["start_date"], "calendar.txt", "start_date")
+        cal_end = parse_dates(calendar["end_date"], "calendar.txt", "end_date")
+        backwards = cal_end < cal_start
+        if backwards.any():
+            i = int(np.flatnonzero(backwards)[0])
+            raise GTFSError("calendar.txt", "end_date lies before start_date", row=i + 2,
+                            field="end_date")
+        first_dupe(calendar["service_id"], "calendar.txt", "service_id")
+        cal_service = positions(calendar["service_id"])
+    cd_date = cd_type = cd_service = empty
+    if calendar_dates is not None and len(calendar_dates):
+        cd_date = parse_dates(calendar_dates["date"], "calendar_dates.txt", "date")
+        cd_type = parse_ints(calendar_dates["exception_type"], "calendar_dates.txt",
+                             "exception_type", allowed=(1, 2))
+        cd_service = positions(calendar_dates["service_id"])
+    return services, {
+        "service_id": np.array(list(services), dtype=str) if services else np.zeros(0, dtype="<U1"),
+        "cal_service": cal_service.astype(np.int32),
+        "cal_days": cal_days,
+        "cal_start": cal_start.astype(np.int32),
+        "cal_end": cal_end.astype(np.int32),
+        "cd_service": cd_service.astype(np.int32),
+        "cd_date": cd_date.astype(np.int32),
+        "cd_type": cd_type.astype(np.int8),
+    }
+
+
+# -- trips.txt, stop_times.txt, frequencies.txt ------------------------------------------------
+
+
+@dataclass
+class _Trips:
+    ids: pd.Series  # trip_id per row of trips.txt
+    index: dict[str, int]  # trip id → row
+    route: np.ndarray  # route position per row
+    service: np.ndarray  # service position per row, -1 without a calendar entry
+    direction: np.ndarray
+    no_service: np.ndarray  # bool per row
+
+    def kept(self, new_trip: np.ndarray) -> dict:
+        """The trip fields of the feed, for the trips kept (``new_trip`` ≥ 0)."""
+        keep = np.flatnonzero(new_trip >= 0)
+        return {
+            "trip_id": self.ids.to_numpy()[keep].astype(str),
+            "trip_route": self.route[keep].astype(np.int32),
+            "trip_service": self.service.astype(np.int32)[keep],
+            "trip_direction": self.direction[keep].astype(np.int8),
+        }
+
+
+def _read_trips(trips: pd.DataFrame, route_index: dict[str, int], services: dict[str, int],
+                report: _Report) -> _Trips:
+    first_dupe(trips["trip_id"], "trips.txt", "trip_id")
+    route = lookup(trips["route_id"], route_index, "trips.txt", "route_id", "route id")
+    no_service = ~trips["service_id"].isin(services)
+    if no_service.any():
+        report.dropped.append(Dropped(
+            "trips.txt", "service_id has no entry in calendar.txt or calendar_dates.txt",
+            int(no_service.sum()), trips["trip_id"][no_service].head(5).tolist()))
+    direction = parse_ints(col(trips, "direction_id"), "trips.txt", "direction_id",
+                           allowed=(0, 1, -1), default=-1)
+    return _Trips(
+        ids=trips["trip_id"],
+        index={tid: i for i, tid in enumerate(trips["trip_id"])},
+        route=route,
+        service=np.array([services.get(s, -1) for s in trips["service_id"]], dtype=np.int64),
+        direction=direction,
+        no_service=no_service.to_numpy(),
+    )
+
+
+def _read_stop_times(st: pd.DataFrame, trips: _Trips, stops: _Stops,
+                     report: _Report) -> tuple[np.ndarray, dict]:
+    """(new position per trip row, -1 if dropped; the stop-time fields). Trips with fewer than
+    two stop times, untimed first/last stops or times running backwards are dropped."""
+    st_trip = lookup(st["trip_id"], trips.index, "stop_times.txt", "trip_id", "trip id")
+    st_stop_all = lookup(st["stop_id"], stops.index, "stop_times.txt", "stop_id", "stop id")
+    mapped = stops.to_kept[st_stop_all]
+    if (mapped < 0).any():
+        i = int(np.flatnonzero(mapped < 0)[0])
+        raise GTFSError("stop_times.txt", f"stop id {st['stop_id'].iloc[i]!r} is an entrance "
+                        "or generic node, not a stop", row=i + 2, field="stop_id")
+    seq = parse_ints(st["stop_sequence"], "stop_times.txt", "stop_sequence", minimum=0)
+    arr = parse_times(col(st, "arrival_time"), "stop_times.txt", "arrival_time", allow_empty=True)
+    dep = parse_times(col(st, "departure_time"), "stop_times.txt", "departure_time",
+                      allow_empty=True)
+    arr = np.where(arr < 0, dep, arr)
+    dep = np.where(dep < 0, arr, dep)
+    order = np.lexsort((seq, st_trip))
+    st_trip, mapped, seq, arr, dep = (a[order] for a in (st_trip, mapped, seq, arr, dep))
+    dupe = (np.diff(st_trip) == 0) & (np.diff(seq) == 0)
+    if dupe.any():
+        i = int(np.flatnonzero(dupe)[0]) + 1
+        raise GTFSError("stop_times.txt", f"stop_sequence {seq[i]} appears twice in trip "
+                        f"{trips.ids.iloc[st_trip[i]]!r}", row=int(order[i] + 2),
+                        field="stop_sequence")
+    counts = np.bincount(st_trip, minlength=len(trips.ids))
+    trip_ok = ~trips.no_service & (counts >= 2)
+    few = ~trips.no_service & (counts < 2)
+    if few.any():
+        report.dropped.append(Dropped("trips.txt", "fewer than two stop_times", int(few.sum()),
+                                      trips.ids[few].head(5).tolist()))
+    _interpolate_untimed(st_trip, arr, dep, counts, trip_ok, trips.ids, report)
+    _drop_backwards(st_trip, arr, dep, trip_ok, trips.ids, report)
+    keep_trips = np.flatnonzero(trip_ok)
+    new_trip = np.full(len(trips.ids), -1, dtype=np.int64)
+    new_trip[keep_trips] = np.arange(len(keep_trips))
+    st_keep = trip_ok[st_trip]
+    return new_trip, {
+        "st_indptr": np.concatenate([[0], np.cumsum(counts[keep_trips])]).astype(np.int64),
+        "st_stop": mapped[st_keep].astype(np.int32),
+        "st_arr": arr[st_keep].astype(np.int32),
+        "st_dep": dep[st_keep].astype(np.int32),
+    }
+
+
+def _interpolate_untimed(st_trip: np.ndarray, arr: np.ndarray, dep: np.ndarray,
+                         counts: np.ndarray, trip_ok: np.ndarray, ids: pd.Series,
+                         report: _Report) -> None:
+    """Untimed intermediate stops: interpolated along the sequence (in place); a trip whose
+    first or last stop has no time is dropped (``trip_ok`` set False)."""
+    indptr = np.concatenate([[0], np.cumsum(counts)])
+    interpolated = 0
+    untimed_end = []
+    missing = np.flatnonzero(arr < 0)
+    for t in np.unique(st_trip[missing]) if len(missing) else ():
+        a, b = indptr[t], indptr[t + 1]
+        times = arr[a:b].astype(float)
+        known = times >= 0
+        if not known[0] or not known[-1]:
+            untimed_end.append(t)
+            continue
+        pos = np.arange(b - a)
+        filled = np.interp(pos, pos[known], times[known]).round().astype(np.int64)
+        interpolated += int((~known).sum())
+        arr[a:b] = np.where(known, arr[a:b], filled)
+        dep[a:b] = np.where(known, dep[a:b], filled)
+    if interpolated:
+        report.notes.append(f"stop_times.txt: {interpolated} untimed stop times interpolated")
+    if untimed_end:
+        trip_ok[untimed_end] = False
+        report.dropped.append(Dropped("stop_times.txt", "first or last stop has no time",
+                                      len(untimed_end), [ids.iloc[t] for t in untimed_end[:5]]))
+
+
+def _drop_backwards(st_trip: np.ndarray, arr: np.ndarray, dep: np.ndarray, trip_ok: np.ndarray,
+                    ids: pd.Series, report: _Report) -> None:
+    """Times must not run backwards within a trip: such trips are dropped."""
+    same = np.diff(st_trip) == 0
+    back = same & ((arr[1:] < dep[:-1]) | (dep[1:] < arr[1:]))
+    back_trips = np.unique(st_trip[1:][back])
+    back_trips = back_trips[trip_ok[back_trips]]
+    if len(back_trips):
+        trip_ok[back_trips] = False
+        report.dropped.append(Dropped("stop_times.txt", "times run backwards within the trip",
+                                      len(back_trips), [ids.iloc[t] for t in back_trips[:5]]))
+
+
+def _read_frequencies(frequencies: pd.DataFrame | None, trips: _Trips, new_trip: np.ndarray,
+                      report: _Report) -> dict:
+    names = ("freq_trip", "freq_start", "freq_end", "freq_headway", "freq_exact")
+    types = (np.int32, np.int32, np.int32, np.int32, np.int8)
+    if frequencies is None or not len(frequencies):
+        return {n: np.zeros(0, dtype=t) for n, t in zip(names, types, strict=True)}
+    f = "frequencies.txt"
+    f_trip = lookup(frequencies["trip_id"], trips.index, f, "trip_id", "trip id")
+    f_start = parse_times(frequencies["start_time"], f, "start_time", allow_empty=False)
+    f_end = parse_times(frequencies["end_time"], f, "end_time", allow_empty=False)
+    f_head = parse_ints(frequencies["headway_secs"], f, "headway_secs", minimum=1)
+    f_exact = parse_ints(col(frequencies, "exact_times"), f, "exact_times", allowed=(0, 1),
+                         default=0)
+    bad = f_end <= f_start
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        raise GTFSError(f, "end_time is not after start_time", row=i + 2, field="end_time")
+    ok = new_trip[f_trip] >= 0
+    if (~ok).any():
+        report.dropped.append(Dropped(f, "refers to a dropped trip", int((~ok).sum()),
+                                      frequencies["trip_id"][~ok].head(5).tolist()))
+    values = (new_trip[f_trip][ok], f_start[ok], f_end[ok], f_head[ok], f_exact[ok])
+    return {n: v.astype(t) for n, v, t in zip(names, values, types, strict=True)}
