@@ -145,7 +145,7 @@ def test_clip_keeps_streets_within_margin():
 
 
 def test_second_build_loads_from_cache(tmp_path, caplog):
-    caplog.set_level(logging.INFO, logger="nahraum.access.network")
+    caplog.set_level(logging.INFO, logger="nahraum.access.osm")
     first = build_networks(TINY, ["walk", "car"], cache_dir=tmp_path)
     files = sorted(tmp_path.glob("*.npz"))
     assert len(files) == 2

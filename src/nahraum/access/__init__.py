@@ -4,7 +4,8 @@ Coordinates are metres in EPSG:25832, times seconds, distances metres (see the e
 """
 
 from .errors import AccessError, NoRoadsError, OSMReadError
-from .network import Network, network_from_edges
+from .graph import Network, network_from_edges
+from .progress import Progress
 from .projection import to_utm, to_wgs84
 from .reach import isochrone
 from .route import Nearest, count_within, gravity, nearest, od_matrix
@@ -16,6 +17,7 @@ __all__ = [
     "OSMReadError",
     "Network",
     "network_from_edges",
+    "Progress",
     "to_utm",
     "to_wgs84",
     "isochrone",

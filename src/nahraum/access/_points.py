@@ -8,7 +8,7 @@ import numpy as np
 
 from . import _kernels as K
 from .errors import AccessError
-from .network import ACCESS_SPEED_MS, Network
+from .graph import ACCESS_SPEED_MS, Network
 from .snap import Snapped
 
 

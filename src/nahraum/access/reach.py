@@ -38,7 +38,7 @@ from . import _kernels as K
 from ._points import check_points, frac, legs
 from ._threads import threads
 from .errors import AccessError
-from .network import ACCESS_SPEED_MS, Network
+from .graph import ACCESS_SPEED_MS, Network
 from .snap import Snapped
 
 #: Vertices per quarter circle of the buffer: the arc deviates at most 2 % of ``buffer_m``

@@ -29,7 +29,7 @@ from . import _kernels as K
 from ._points import access_cost, check_points, frac, legs, other_weight, tails
 from ._threads import pool, threads
 from .errors import AccessError
-from .network import ACCESS_SPEED_MS, Network
+from .graph import ACCESS_SPEED_MS, Network
 from .snap import Snapped
 
 DECAYS = {"cumulative": 0, "exponential": 1, "gaussian": 2, "power": 3, "linear": 4}

@@ -19,7 +19,7 @@ import numpy as np
 import shapely
 
 from .errors import AccessError
-from .network import Network
+from .graph import Network
 
 
 @dataclass(frozen=True, eq=False)

@@ -46,8 +46,8 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from .errors import AccessError
+from .graph import Network
 from .gtfs import Timetable
-from .network import Network
 from .transit_params import DemandResponsive, TransitParams
 from .transit_raptor import evaluate_profiles, stop_profiles
 from .transit_timetable import Patterns, build_patterns, departure_events

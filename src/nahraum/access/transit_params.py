@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .network import ACCESS_SPEED_MS
+from .graph import ACCESS_SPEED_MS
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from numba import njit
 from scipy.spatial import cKDTree
 
 from ._heap import pop, push
-from .network import Network
+from .graph import Network
 from .snap import snap
 from .transit_params import TransitParams
 

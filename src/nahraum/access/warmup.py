@@ -10,8 +10,8 @@ import time
 
 import numpy as np
 
+from .graph import network_from_edges
 from .gtfs import Timetable
-from .network import network_from_edges
 from .reach import isochrone
 from .route import count_within, gravity, nearest, od_matrix
 from .snap import snap

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +19,7 @@ import shapely
 from django.conf import settings
 from shapely.geometry import shape
 
-from nahraum.access import AccessError, Network
+from nahraum.access import AccessError, Network, Progress
 from nahraum.access.network import build_networks
 from nahraum.access.projection import to_utm
 
@@ -82,7 +82,7 @@ def build_region_networks(
     *,
     margin_m: float = DEFAULT_MARGIN_M,
     speeds: dict[str, float] | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Network]:
     """Build (or load from the cache) the region's networks and remember them for the region."""
     nets = build_networks(

@@ -39,23 +39,20 @@ def build(pbf: str, region_slug: str | None, modes: str, margin_m: float) -> Non
         raise click.ClickException(
             f"no region {region_slug!r}" if region_slug else "no region loaded (run `nahraum demo`)"
         )
-    steps = ["checksum", "reading", "building"] + [f"{m}:" for m in mode_list]
     t0 = time.perf_counter()
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                   TimeElapsedColumn()) as bar:
-        task = bar.add_task(f"{region.name}: {pbf}", total=len(steps))
+        task = bar.add_task(f"{region.name}: {pbf}", total=3 + len(mode_list))
 
-        def progress(msg: str) -> None:
-            bar.update(task, description=msg, advance=1)
-            if msg == "loaded from cache":
-                bar.update(task, completed=len(steps))
+        def progress(done: int, total: int, message: str = "") -> None:
+            bar.update(task, description=message, completed=done, total=total)
 
         try:
             nets = build_region_networks(region, pbf, mode_list, margin_m=margin_m,
                                          progress=progress)
         except AccessError as exc:
             raise click.ClickException(str(exc)) from exc
-        bar.update(task, completed=len(steps))
+        bar.update(task, completed=bar.tasks[0].total)
     for m, net in nets.items():
         click.echo(f"{m:>5}: {net.n_nodes:>8} Knoten/nodes {net.n_edges:>9} Kanten/edges  {net.checksum}")
     click.echo(f"{time.perf_counter() - t0:.2f} s")
