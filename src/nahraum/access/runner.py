@@ -19,7 +19,7 @@ The payload is shipped once per worker (process-pool initializer, or ``Client.sc
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,11 +28,10 @@ import numpy as np
 
 from .errors import AccessError
 from .indicators import DETOUR_FACTOR, STRAIGHT_SPEED_KMH, Travel
+from .progress import Progress
 
 RUNNERS: tuple[str, ...] = ("local", "processes", "dask")
 STRAIGHT = "straight"
-
-Progress = Callable[[int, int, str], None]
 
 
 @dataclass
@@ -244,6 +243,7 @@ def run_tasks(
 
     ``runner="dask"`` uses ``client`` if given, else connects to the scheduler named by the
     environment variable ``NAHRAUM_DASK_SCHEDULER``, else starts a local cluster of processes.
+    ``progress(done, total, "mode/type")`` after each task (see :mod:`.progress`).
     """
     if runner not in RUNNERS:
         raise AccessError(f"unknown runner {runner!r}; known: {', '.join(RUNNERS)}")

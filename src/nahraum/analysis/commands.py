@@ -73,7 +73,7 @@ def _with_progress(region, modes, types, runner):
                   TimeElapsedColumn(), transient=False) as bar:
         tasks: dict[str, int] = {}
 
-        def progress(step: str, done: int, total: int) -> None:
+        def progress(done: int, total: int, step: str = "") -> None:
             if step not in tasks:
                 tasks[step] = bar.add_task(labels.get(step, step), total=total)
             bar.update(tasks[step], completed=done, total=total)

@@ -28,7 +28,7 @@ import pandas as pd
 from django.db import connection, transaction
 from django.utils import timezone
 
-from nahraum.access import AccessError
+from nahraum.access import AccessError, Progress
 from nahraum.access import runner as engine_runner
 from nahraum.access.indicators import (
     DETOUR_FACTOR,
@@ -57,8 +57,6 @@ STRAIGHT = "straight"
 #: Extra modes: name → fn(inputs, facility_type_keys) → {type_key: time_s per cell, or a dict
 #: with "time_s" and optionally "distance_m" and "facility" (row index into inputs.facilities)}.
 _MODE_PROVIDERS: dict[str, Callable[[Inputs, list[str]], dict[str, Any]]] = {}
-
-Progress = Callable[[str, int, int], None]
 
 
 def register_mode(name: str, fn: Callable[[Inputs, list[str]], dict[str, Any]]) -> None:
@@ -322,15 +320,16 @@ def run_analysis(
 ) -> AnalysisRun | Results:
     """Analyse the region: travel times, indicators, and (``store=True``) one stored run.
 
-    ``progress(step, done, total)`` is called as work proceeds (step: "load", "route",
-    "indicators", "store"); an exception raised by it aborts the run, storing nothing.
+    ``progress(done, total, step)`` (the engine's :class:`~nahraum.access.Progress`) is called
+    as work proceeds (step: "load", "route", "indicators", "store"); an exception raised by it
+    aborts the run, storing nothing.
     """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
     def tick(step: str, done: int = 1, total: int = 1) -> None:
         if progress is not None:
-            progress(step, done, total)
+            progress(done, total, step)
 
     t0 = time.perf_counter()
     if inputs is None:
