@@ -1,7 +1,8 @@
 """Street networks as compact arrays: one directed graph per mode.
 
 A :class:`Network` is a CSR adjacency (``indptr``/``indices``) over nodes with planar coordinates
-in EPSG:25832, and per-edge length and travel time. Every edge is a straight segment between its
+in metres (its ``crs``, a UTM zone; see :func:`.projection.utm_crs`), and per-edge length and
+travel time. Every edge is a straight segment between its
 two nodes (OSM ways are not simplified), so that snapping a point to an edge is exact geometry
 and an offset along an edge is a plain fraction of its length.
 
@@ -27,6 +28,7 @@ import numpy as np
 import scipy.sparse
 
 from .errors import AccessError, check_mode
+from .projection import DEFAULT_CRS
 
 #: Default travel speeds in km/h. Walking 5 km/h (1.39 m/s) is the default of GOAT and of most
 #: German walkability studies; cycling 15 km/h is GOAT's and a cautious everyday speed for
@@ -55,6 +57,8 @@ class Network:
     twin: np.ndarray | None = field(default=None, repr=False)
     #: OSM node ids where the network came from OpenStreetMap (else None)
     node_id: np.ndarray | None = field(default=None, repr=False)
+    #: the CRS of ``x``/``y`` (and of every point given to queries on this network)
+    crs: str = DEFAULT_CRS
 
     # -- sizes and derived arrays (computed once, kept on the instance) -----------------------
     @property
@@ -212,6 +216,7 @@ def network_from_edges(
     oneway: np.ndarray | bool | None = None,
     checksum: str | None = None,
     node_id: np.ndarray | None = None,
+    crs: str = DEFAULT_CRS,
 ) -> Network:
     """Build a :class:`Network` from street segments.
 
@@ -290,6 +295,7 @@ def network_from_edges(
         checksum=checksum,
         twin=twin,
         node_id=node_id,
+        crs=crs,
     )
     if not ow.any():
         # every street both ways with the same length and time: the reverse graph is the graph
@@ -305,11 +311,14 @@ _CACHE_FIELDS = ("x", "y", "indptr", "indices", "length_m", "time_s", "twin", "n
 def save_network(net: Network, path: Path) -> None:
     """Store a network as an ``.npz`` file (the cache :func:`build_networks` keeps)."""
     tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, mode=net.mode, checksum=net.checksum, **{f: getattr(net, f) for f in _CACHE_FIELDS})
+    np.savez(tmp, mode=net.mode, checksum=net.checksum, crs=net.crs,
+             **{f: getattr(net, f) for f in _CACHE_FIELDS})
     os.replace(tmp, path)
 
 
 def load_network(path: Path) -> Network:
     """A network stored by :func:`save_network`."""
     with np.load(path, allow_pickle=False) as z:
-        return Network(mode=str(z["mode"]), checksum=str(z["checksum"]), **{f: z[f] for f in _CACHE_FIELDS})
+        crs = str(z["crs"]) if "crs" in z.files else DEFAULT_CRS  # caches from before the field
+        return Network(mode=str(z["mode"]), checksum=str(z["checksum"]), crs=crs,
+                       **{f: z[f] for f in _CACHE_FIELDS})

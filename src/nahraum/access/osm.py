@@ -26,7 +26,7 @@ from .graph import (
     save_network,
 )
 from .progress import Progress, report
-from .projection import haversine_m, to_utm
+from .projection import haversine_m, to_utm, utm_crs
 
 # Reader: pyosmium (libosmium's Python binding). It reads PBF and XML alike, streams ways with
 # their node locations attached (``with_locations``) in C++, is maintained by the OSM core
@@ -240,11 +240,14 @@ def build_networks(
     margin_m: float = 2000.0,
     speeds: dict[str, float] | None = None,
     cache_dir: str | os.PathLike | None = None,
+    crs: str | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Network]:
     """Walk, bike and car networks from an OSM file (PBF or XML), cached by content.
 
-    ``clip`` (a shapely geometry in EPSG:25832) keeps only streets within ``margin_m`` of it, so
+    ``crs`` is the planar CRS of the networks (default: :func:`.projection.utm_crs` of the file's
+    streets, EPSG:25832 for the bundled Lemgo region). ``clip`` (a shapely geometry in that
+    CRS) keeps only streets within ``margin_m`` of it, so
     that trips may leave the region and come back. ``speeds`` overrides ``CAR_SPEEDS_KMH`` per
     road class and may set "walk"/"bike" speeds. With ``cache_dir`` the arrays are stored as
     ``<key>-<mode>.npz`` where the key hashes the file's sha256 and every build parameter: a
@@ -278,7 +281,7 @@ def build_networks(
     params = {
         "v": BUILD_VERSION, "sha256": sha, "margin_m": float(margin_m), "walk": walk_kmh,
         "bike": bike_kmh, "car": car_speeds,
-        "clip": None if clip is None else hashlib.sha256(clip.wkb).hexdigest(),
+        "clip": None if clip is None else hashlib.sha256(clip.wkb).hexdigest(), "crs": crs or "auto",
     }
     key = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:32]
     cache = Path(cache_dir) if cache_dir is not None else None
@@ -296,7 +299,8 @@ def build_networks(
     say(2, steps, "building graphs")
     node_ids, first, inv = np.unique(refs, return_index=True, return_inverse=True)
     lon, lat = lons[first], lats[first]
-    x, y = to_utm(lon, lat)
+    crs = crs or utm_crs(lon, lat)
+    x, y = to_utm(lon, lat, crs)
     way_of = np.repeat(np.arange(way_len.shape[0]), way_len)
     last = np.cumsum(way_len) - 1
     seg = np.ones(refs.shape[0], dtype=bool)
@@ -332,7 +336,7 @@ def build_networks(
         net = network_from_edges(
             x[comp], y[comp], new[u[keep]], new[v[keep]], length[keep], mode=m,
             time_s=length[keep] / (kmh[keep] / 3.6), oneway=ow[keep] != 0,
-            checksum=f"{key}-{m}", node_id=node_ids[comp],
+            checksum=f"{key}-{m}", node_id=node_ids[comp], crs=crs,
         )
         out[m] = net
         say(4 + i, steps, f"{m}: {net.n_nodes} nodes, {net.n_edges} edges")

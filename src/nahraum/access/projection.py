@@ -1,35 +1,86 @@
-"""WGS84 ⇄ ETRS89 / UTM 32N (EPSG:25832), the engine's planar coordinates in metres.
+"""WGS84 ⇄ the planar coordinates of a region (metres, a UTM zone), and choosing that zone.
 
-The transformers are built once and reused: building a pyproj Transformer costs milliseconds,
-which would dominate converting a handful of points.
+A region's CRS is chosen from its location by :func:`utm_crs`: the ETRS89 / UTM zone
+(EPSG:258zz) in Europe, else WGS84 / UTM (EPSG:326zz north, 327zz south). The bundled region,
+Lemgo in Kreis Lippe (8.9° E, 52.0° N), lies in zone 32: EPSG:25832, which is also what the
+conversions below use when a caller does not name a CRS (:data:`DEFAULT_CRS`).
+
+The transformers are built once per pair of CRS and reused: building a pyproj Transformer costs
+milliseconds, which would dominate converting a handful of points.
 """
 
 from __future__ import annotations
 
+import warnings
 from functools import lru_cache
 
 import numpy as np
 from pyproj import Transformer
 
-ENGINE_CRS = "EPSG:25832"
+WGS84 = "EPSG:4326"
+#: Where the bundled example region lies (Lemgo, Kreis Lippe): longitude, latitude.
+LEMGO_LONLAT = (8.9, 52.03)
 
 
-@lru_cache(maxsize=2)
-def _transformer(forward: bool) -> Transformer:
-    if forward:
-        return Transformer.from_crs("EPSG:4326", ENGINE_CRS, always_xy=True)
-    return Transformer.from_crs(ENGINE_CRS, "EPSG:4326", always_xy=True)
+class ZoneWarning(UserWarning):
+    """Data spanning two or more UTM zones: distances at the far edge get less exact."""
 
 
-def to_utm(lon: np.ndarray | float, lat: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
-    """Longitude/latitude (degrees, WGS84) → x/y metres in EPSG:25832."""
-    x, y = _transformer(True).transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+def _in_etrs89_area(lon: float, lat: float) -> bool:
+    """ETRS89 / UTM zones 28–38 cover Europe (EPSG's area of use, roughly)."""
+    return -16.1 <= lon <= 40.2 and 32.9 <= lat <= 84.2
+
+
+def utm_crs(lon: np.ndarray | float, lat: np.ndarray | float) -> str:
+    """The UTM CRS ("EPSG:…") for points given in degrees, chosen from where they lie.
+
+    One zone for all points: the zone most of them fall in, with a :class:`ZoneWarning` when
+    they span more than one (a region astride a zone border still gets one planar CRS, slightly
+    less exact at its far side). ETRS89 (EPSG:258zz) in Europe, else WGS84 / UTM
+    (EPSG:326zz north of the equator, 327zz south); e.g. ``utm_crs(8.9, 52.0)`` is EPSG:25832.
+    """
+    lon = np.atleast_1d(np.asarray(lon, dtype=float))
+    lat = np.atleast_1d(np.asarray(lat, dtype=float))
+    ok = np.isfinite(lon) & np.isfinite(lat)
+    if not ok.any():
+        raise ValueError("utm_crs needs at least one finite longitude/latitude")
+    lon, lat = lon[ok], lat[ok]
+    zones = (np.floor((lon + 180.0) / 6.0).astype(int) % 60) + 1
+    found, counts = np.unique(zones, return_counts=True)
+    zone = int(found[np.argmax(counts)])
+    if len(found) > 1:
+        warnings.warn(
+            f"the data span UTM zones {', '.join(map(str, found))}; using zone {zone}, where most "
+            f"points lie ({counts.max()} of {counts.sum()})", ZoneWarning, stacklevel=2)
+    mid_lon, mid_lat = float(np.median(lon)), float(np.median(lat))
+    if _in_etrs89_area(mid_lon, mid_lat) and 28 <= zone <= 38:
+        return f"EPSG:{25800 + zone}"
+    return f"EPSG:{(32600 if mid_lat >= 0 else 32700) + zone}"
+
+
+#: The CRS of callers that do not choose one: the bundled region's (Lemgo: EPSG:25832).
+DEFAULT_CRS = utm_crs(*LEMGO_LONLAT)
+
+
+@lru_cache(maxsize=16)
+def transformer(source: str, target: str) -> Transformer:
+    """A cached pyproj transformer (x/y order: longitude first)."""
+    return Transformer.from_crs(source, target, always_xy=True)
+
+
+def to_utm(lon: np.ndarray | float, lat: np.ndarray | float,
+           crs: str = DEFAULT_CRS) -> tuple[np.ndarray, np.ndarray]:
+    """Longitude/latitude (degrees, WGS84) → x/y metres in ``crs``."""
+    x, y = transformer(WGS84, crs).transform(np.asarray(lon, dtype=float),
+                                              np.asarray(lat, dtype=float))
     return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
 
 
-def to_wgs84(x: np.ndarray | float, y: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
-    """x/y metres in EPSG:25832 → longitude/latitude (degrees, WGS84)."""
-    lon, lat = _transformer(False).transform(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+def to_wgs84(x: np.ndarray | float, y: np.ndarray | float,
+             crs: str = DEFAULT_CRS) -> tuple[np.ndarray, np.ndarray]:
+    """x/y metres in ``crs`` → longitude/latitude (degrees, WGS84)."""
+    lon, lat = transformer(crs, WGS84).transform(np.asarray(x, dtype=float),
+                                                 np.asarray(y, dtype=float))
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 
 

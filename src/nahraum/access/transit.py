@@ -135,7 +135,7 @@ def travel_times(prep: Prepared, origin_x: np.ndarray, origin_y: np.ndarray,
                  keep_minutes: bool = False, chunk: int = 4000) -> TransitResult:
     """Travel times by public transport from every origin to the nearest facility of each type.
 
-    ``facilities`` maps a type key to (x, y) arrays in EPSG:25832. Returns median and 90th
+    ``facilities`` maps a type key to (x, y) arrays in the stops' CRS. Returns median and 90th
     percentile over the departure minutes of ``prep.params.window`` (inf: not reachable within
     ``max_time_s``).
     """

@@ -32,7 +32,7 @@ class DemandResponsive:
     """An area-based demand-responsive service (Rufbus / On-Demand-Verkehr)."""
 
     name: str
-    area: object                   # shapely (Multi)Polygon in EPSG:25832
+    area: object                   # shapely (Multi)Polygon in the network's CRS
     start_s: int                   # first pick-up, seconds after midnight
     end_s: int                     # last pick-up
     max_wait_s: float
