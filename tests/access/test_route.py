@@ -215,6 +215,7 @@ def helsinki():
     return build_networks(pbf, ["walk", "car"])
 
 
+@pytest.mark.slow  # a reference check against networkx on a real extract
 @pytest.mark.parametrize("mode", ["walk", "car"])
 @pytest.mark.parametrize("weight", ["time", "distance"])
 def test_agrees_with_networkx_on_helsinki(helsinki, mode, weight):

@@ -188,6 +188,7 @@ PARAMS = TransitParams(window=(7 * 3600, 7 * 3600 + 1800), step_s=90, max_access
                        walk_speed_ms=WALK, detour=DETOUR)
 
 
+@pytest.mark.slow  # brute-force reference
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_agrees_with_brute_force_on_every_pair_and_minute(seed):
     tt, sx, sy, ox, oy, facilities = random_timetable(seed)
@@ -207,6 +208,7 @@ def test_agrees_with_brute_force_on_every_pair_and_minute(seed):
                                atol=1e-2)
 
 
+@pytest.mark.slow  # brute-force reference
 def test_demand_responsive_area_agrees_with_brute_force():
     tt, sx, sy, ox, oy, facilities = random_timetable(4)
     area = shapely.box(0, 0, 2500, 3000)
@@ -246,6 +248,7 @@ def test_overtaking_trips_get_their_own_pattern():
     assert len(p.n_trips) == 2
 
 
+@pytest.mark.slow  # scipy's Dijkstra as the reference
 def test_walking_on_a_street_network_matches_dijkstra():
     # a 6 × 6 grid of 100 m blocks; points sit on nodes so snapping adds nothing
     n = 6
