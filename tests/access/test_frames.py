@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
@@ -21,8 +22,6 @@ from nahraum.access import (
     travel_times,
     utm_crs,
 )
-
-gpd = pytest.importorskip("geopandas")
 
 
 @pytest.fixture(scope="module")

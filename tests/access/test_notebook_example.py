@@ -6,9 +6,6 @@ import runpy
 from pathlib import Path
 
 import numpy as np
-import pytest
-
-pytest.importorskip("geopandas")
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "notebook_walkthrough.py"
 

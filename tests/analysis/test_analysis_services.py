@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from nahraum.access._errors import AccessError
+from nahraum.access import AccessError
 from nahraum.access.indicators import DETOUR_FACTOR, STRAIGHT_SPEED_KMH
 from nahraum.access.projection import to_utm
 from nahraum.analysis import services
@@ -76,7 +76,7 @@ def test_run_stores_labelled_straight_line_figures(tiny_region):
 def test_failed_run_leaves_nothing_stored(tiny_region):
     calls = []
 
-    def interrupt(step: str, done: int, total: int) -> None:
+    def interrupt(done: int, total: int, step: str = "") -> None:
         calls.append(step)
         if step == "store":  # after the first batch of values has been written
             raise KeyboardInterrupt("stopped by the user")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nahraum.access._errors import AccessError
+from nahraum.access import AccessError
 from nahraum.access.projection import to_utm
 from nahraum.analysis.models import CrossBorderFlow, IndicatorValue
 from nahraum.analysis.services import known_modes, run_analysis

@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from click.testing import CliRunner
 
-from nahraum.access._errors import AccessError
+from nahraum.access import AccessError
 from nahraum.access.gtfs import GTFSError
 from nahraum.region.models import DataSource
 from nahraum.transit import services
