@@ -21,7 +21,7 @@ from shapely.geometry import shape
 
 from nahraum.access import AccessError, Network, Progress
 from nahraum.access.network import build_networks
-from nahraum.access.projection import to_utm
+from nahraum.access.projection import DEFAULT_CRS, to_utm
 
 log = logging.getLogger(__name__)
 
@@ -84,10 +84,15 @@ def build_region_networks(
     speeds: dict[str, float] | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Network]:
-    """Build (or load from the cache) the region's networks and remember them for the region."""
+    """Build (or load from the cache) the region's networks and remember them for the region.
+
+    The platform keeps every stored coordinate (cells, facilities, stops, the clip above) in the
+    one planar CRS of ``nahraum.access.projection.DEFAULT_CRS``; the networks are built in it too,
+    not in the zone the engine would pick from the file, so that they always fit together.
+    """
     nets = build_networks(
         osm_path, modes, clip=region_clip(region), margin_m=margin_m, speeds=speeds,
-        cache_dir=cache_dir(), progress=progress,
+        cache_dir=cache_dir(), progress=progress, crs=DEFAULT_CRS,
     )
     known: dict[str, str] = {}
     if pointer_path(region).is_file():  # keep the other modes built earlier from the same file
