@@ -70,16 +70,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    print(f"bundled region: {result['cells']} cells, {result['facilities']} facilities, "
-          f"{result['facility_types']} types × {', '.join(result['modes'])}; "
-          f"networks (edges): {result['network_edges']}")
+    print(
+        f"bundled region: {result['cells']} cells, {result['facilities']} facilities, "
+        f"{result['facility_types']} types × {', '.join(result['modes'])}; "
+        f"networks (edges): {result['network_edges']}"
+    )
     print(f"network load/build {network_s:.2f} s, warm-up run {warmup_s:.2f} s")
     for i, r in enumerate(runs, 1):
         steps = ", ".join(f"{k} {v:.2f}" for k, v in r.items() if k not in ("wall_s", "total"))
         print(f"run {i}: {r['wall_s']:.2f} s ({steps})")
-    print(f"median whole-region analysis, {result['values_stored']} values stored: {total:.2f} s "
-          f"— {total / TARGET_S:.2f} × the {TARGET_S:g} s target "
-          f"({'met' if total < TARGET_S else 'NOT met'})")
+    print(
+        f"median whole-region analysis, {result['values_stored']} values stored: {total:.2f} s "
+        f"— {total / TARGET_S:.2f} × the {TARGET_S:g} s target "
+        f"({'met' if total < TARGET_S else 'NOT met'})"
+    )
     return 0
 
 

@@ -52,10 +52,13 @@ def main(argv: list[str] | None = None) -> int:
     from nahraum.region.models import District
 
     nets = load_networks(region)
-    places = list(District.objects.filter(municipality__region=region)
-                  .order_by("key").values_list("name", "centre_lon", "centre_lat"))
+    places = list(
+        District.objects.filter(municipality__region=region)
+        .order_by("key")
+        .values_list("name", "centre_lon", "centre_lat")
+    )
     if args.places > 0:
-        places = places[:args.places]
+        places = places[: args.places]
     minutes = [float(m) for m in args.minutes.split(",")]
     long_minutes = [float(m) for m in args.long.split(",")]
     with translation.override("de"):
@@ -70,11 +73,14 @@ def main(argv: list[str] | None = None) -> int:
 
     def click(mode, lon, lat, mins):
         t0 = time.perf_counter()
-        resp = client.get(url, {"lon": lon, "lat": lat, "mode": mode,
-                                "minutes": ",".join(f"{m:g}" for m in mins)})
+        resp = client.get(
+            url, {"lon": lon, "lat": lat, "mode": mode, "minutes": ",".join(f"{m:g}" for m in mins)}
+        )
         dt = time.perf_counter() - t0
         if resp.status_code != 200:
-            raise SystemExit(f"{mode} click at {lon}, {lat}: HTTP {resp.status_code} {resp.content!r}")
+            raise SystemExit(
+                f"{mode} click at {lon}, {lat}: HTTP {resp.status_code} {resp.content!r}"
+            )
         return dt, len(resp.content)
 
     # warm-up: numba kernels from the cache, the view's network cache, snapping trees
@@ -96,31 +102,47 @@ def main(argv: list[str] | None = None) -> int:
                 size.append(nbytes)
         dt_long, areas_long = engine(nets[mode], lon0, lat0, long_minutes)
         clk_long, _ = click(mode, lon0, lat0, long_minutes)
-        rows.append({
-            "mode": mode, "edges": int(nets[mode].n_edges), "clicks": len(clk),
-            "engine_median_s": round(statistics.median(eng), 4),
-            "engine_max_s": round(max(eng), 4),
-            "click_median_s": round(statistics.median(clk), 4),
-            "click_max_s": round(max(clk), 4),
-            "largest_area_km2": round(max(area), 2),
-            "median_json_kb": round(statistics.median(size) / 1024, 1),
-            "long_engine_s": round(dt_long, 4), "long_click_s": round(clk_long, 4),
-            "long_area_km2": round(areas_long[-1].area / 1e6, 2),
-        })
-    result = {"minutes": minutes, "long_minutes": long_minutes, "places": len(places),
-              "target_s": TARGET_S, "results": rows}
+        rows.append(
+            {
+                "mode": mode,
+                "edges": int(nets[mode].n_edges),
+                "clicks": len(clk),
+                "engine_median_s": round(statistics.median(eng), 4),
+                "engine_max_s": round(max(eng), 4),
+                "click_median_s": round(statistics.median(clk), 4),
+                "click_max_s": round(max(clk), 4),
+                "largest_area_km2": round(max(area), 2),
+                "median_json_kb": round(statistics.median(size) / 1024, 1),
+                "long_engine_s": round(dt_long, 4),
+                "long_click_s": round(clk_long, 4),
+                "long_area_km2": round(areas_long[-1].area / 1e6, 2),
+            }
+        )
+    result = {
+        "minutes": minutes,
+        "long_minutes": long_minutes,
+        "places": len(places),
+        "target_s": TARGET_S,
+        "results": rows,
+    }
     if args.json:
         print(json.dumps(result, indent=2))
         return 0
-    print(f"bundled region, {len(places)} Ortsteil centres × {args.repeat} clicks, "
-          f"minutes {args.minutes} (worst case: {name0}, minutes {args.long})")
-    print(f"{'mode':5} {'edges':>7} {'engine med/max s':>17} {'click med/max s':>16} "
-          f"{'max km²':>8} {'JSON kB':>8} {'long click s':>13} {'/ target':>9}")
+    print(
+        f"bundled region, {len(places)} Ortsteil centres × {args.repeat} clicks, "
+        f"minutes {args.minutes} (worst case: {name0}, minutes {args.long})"
+    )
+    print(
+        f"{'mode':5} {'edges':>7} {'engine med/max s':>17} {'click med/max s':>16} "
+        f"{'max km²':>8} {'JSON kB':>8} {'long click s':>13} {'/ target':>9}"
+    )
     for r in rows:
         worst = max(r["click_max_s"], r["long_click_s"])
-        print(f"{r['mode']:5} {r['edges']:>7} {r['engine_median_s']:>8.3f}/{r['engine_max_s']:<8.3f}"
-              f" {r['click_median_s']:>7.3f}/{r['click_max_s']:<8.3f} {r['largest_area_km2']:>8.1f}"
-              f" {r['median_json_kb']:>8.1f} {r['long_click_s']:>13.3f} {worst / TARGET_S:>9.2f}")
+        print(
+            f"{r['mode']:5} {r['edges']:>7} {r['engine_median_s']:>8.3f}/{r['engine_max_s']:<8.3f}"
+            f" {r['click_median_s']:>7.3f}/{r['click_max_s']:<8.3f} {r['largest_area_km2']:>8.1f}"
+            f" {r['median_json_kb']:>8.1f} {r['long_click_s']:>13.3f} {worst / TARGET_S:>9.2f}"
+        )
     return 0
 
 

@@ -54,8 +54,14 @@ def main(argv: list[str] | None = None) -> int:
     candidates = locating.settled_candidates(inputs, limit=args.candidates, seed=1)
     t0 = time.perf_counter()
     problem = locating.build_problem(
-        region, inputs, type_key=args.type, method="max_coverage", k=args.k, mode=args.mode,
-        candidates=candidates, replace_existing=True,  # greenfield: no existing supply
+        region,
+        inputs,
+        type_key=args.type,
+        method="max_coverage",
+        k=args.k,
+        mode=args.mode,
+        candidates=candidates,
+        replace_existing=True,  # greenfield: no existing supply
     )
     out["candidates"] = len(problem.candidates)
     out["cost_matrix_s"] = round(time.perf_counter() - t0, 3)
@@ -69,10 +75,15 @@ def main(argv: list[str] | None = None) -> int:
         res = engine.solve(method, problem.cost_s, problem.weights, **kwargs)
         wall = time.perf_counter() - t0
         solved[method] = {
-            "objective": res.objective, "bound": res.bound, "gap": res.gap, "status": res.status,
-            "solve_time_s": round(res.solve_time_s, 3), "wall_s": round(wall, 3),
+            "objective": res.objective,
+            "bound": res.bound,
+            "gap": res.gap,
+            "status": res.status,
+            "solve_time_s": round(res.solve_time_s, 3),
+            "wall_s": round(wall, 3),
             "iterations": res.iterations,
-            "greedy_objective": res.greedy.objective, "greedy_s": round(res.greedy.seconds, 3),
+            "greedy_objective": res.greedy.objective,
+            "greedy_s": round(res.greedy.seconds, 3),
             "greedy_ratio": round(res.greedy_ratio, 5),
         }
     out["locate"] = solved
@@ -82,12 +93,20 @@ def main(argv: list[str] | None = None) -> int:
     scenario = services.create_scenario(region, "benchmark: one practice closes, a bus stops")
     services.add_facility_change(scenario, "close", facility_key=facility.key)
     services.add_mobile_service(
-        scenario, type_key=args.type, name="Praxisbus", lat=facility.lat, lon=facility.lon,
-        weekday=1, start=dt.time(9), end=dt.time(12),
+        scenario,
+        type_key=args.type,
+        name="Praxisbus",
+        lat=facility.lat,
+        lon=facility.lon,
+        weekday=1,
+        start=dt.time(9),
+        end=dt.time(12),
     )
     first = rerun_type(scenario, args.type, mode=args.mode, base_inputs=inputs)
-    times = [rerun_type(scenario, args.type, mode=args.mode, base_inputs=inputs)["seconds"]
-             for _ in range(args.repeat)]
+    times = [
+        rerun_type(scenario, args.type, mode=args.mode, base_inputs=inputs)["seconds"]
+        for _ in range(args.repeat)
+    ]
     with_load = []
     for _ in range(args.repeat):
         t0 = time.perf_counter()
@@ -99,26 +118,33 @@ def main(argv: list[str] | None = None) -> int:
         "first_s": round(first["seconds"], 3),
         "median_s": round(median, 3),
         "median_with_loading_inputs_s": round(statistics.median(with_load), 3),
-        "target_s": RERUN_TARGET_S, "ratio_to_target": round(median / RERUN_TARGET_S, 3),
+        "target_s": RERUN_TARGET_S,
+        "ratio_to_target": round(median / RERUN_TARGET_S, 3),
         "timings": {k: round(v, 4) for k, v in first["timings"].items()},
     }
 
     if args.json:
         print(json.dumps(out, indent=2))
         return 0
-    print(f"bundled region: {out['cells']} cells × {out['candidates']} candidate sites, "
-          f"{args.mode}, k = {args.k}, norm {out['norm_minutes']:g} min; "
-          f"cost matrix {out['cost_matrix_s']:.2f} s")
+    print(
+        f"bundled region: {out['cells']} cells × {out['candidates']} candidate sites, "
+        f"{args.mode}, k = {args.k}, norm {out['norm_minutes']:g} min; "
+        f"cost matrix {out['cost_matrix_s']:.2f} s"
+    )
     for method, r in solved.items():
-        print(f"{method:>12}: objective {r['objective']:.6g} (bound {r['bound']:.6g}, gap "
-              f"{r['gap']:.4%}, {r['status']}, {r['iterations']} round(s)) in "
-              f"{r['solve_time_s']:.2f} s; greedy {r['greedy_objective']:.6g} in "
-              f"{r['greedy_s']:.2f} s = {r['greedy_ratio']:.4f} × exact")
+        print(
+            f"{method:>12}: objective {r['objective']:.6g} (bound {r['bound']:.6g}, gap "
+            f"{r['gap']:.4%}, {r['status']}, {r['iterations']} round(s)) in "
+            f"{r['solve_time_s']:.2f} s; greedy {r['greedy_objective']:.6g} in "
+            f"{r['greedy_s']:.2f} s = {r['greedy_ratio']:.4f} × exact"
+        )
     rr = out["rerun"]
-    print(f"re-run of '{args.type}' for the whole region after a change: first {rr['first_s']:.2f} s, "
-          f"then median {rr['median_s']:.3f} s ({rr['ratio_to_target']:.2f} × the 1 s target, "
-          f"{'met' if median < RERUN_TARGET_S else 'NOT met'}); with loading the inputs "
-          f"{rr['median_with_loading_inputs_s']:.3f} s")
+    print(
+        f"re-run of '{args.type}' for the whole region after a change: first {rr['first_s']:.2f} s, "
+        f"then median {rr['median_s']:.3f} s ({rr['ratio_to_target']:.2f} × the 1 s target, "
+        f"{'met' if median < RERUN_TARGET_S else 'NOT met'}); with loading the inputs "
+        f"{rr['median_with_loading_inputs_s']:.3f} s"
+    )
     return 0
 
 

@@ -105,8 +105,15 @@ def helsinki(mode: str) -> Streets:
     tw = net.twins
     keep = (tw < 0) | (e < tw)
     name = "helsinki_walk" if mode == "walk" else "helsinki_drive"
-    return Streets(name, net.x, net.y, net.tail[keep], net.indices[keep].astype(np.int64),
-                   net.length_m[keep], tw[keep] < 0)
+    return Streets(
+        name,
+        net.x,
+        net.y,
+        net.tail[keep],
+        net.indices[keep].astype(np.int64),
+        net.length_m[keep],
+        tw[keep] < 0,
+    )
 
 
 def load_network(name: str) -> Streets:
@@ -142,16 +149,25 @@ class Nahraum:
         from nahraum.access import nearest, snap_nodes
 
         net = self._net(s)
-        r = nearest(net, snap_nodes(net, np.arange(net.n_nodes)), snap_nodes(net, fac),
-                    weight="distance", max_distance_m=Q1_CAP)
+        r = nearest(
+            net,
+            snap_nodes(net, np.arange(net.n_nodes)),
+            snap_nodes(net, fac),
+            weight="distance",
+            max_distance_m=Q1_CAP,
+        )
         return r.distance_m[:, 0], r.index[:, 0]
 
     def q2(self, s, fac):
         from nahraum.access import count_within, snap_nodes
 
         net = self._net(s)
-        return count_within(net, snap_nodes(net, np.arange(net.n_nodes)), snap_nodes(net, fac),
-                            max_distance_m=Q2_RADIUS)
+        return count_within(
+            net,
+            snap_nodes(net, np.arange(net.n_nodes)),
+            snap_nodes(net, fac),
+            max_distance_m=Q2_RADIUS,
+        )
 
     def q3(self, s, orig, dest):
         from nahraum.access import od_matrix, snap_nodes
@@ -339,8 +355,14 @@ class Pandana:
 
         tail, head, w = s.directed()
         t = time.perf_counter()
-        net = pdna.Network(pd.Series(s.x), pd.Series(s.y), pd.Series(tail), pd.Series(head),
-                           pd.DataFrame({"w": w}), twoway=False)
+        net = pdna.Network(
+            pd.Series(s.x),
+            pd.Series(s.y),
+            pd.Series(tail),
+            pd.Series(head),
+            pd.DataFrame({"w": w}),
+            twoway=False,
+        )
         self.build_seconds[s.name] = time.perf_counter() - t
         return net, s
 
@@ -363,7 +385,9 @@ class Pandana:
 
     def q2(self, st, fac):
         net, s = st
-        return net.aggregate(Q2_RADIUS, type="count", decay="flat", name="fac2").to_numpy(dtype=float)
+        return net.aggregate(Q2_RADIUS, type="count", decay="flat", name="fac2").to_numpy(
+            dtype=float
+        )
 
     def q3(self, st, orig, dest):
         net, s = st
@@ -385,8 +409,10 @@ ENGINE_CLASSES = {c.name: c for c in (Nahraum, Scipy, Networkx, Igraph, Networki
 # what --skip-slow leaves out: (engine, network, query); "*" matches any
 SLOW = [
     ("pandana", "grid_700", "*"),
-    ("networkx", "grid_700", "Q2"), ("networkx", "grid_250", "Q3"),
-    ("igraph", "grid_700", "Q2"), ("igraph", "grid_250", "Q2"),
+    ("networkx", "grid_700", "Q2"),
+    ("networkx", "grid_250", "Q3"),
+    ("igraph", "grid_700", "Q2"),
+    ("igraph", "grid_250", "Q2"),
     ("networkit", "grid_700", "Q2"),
 ]
 
@@ -442,8 +468,9 @@ def warm_up() -> float:
     nearest(net, a, b, k=2)
     count_within(net, a, b, max_distance_m=10.0)
     od_matrix(net, a, b, weight="distance")
-    directed = network_from_edges(np.arange(4.0), np.zeros(4), [0, 1, 2], [1, 2, 3], np.ones(3),
-                                  oneway=[True, False, False])
+    directed = network_from_edges(
+        np.arange(4.0), np.zeros(4), [0, 1, 2], [1, 2, 3], np.ones(3), oneway=[True, False, False]
+    )
     a, b = snap_nodes(directed, [0, 1]), snap_nodes(directed, [3])
     nearest(directed, a, b, weight="distance")
     count_within(directed, a, b, max_distance_m=10.0)
@@ -482,7 +509,10 @@ def run(args) -> list[dict]:
             except ImportError as exc:
                 log(f"  {ename:<10} not installed ({exc})")
                 continue
-            log(f"  {ename:<10} preprocessing {prep:8.3f} s" + ("" if ename != "nahraum" else " (none: counted in each query)"))
+            log(
+                f"  {ename:<10} preprocessing {prep:8.3f} s"
+                + ("" if ename != "nahraum" else " (none: counted in each query)")
+            )
             for q in queries:
                 if args.skip_slow and is_slow(ename, name, q):
                     log(f"  {ename:<10} {q} skipped (--skip-slow)")
@@ -492,7 +522,14 @@ def run(args) -> list[dict]:
                     t = time.perf_counter()
                     getattr(eng, f"{q.lower()}_prepare")(state, q1f if q == "Q1" else q2f)
                     extra = f" (after {time.perf_counter() - t:.2f} s {'set_pois' if q == 'Q1' else 'precompute'})"
-                repeat = 1 if (ename in ("networkx", "igraph", "networkit", "pandana") and name.startswith("grid")) else args.repeat
+                repeat = (
+                    1
+                    if (
+                        ename in ("networkx", "igraph", "networkit", "pandana")
+                        and name.startswith("grid")
+                    )
+                    else args.repeat
+                )
                 if q == "Q1":
                     secs, res = best_time(partial(eng.q1, state, q1f), repeat)
                     dist = np.asarray(res[0], float)
@@ -511,8 +548,15 @@ def run(args) -> list[dict]:
                     if ename == "scipy":
                         reference[q] = res
                     ok = agree_distances(reference[q], res)
-                results.append({"network": name, "query": q, "engine": ename,
-                                "seconds": round(float(secs), 6), "agrees": bool(ok)})
+                results.append(
+                    {
+                        "network": name,
+                        "query": q,
+                        "engine": ename,
+                        "seconds": round(float(secs), 6),
+                        "agrees": bool(ok),
+                    }
+                )
                 log(f"  {ename:<10} {q} {secs:9.4f} s  agrees={ok}{extra}")
                 if q == "Q1" and ename in ("nahraum", "pandana"):
                     first = secs + (prep if ename == "pandana" else 0.0)
@@ -526,8 +570,12 @@ def run(args) -> list[dict]:
 
 
 def summarize(results: list[dict], first_answer: dict) -> None:
-    log("\nnahraum against the fastest anchor (target ≤ 1.2×, or within 10 ms of an anchor under 10 ms):")
-    keys = sorted({(r["network"], r["query"]) for r in results}, key=lambda k: (NETWORKS.index(k[0]), k[1]))
+    log(
+        "\nnahraum against the fastest anchor (target ≤ 1.2×, or within 10 ms of an anchor under 10 ms):"
+    )
+    keys = sorted(
+        {(r["network"], r["query"]) for r in results}, key=lambda k: (NETWORKS.index(k[0]), k[1])
+    )
     for net, q in keys:
         rows = [r for r in results if r["network"] == net and r["query"] == q]
         ours = [r for r in rows if r["engine"] == "nahraum"]
@@ -536,13 +584,19 @@ def summarize(results: list[dict], first_answer: dict) -> None:
             continue
         best = min(anchors, key=lambda r: r["seconds"])
         ratio = ours[0]["seconds"] / best["seconds"]
-        ok = ratio <= 1.2 or (best["seconds"] < 0.01 and ours[0]["seconds"] - best["seconds"] <= 0.01)
-        log(f"  {net:<15} {q}  nahraum {ours[0]['seconds']:8.4f} s  fastest anchor {best['engine']:<9} "
-            f"{best['seconds']:8.4f} s  ratio {ratio:5.2f}  {'ok' if ok else 'MISSED'}")
+        ok = ratio <= 1.2 or (
+            best["seconds"] < 0.01 and ours[0]["seconds"] - best["seconds"] <= 0.01
+        )
+        log(
+            f"  {net:<15} {q}  nahraum {ours[0]['seconds']:8.4f} s  fastest anchor {best['engine']:<9} "
+            f"{best['seconds']:8.4f} s  ratio {ratio:5.2f}  {'ok' if ok else 'MISSED'}"
+        )
     for net, f in first_answer.items():
         if "nahraum" in f and "pandana" in f:
-            log(f"  first answer on {net}: nahraum {f['nahraum']:.3f} s, pandana {f['pandana']:.2f} s "
-                f"(build + set_pois + Q1) → {f['pandana'] / f['nahraum']:.0f}× sooner")
+            log(
+                f"  first answer on {net}: nahraum {f['nahraum']:.3f} s, pandana {f['pandana']:.2f} s "
+                f"(build + set_pois + Q1) → {f['pandana'] / f['nahraum']:.0f}× sooner"
+            )
 
 
 def memory_child(size: int) -> None:
@@ -555,34 +609,56 @@ def memory_child(size: int) -> None:
     rng = np.random.default_rng(42)
     net = network_from_edges(s.x, s.y, s.u, s.v, s.length, checksum=s.name)
     every = snap_nodes(net, np.arange(net.n_nodes))
-    nearest(net, every, snap_nodes(net, rng.choice(s.n, Q1_FACILITIES, replace=False)),
-            weight="distance", max_distance_m=Q1_CAP)
-    count_within(net, every, snap_nodes(net, rng.choice(s.n, Q2_FACILITIES, replace=False)),
-                 max_distance_m=Q2_RADIUS)
+    nearest(
+        net,
+        every,
+        snap_nodes(net, rng.choice(s.n, Q1_FACILITIES, replace=False)),
+        weight="distance",
+        max_distance_m=Q1_CAP,
+    )
+    count_within(
+        net,
+        every,
+        snap_nodes(net, rng.choice(s.n, Q2_FACILITIES, replace=False)),
+        max_distance_m=Q2_RADIUS,
+    )
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"peak_rss_mb": peak / 1024, "before_network_mb": base / 1024}))
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--json", action="store_true", help="print the results as JSON on stdout")
     p.add_argument("--networks", default=",".join(NETWORKS))
     p.add_argument("--engines", default=",".join(ENGINES))
-    p.add_argument("--skip-slow", action="store_true",
-                   help="skip pandana on the 700 × 700 grid and the slowest pure-Python loops")
+    p.add_argument(
+        "--skip-slow",
+        action="store_true",
+        help="skip pandana on the 700 × 700 grid and the slowest pure-Python loops",
+    )
     p.add_argument("--repeat", type=int, default=3, help="best of N runs (anchors on grids: 1)")
     p.add_argument("--memory", action="store_true", help="measure our peak memory on the big grid")
-    p.add_argument("--_memory-child", dest="memory_child", type=int, default=0, help=argparse.SUPPRESS)
+    p.add_argument(
+        "--_memory-child", dest="memory_child", type=int, default=0, help=argparse.SUPPRESS
+    )
     args = p.parse_args()
     if args.memory_child:
         memory_child(args.memory_child)
         return
     if args.memory:
-        out = subprocess.run([sys.executable, __file__, "--_memory-child", "700"], capture_output=True,
-                             text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--_memory-child", "700"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         m = json.loads(out.stdout)
-        log(f"peak RSS, 700 × 700 grid (build + Q1 + Q2), whole process: {m['peak_rss_mb']:.0f} MB "
-            f"(of which Python, numpy, numba and kernels before the network: {m['before_network_mb']:.0f} MB)")
+        log(
+            f"peak RSS, 700 × 700 grid (build + Q1 + Q2), whole process: {m['peak_rss_mb']:.0f} MB "
+            f"(of which Python, numpy, numba and kernels before the network: {m['before_network_mb']:.0f} MB)"
+        )
         if not args.json:
             return
     if args.json:

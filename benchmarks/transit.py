@@ -54,7 +54,8 @@ def generate_feed(rng, size: float, n_stops: int, n_routes: int, n_trips: int) -
     lat = 51.4 + sy / 111200.0
     lon = 7.6 + sx / (111200.0 * np.cos(np.radians(51.5)))
     stops_txt = ["stop_id,stop_name,stop_lat,stop_lon"] + [
-        f"s{i},Stop {i},{lat[i]:.6f},{lon[i]:.6f}" for i in range(n_stops)]
+        f"s{i},Stop {i},{lat[i]:.6f},{lon[i]:.6f}" for i in range(n_stops)
+    ]
     routes_txt = ["route_id,route_short_name,route_type"]
     trips_txt = ["route_id,service_id,trip_id,direction_id"]
     st_txt = ["trip_id,arrival_time,departure_time,stop_id,stop_sequence"]
@@ -83,8 +84,10 @@ def generate_feed(rng, size: float, n_stops: int, n_routes: int, n_trips: int) -
                 tid = f"r{r}d{d}k{k}"
                 trips_txt.append(f"r{r},WD,{tid},{d}")
                 t0 = start0 + k * headway
-                st_txt += [f"{tid},{hms(t0 + o)},{hms(t0 + o)},s{s},{j + 1}"
-                           for j, (s, o) in enumerate(zip(order, off, strict=True))]
+                st_txt += [
+                    f"{tid},{hms(t0 + o)},{hms(t0 + o)},s{s},{j + 1}"
+                    for j, (s, o) in enumerate(zip(order, off, strict=True))
+                ]
     files = {
         "agency.txt": "agency_name,agency_url,agency_timezone\nBench,https://x.test,Europe/Berlin\n",
         "stops.txt": "\n".join(stops_txt) + "\n",
@@ -92,7 +95,7 @@ def generate_feed(rng, size: float, n_stops: int, n_routes: int, n_trips: int) -
         "trips.txt": "\n".join(trips_txt) + "\n",
         "stop_times.txt": "\n".join(st_txt) + "\n",
         "calendar.txt": "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,"
-                        "start_date,end_date\nWD,1,1,1,1,1,0,0,20250106,20251231\n",
+        "start_date,end_date\nWD,1,1,1,1,1,0,0,20250106,20251231\n",
     }
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -116,8 +119,10 @@ def main() -> None:
 
     t = time.perf_counter()
     net = grid_network(args.grid)
-    print(f"street grid: {net.n_nodes:,} nodes, {net.n_edges:,} edges "
-          f"({time.perf_counter() - t:.1f} s)")
+    print(
+        f"street grid: {net.n_nodes:,} nodes, {net.n_edges:,} edges "
+        f"({time.perf_counter() - t:.1f} s)"
+    )
     t = time.perf_counter()
     data, _, _ = generate_feed(rng, size, args.stops, args.routes, args.trips)
     print(f"generated GTFS: {len(data) / 1e6:.1f} MB zip ({time.perf_counter() - t:.1f} s)")
@@ -140,22 +145,34 @@ def main() -> None:
     t1 = time.perf_counter()
     tt = timetable_for_day(feed, dt.date(2025, 1, 7))
     t2 = time.perf_counter()
-    print(f"parse GTFS: {t1 - t0:.1f} s ({feed.n_stops:,} stops, {len(feed.route_id)} routes, "
-          f"{feed.n_trips:,} trips, {len(feed.st_stop):,} stop times); "
-          f"day timetable: {t2 - t1:.1f} s ({tt.n_trips:,} trips on the day)")
+    print(
+        f"parse GTFS: {t1 - t0:.1f} s ({feed.n_stops:,} stops, {len(feed.route_id)} routes, "
+        f"{feed.n_trips:,} trips, {len(feed.st_stop):,} stop times); "
+        f"day timetable: {t2 - t1:.1f} s ({tt.n_trips:,} trips on the day)"
+    )
     sx, sy = to_utm(feed.stop_lon, feed.stop_lat)
     params = TransitParams(window=(7 * 3600, 9 * 3600))
     t3 = time.perf_counter()
     prep = prepare(tt, sx, sy, walk_network=net, params=params)
     t4 = time.perf_counter()
-    print(f"prepare: {t4 - t3:.1f} s ({len(prep.patterns.n_trips)} patterns, "
-          f"{len(prep.transfers.src):,} walking transfers ≤ {params.max_transfer_s / 60:.0f} min)")
+    print(
+        f"prepare: {t4 - t3:.1f} s ({len(prep.patterns.n_trips)} patterns, "
+        f"{len(prep.transfers.src):,} walking transfers ≤ {params.max_transfer_s / 60:.0f} min)"
+    )
     # cells: populated places near the streets, denser around stops
     near = rng.choice(args.stops, args.cells // 2)
-    cx = np.concatenate([sx[near] + rng.normal(0, 400, len(near)),
-                         rng.uniform(net.x.min(), net.x.max(), args.cells - len(near))])
-    cy = np.concatenate([sy[near] + rng.normal(0, 400, len(near)),
-                         rng.uniform(net.y.min(), net.y.max(), args.cells - len(near))])
+    cx = np.concatenate(
+        [
+            sx[near] + rng.normal(0, 400, len(near)),
+            rng.uniform(net.x.min(), net.x.max(), args.cells - len(near)),
+        ]
+    )
+    cy = np.concatenate(
+        [
+            sy[near] + rng.normal(0, 400, len(near)),
+            rng.uniform(net.y.min(), net.y.max(), args.cells - len(near)),
+        ]
+    )
     cx = np.clip(cx, net.x.min(), net.x.max())
     cy = np.clip(cy, net.y.min(), net.y.max())
     facilities = {}
@@ -168,20 +185,28 @@ def main() -> None:
     t6 = time.perf_counter()
     tm = res.timings
     n_dep = len(res.departures)
-    print(f"travel times: {t6 - t5:.1f} s for {args.cells:,} cells × {args.types} types × "
-          f"{n_dep} departure minutes ({args.cells * args.types * n_dep / (t6 - t5) / 1e6:.1f} M "
-          f"cell-type-minutes/s)")
-    print(f"  walking access/egress {tm['walking_s']:.1f} s, RAPTOR profiles "
-          f"{tm['profiles_s']:.1f} s ({tm['profile_events']:,} runs), per-minute evaluation "
-          f"{tm['evaluate_s']:.1f} s")
+    print(
+        f"travel times: {t6 - t5:.1f} s for {args.cells:,} cells × {args.types} types × "
+        f"{n_dep} departure minutes ({args.cells * args.types * n_dep / (t6 - t5) / 1e6:.1f} M "
+        f"cell-type-minutes/s)"
+    )
+    print(
+        f"  walking access/egress {tm['walking_s']:.1f} s, RAPTOR profiles "
+        f"{tm['profiles_s']:.1f} s ({tm['profile_events']:,} runs), per-minute evaluation "
+        f"{tm['evaluate_s']:.1f} s"
+    )
     med = np.concatenate([res.median[k] for k in res.keys])
     p90 = np.concatenate([res.p90[k] for k in res.keys])
     finite = np.isfinite(med)
-    print(f"  median travel time {np.median(med[finite]) / 60:.1f} min, p90 "
-          f"{np.median(p90[np.isfinite(p90)]) / 60:.1f} min; unreachable within "
-          f"{params.max_time_s / 3600:.0f} h: {100 * (~finite).mean():.1f} %")
-    print(f"total (parse → results): {t6 - t0:.1f} s; peak memory (max RSS) {rss_mb():.0f} MB "
-          f"(before parsing {rss0:.0f} MB)")
+    print(
+        f"  median travel time {np.median(med[finite]) / 60:.1f} min, p90 "
+        f"{np.median(p90[np.isfinite(p90)]) / 60:.1f} min; unreachable within "
+        f"{params.max_time_s / 3600:.0f} h: {100 * (~finite).mean():.1f} %"
+    )
+    print(
+        f"total (parse → results): {t6 - t0:.1f} s; peak memory (max RSS) {rss_mb():.0f} MB "
+        f"(before parsing {rss0:.0f} MB)"
+    )
 
 
 if __name__ == "__main__":

@@ -31,10 +31,13 @@ centres = gpd.GeoDataFrame(
     geometry=gpd.points_from_xy(districts["centre_lon"], districts["centre_lat"]),
     crs="EPSG:4326",
 )
+
+
 def of_type(kind: str) -> gpd.GeoDataFrame:
     rows = facilities[facilities["type"] == kind]
-    return gpd.GeoDataFrame(rows[["name"]], crs="EPSG:4326",
-                            geometry=gpd.points_from_xy(rows["lon"], rows["lat"]))
+    return gpd.GeoDataFrame(
+        rows[["name"]], crs="EPSG:4326", geometry=gpd.points_from_xy(rows["lon"], rows["lat"])
+    )
 
 
 gps = of_type("gp")

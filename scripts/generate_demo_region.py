@@ -35,10 +35,25 @@ from shapely import MultiPoint, Polygon, contains_xy, unary_union
 from shapely.geometry import mapping
 
 SEED = 20231231
-OUT = Path(__file__).resolve().parent.parent / "src" / "nahraum" / "data" / "bundled" / "lemgo-kalletal"
+OUT = (
+    Path(__file__).resolve().parent.parent
+    / "src"
+    / "nahraum"
+    / "data"
+    / "bundled"
+    / "lemgo-kalletal"
+)
 BANDS = ("0-5", "6-9", "10-17", "18-29", "30-49", "50-64", "65-74", "75+")
-BAND_COLUMNS = ("age_0_5", "age_6_9", "age_10_17", "age_18_29", "age_30_49", "age_50_64",
-                "age_65_74", "age_75plus")
+BAND_COLUMNS = (
+    "age_0_5",
+    "age_6_9",
+    "age_10_17",
+    "age_18_29",
+    "age_30_49",
+    "age_50_64",
+    "age_65_74",
+    "age_75plus",
+)
 
 TO_UTM = Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True)
 TO_WGS = Transformer.from_crs("EPSG:25832", "EPSG:4326", always_xy=True)
@@ -54,9 +69,12 @@ TOTAL_AREA_M2 = sum(m["area_km2"] for m in MUNICIPALITIES.values()) * 1e6
 # PCG64 state at which the street network starts (see main(): pinned so the streets stay put)
 STREETS_RNG_STATE = {
     "bit_generator": "PCG64",
-    "state": {"state": 119824797312044511968979434021586947559,
-              "inc": 47902120782505686270510750958421805597},
-    "has_uint32": 0, "uinteger": 1883486756,
+    "state": {
+        "state": 119824797312044511968979434021586947559,
+        "inc": 47902120782505686270510750958421805597,
+    },
+    "has_uint32": 0,
+    "uinteger": 1883486756,
 }
 
 # (name, AGS, kind, approx. lat, approx. lon, population weight). Centres are approximate (±1 km)
@@ -118,17 +136,31 @@ OUTSIDE = [
 REAL_NAMES = {
     ("Kernstadt Lemgo", "hospital"): ["Klinikum Lippe Lemgo"],
     ("Kernstadt Lemgo", "railway_station"): ["Bahnhof Lemgo", "Haltepunkt Lemgo-Lüttfeld"],
-    ("Kernstadt Lemgo", "secondary_school"): ["Engelbert-Kaempfer-Gymnasium",
-                                              "Marianne-Weber-Gymnasium"],
+    ("Kernstadt Lemgo", "secondary_school"): [
+        "Engelbert-Kaempfer-Gymnasium",
+        "Marianne-Weber-Gymnasium",
+    ],
 }
 
 TYPE_NAMES = {
-    "gp": "Hausarztpraxis", "pharmacy": "Apotheke", "dentist": "Zahnarztpraxis",
-    "hospital": "Krankenhaus", "kita": "Kita", "primary_school": "Grundschule",
-    "secondary_school": "Weiterführende Schule", "library": "Bücherei", "supermarket": "Supermarkt",
-    "village_shop": "Bäckerei", "weekly_market": "Wochenmarkt", "post_office": "Postfiliale",
-    "bus_stop": "Haltestelle", "railway_station": "Bahnhof", "charging_point": "Ladepunkt",
-    "community_centre": "Dorfgemeinschaftshaus", "care_home": "Pflegeheim", "park": "Grünanlage",
+    "gp": "Hausarztpraxis",
+    "pharmacy": "Apotheke",
+    "dentist": "Zahnarztpraxis",
+    "hospital": "Krankenhaus",
+    "kita": "Kita",
+    "primary_school": "Grundschule",
+    "secondary_school": "Weiterführende Schule",
+    "library": "Bücherei",
+    "supermarket": "Supermarkt",
+    "village_shop": "Bäckerei",
+    "weekly_market": "Wochenmarkt",
+    "post_office": "Postfiliale",
+    "bus_stop": "Haltestelle",
+    "railway_station": "Bahnhof",
+    "charging_point": "Ladepunkt",
+    "community_centre": "Dorfgemeinschaftshaus",
+    "care_home": "Pflegeheim",
+    "park": "Grünanlage",
     "playground": "Spielplatz",
 }
 
@@ -161,8 +193,12 @@ def region_outline(pts: np.ndarray, radii: np.ndarray, target_area: float) -> Po
     them is pulled in a little, as real municipal borders often do between villages.
     """
     hull = MultiPoint(pts).convex_hull
-    discs = unary_union([shapely.Point(p).buffer(r + OUTLINE_MARGIN, quad_segs=16)
-                         for p, r in zip(pts, radii, strict=True)])
+    discs = unary_union(
+        [
+            shapely.Point(p).buffer(r + OUTLINE_MARGIN, quad_segs=16)
+            for p, r in zip(pts, radii, strict=True)
+        ]
+    )
 
     def pulled_in(depth: float) -> Polygon:
         g = unary_union([hull.buffer(-depth, quad_segs=16), discs])
@@ -204,38 +240,90 @@ def tiled_cells(pts: np.ndarray, weights: np.ndarray, outline: Polygon) -> list[
             u = n / np.hypot(*n)
             t = np.array([-u[1], u[0]])
             x0 = u * (c / np.hypot(*n))
-            half = Polygon([x0 + t * 1e6, x0 - t * 1e6, x0 - t * 1e6 - u * 1e6,
-                            x0 + t * 1e6 - u * 1e6])
+            half = Polygon(
+                [x0 + t * 1e6, x0 - t * 1e6, x0 - t * 1e6 - u * 1e6, x0 + t * 1e6 - u * 1e6]
+            )
             cell = cell.intersection(half)
         raw.append(shapely.affinity.translate(cell, *origin))
     lines = unary_union([c.boundary for c in raw] + [outline.boundary])
-    faces = [f for f in shapely.get_parts(shapely.polygonize(shapely.get_parts(lines)))
-             if outline.contains(f.representative_point())]
+    faces = [
+        f
+        for f in shapely.get_parts(shapely.polygonize(shapely.get_parts(lines)))
+        if outline.contains(f.representative_point())
+    ]
     owner = [int(np.argmax([f.intersection(c).area for c in raw])) for f in faces]
-    return [unary_union([f for f, o in zip(faces, owner, strict=True) if o == i])
-            for i in range(len(q))]
+    return [
+        unary_union([f for f, o in zip(faces, owner, strict=True) if o == i]) for i in range(len(q))
+    ]
 
 
 def facility_plan(name: str, kind: str, pop: int) -> dict[str, int]:
     """How many facilities of each type an Ortsteil of this size plausibly has (illustrative)."""
     if name == "Kernstadt Lemgo":
-        return {"gp": 14, "pharmacy": 7, "dentist": 10, "hospital": 1, "kita": 14,
-                "primary_school": 4, "secondary_school": 4, "library": 1, "supermarket": 8,
-                "village_shop": 10, "weekly_market": 1, "post_office": 2, "railway_station": 2,
-                "charging_point": 8, "community_centre": 2, "care_home": 4, "park": 5,
-                "playground": 12}
+        return {
+            "gp": 14,
+            "pharmacy": 7,
+            "dentist": 10,
+            "hospital": 1,
+            "kita": 14,
+            "primary_school": 4,
+            "secondary_school": 4,
+            "library": 1,
+            "supermarket": 8,
+            "village_shop": 10,
+            "weekly_market": 1,
+            "post_office": 2,
+            "railway_station": 2,
+            "charging_point": 8,
+            "community_centre": 2,
+            "care_home": 4,
+            "park": 5,
+            "playground": 12,
+        }
     if name == "Hohenhausen":
-        return {"gp": 3, "pharmacy": 1, "dentist": 2, "kita": 2, "primary_school": 1,
-                "secondary_school": 1, "library": 1, "supermarket": 2, "village_shop": 2,
-                "weekly_market": 1, "post_office": 1, "charging_point": 2, "community_centre": 1,
-                "care_home": 1, "park": 1, "playground": 2}
+        return {
+            "gp": 3,
+            "pharmacy": 1,
+            "dentist": 2,
+            "kita": 2,
+            "primary_school": 1,
+            "secondary_school": 1,
+            "library": 1,
+            "supermarket": 2,
+            "village_shop": 2,
+            "weekly_market": 1,
+            "post_office": 1,
+            "charging_point": 2,
+            "community_centre": 1,
+            "care_home": 1,
+            "park": 1,
+            "playground": 2,
+        }
     plan: dict[str, int] = {"community_centre": 1, "playground": 1 if pop >= 300 else 0}
     if pop >= 4000:
-        plan.update(gp=2, pharmacy=1, dentist=1, kita=3, primary_school=1, supermarket=2,
-                    village_shop=2, charging_point=1, care_home=1, park=1, playground=3)
+        plan.update(
+            gp=2,
+            pharmacy=1,
+            dentist=1,
+            kita=3,
+            primary_school=1,
+            supermarket=2,
+            village_shop=2,
+            charging_point=1,
+            care_home=1,
+            park=1,
+            playground=3,
+        )
     elif pop >= 1500:
-        plan.update(gp=1, pharmacy=1 if pop >= 2000 else 0, kita=1, primary_school=1,
-                    supermarket=1, village_shop=1, playground=2)
+        plan.update(
+            gp=1,
+            pharmacy=1 if pop >= 2000 else 0,
+            kita=1,
+            primary_school=1,
+            supermarket=1,
+            village_shop=1,
+            playground=2,
+        )
     elif pop >= 800:
         plan.update(kita=1, village_shop=1, primary_school=1 if pop >= 1100 else 0)
     return {k: v for k, v in plan.items() if v}
@@ -282,8 +370,10 @@ class OsmWriter:
         buf = io.StringIO()
         buf.write('<?xml version="1.0" encoding="UTF-8"?>\n')
         buf.write('<osm version="0.6" generator="nahraum scripts/generate_demo_region.py">\n')
-        buf.write(f' <bounds minlat="{lat.min():.6f}" minlon="{lon.min():.6f}" '
-                  f'maxlat="{lat.max():.6f}" maxlon="{lon.max():.6f}"/>\n')
+        buf.write(
+            f' <bounds minlat="{lat.min():.6f}" minlon="{lon.min():.6f}" '
+            f'maxlat="{lat.max():.6f}" maxlon="{lon.max():.6f}"/>\n'
+        )
         for (nid, _, _, tags), la, lo in zip(self.nodes, lat, lon, strict=True):
             if tags:
                 buf.write(f' <node id="{nid}" version="1" lat="{la:.7f}" lon="{lo:.7f}">\n')
@@ -300,8 +390,10 @@ class OsmWriter:
                 buf.write(f'  <tag k="{k}" v="{_xml(v)}"/>\n')
             buf.write(" </way>\n")
         buf.write("</osm>\n")
-        with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0,
-                                                    filename="") as gz:
+        with (
+            open(path, "wb") as raw,
+            gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as gz,
+        ):
             gz.write(buf.getvalue().encode("utf-8"))
 
 
@@ -309,8 +401,15 @@ def _xml(v: object) -> str:
     return str(v).replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
 
 
-def settlement_grid(osm: OsmWriter, name: str, cx: float, cy: float, radius: float, core: bool,
-                    rng: np.random.Generator) -> dict[tuple[int, int], tuple[int, float, float]]:
+def settlement_grid(
+    osm: OsmWriter,
+    name: str,
+    cx: float,
+    cy: float,
+    radius: float,
+    core: bool,
+    rng: np.random.Generator,
+) -> dict[tuple[int, int], tuple[int, float, float]]:
     """Residential streets on a rotated grid within the settled disc; returns the grid nodes."""
     spacing = 110.0 if core else 125.0
     angle = float(rng.uniform(0, math.pi / 2))
@@ -349,8 +448,11 @@ def settlement_grid(osm: OsmWriter, name: str, cx: float, cy: float, radius: flo
         for k in range(-n, n + 1):
             line = [(k, m) if axis == 0 else (m, k) for m in range(-n, n + 1)]
             if k == 0:
-                tags = {"highway": "primary" if core else "tertiary", "maxspeed": "50",
-                        "name": f"Hauptstraße {name}" if axis == 0 else f"Durchgangsstraße {name}"}
+                tags = {
+                    "highway": "primary" if core else "tertiary",
+                    "maxspeed": "50",
+                    "name": f"Hauptstraße {name}" if axis == 0 else f"Durchgangsstraße {name}",
+                }
             elif core and k % 5 == 0:
                 tags = {"highway": "tertiary", "maxspeed": "50"}
             elif core and abs(k) <= 2 and axis == 1:
@@ -370,8 +472,13 @@ def settlement_grid(osm: OsmWriter, name: str, cx: float, cy: float, radius: flo
     return nodes
 
 
-def road(osm: OsmWriter, a: tuple[int, float, float], b: tuple[int, float, float], tags: dict,
-         rng: np.random.Generator) -> None:
+def road(
+    osm: OsmWriter,
+    a: tuple[int, float, float],
+    b: tuple[int, float, float],
+    tags: dict,
+    rng: np.random.Generator,
+) -> None:
     """A country road between two grid nodes, gently curved, a shape point every ~80 m."""
     (na, xa, ya), (nb, xb, yb) = a, b
     length = math.hypot(xb - xa, yb - ya)
@@ -413,20 +520,25 @@ def main() -> None:
     # official total as the outline's area the split comes out within a few per cent of the
     # official areas (printed below, documented in SOURCES.md); shifting the border further by
     # weighting one municipality squeezes the villages along it, so we leave it there.
-    cells_poly = tiled_cells(pts, radii ** 2, outline)
+    cells_poly = tiled_cells(pts, radii**2, outline)
     for i, d in enumerate(DISTRICTS):
         centre = shapely.Point(pts[i])
         # each Ortsteil holds its centre well inside, and its whole settled disc
         assert cells_poly[i].geom_type == "Polygon", d[0]
-        assert cells_poly[i].exterior.distance(centre) > 500 and cells_poly[i].contains(centre), d[0]
+        assert cells_poly[i].exterior.distance(centre) > 500 and cells_poly[i].contains(centre), d[
+            0
+        ]
         assert cells_poly[i].contains(centre.buffer(radii[i], quad_segs=16)), d[0]
-    muni_poly = {ags: unary_union([cells_poly[i] for i, d in enumerate(DISTRICTS) if d[1] == ags])
-                 for ags in MUNICIPALITIES}
+    muni_poly = {
+        ags: unary_union([cells_poly[i] for i, d in enumerate(DISTRICTS) if d[1] == ags])
+        for ags in MUNICIPALITIES
+    }
     assert all(p.geom_type == "Polygon" and not p.interiors for p in muni_poly.values())
 
     def to_wgs(geom):
-        return shapely.transform(geom, lambda xy: np.column_stack(TO_WGS.transform(xy[:, 0],
-                                                                                   xy[:, 1])))
+        return shapely.transform(
+            geom, lambda xy: np.column_stack(TO_WGS.transform(xy[:, 0], xy[:, 1]))
+        )
 
     def rounded(geom) -> dict:
         # shared vertices are bit-identical in every neighbour (see tiled_cells), so they round
@@ -438,20 +550,39 @@ def main() -> None:
     features = []
     for ags, poly in muni_poly.items():
         # the municipality is the union of its (rounded) Ortsteile, so both agree exactly
-        union = unary_union([shapely.geometry.shape(g) for g, d in zip(district_geoms, DISTRICTS,
-                                                                       strict=True) if d[1] == ags])
+        union = unary_union(
+            [
+                shapely.geometry.shape(g)
+                for g, d in zip(district_geoms, DISTRICTS, strict=True)
+                if d[1] == ags
+            ]
+        )
         geom = json.loads(json.dumps(mapping(union)), parse_float=lambda s: round(float(s), 6))
-        features.append({"type": "Feature", "properties": {
-            "ags": ags, "name": MUNICIPALITIES[ags]["name"],
-            "area_km2_illustrative": round(poly.area / 1e6, 2)}, "geometry": geom})
+        features.append(
+            {
+                "type": "Feature",
+                "properties": {
+                    "ags": ags,
+                    "name": MUNICIPALITIES[ags]["name"],
+                    "area_km2_illustrative": round(poly.area / 1e6, 2),
+                },
+                "geometry": geom,
+            }
+        )
     _write_json(OUT / "municipalities.geojson", {"type": "FeatureCollection", "features": features})
 
     features = []
     for i, d in enumerate(DISTRICTS):
-        props = {"id": f"ot:{d[1]}:{_slug(d[0])}", "name": d[0], "municipality": d[1],
-                 "kind": d[2], "population": int(pops[i]),
-                 **{c: int(v) for c, v in zip(BAND_COLUMNS, ages[i], strict=True)},
-                 "centre_lat": round(d[3], 5), "centre_lon": round(d[4], 5)}
+        props = {
+            "id": f"ot:{d[1]}:{_slug(d[0])}",
+            "name": d[0],
+            "municipality": d[1],
+            "kind": d[2],
+            "population": int(pops[i]),
+            **{c: int(v) for c, v in zip(BAND_COLUMNS, ages[i], strict=True)},
+            "centre_lat": round(d[3], 5),
+            "centre_lon": round(d[4], 5),
+        }
         features.append({"type": "Feature", "properties": props, "geometry": district_geoms[i]})
     _write_json(OUT / "districts.geojson", {"type": "FeatureCollection", "features": features})
 
@@ -479,8 +610,13 @@ def main() -> None:
                 continue
             by_age = rng.multivariate_hypergeometric(pool, int(p))
             pool -= by_age
-            row = [f"demo100m:E{int(x) // 100}N{int(y) // 100}", int(x), int(y), int(p),
-                   *(int(v) for v in by_age)]
+            row = [
+                f"demo100m:E{int(x) // 100}N{int(y) // 100}",
+                int(x),
+                int(y),
+                int(p),
+                *(int(v) for v in by_age),
+            ]
             cell_rows.append(row)
             own_cells[i].append(row)
         assert pool.sum() == 0
@@ -498,8 +634,7 @@ def main() -> None:
     osm = OsmWriter()
     grids = []
     for i, d in enumerate(DISTRICTS):
-        grids.append(settlement_grid(osm, d[0], xs[i], ys[i], radii[i] * 1.05, d[2] == "core",
-                                     rng))
+        grids.append(settlement_grid(osm, d[0], xs[i], ys[i], radii[i] * 1.05, d[2] == "core", rng))
     out_xy = np.array([TO_UTM.transform(o[2], o[1]) for o in OUTSIDE])
     for k, o in enumerate(OUTSIDE):
         grids.append(settlement_grid(osm, o[0], out_xy[k][0], out_xy[k][1], 300, False, rng))
@@ -515,10 +650,12 @@ def main() -> None:
         length = float(np.hypot(*(all_pts[u] - all_pts[v])))
         if length > 7000:
             continue
-        gu = min(grids[u].values(), key=lambda g: math.hypot(g[1] - all_pts[v][0],
-                                                             g[2] - all_pts[v][1]))
-        gv = min(grids[v].values(), key=lambda g: math.hypot(g[1] - all_pts[u][0],
-                                                             g[2] - all_pts[u][1]))
+        gu = min(
+            grids[u].values(), key=lambda g: math.hypot(g[1] - all_pts[v][0], g[2] - all_pts[v][1])
+        )
+        gv = min(
+            grids[v].values(), key=lambda g: math.hypot(g[1] - all_pts[u][0], g[2] - all_pts[u][1])
+        )
         if u in big or v in big:
             tags = {"highway": "secondary", "maxspeed": "100"}
         elif length > 3500:
@@ -536,8 +673,9 @@ def main() -> None:
     inner_polys = [p.buffer(-8) for p in cells_poly]
     for i, d in enumerate(DISTRICTS):
         plan = facility_plan(d[0], d[2], int(pops[i]))
-        plan["bus_stop"] = (30 if d[0] == "Kernstadt Lemgo" else 6 if d[2] == "core"
-                            else 1 + int(pops[i]) // 600)
+        plan["bus_stop"] = (
+            30 if d[0] == "Kernstadt Lemgo" else 6 if d[2] == "core" else 1 + int(pops[i]) // 600
+        )
         own = own_cells[i]
         w = np.array([row[3] for row in own], dtype=float)
         for ftype in sorted(plan):
@@ -552,37 +690,59 @@ def main() -> None:
                         fx, fy = jx, jy
                         break
                 if ftype == "weekly_market" or (ftype == "hospital" and k == 0):
-                    fx, fy = xs[i] + float(rng.uniform(-100, 100)), ys[i] + float(
-                        rng.uniform(-100, 100))
+                    fx, fy = (
+                        xs[i] + float(rng.uniform(-100, 100)),
+                        ys[i] + float(rng.uniform(-100, 100)),
+                    )
                 flon, flat = TO_WGS.transform(fx, fy)
-                name = names[k] if k < len(names) else (
-                    f"{TYPE_NAMES[ftype]} {d[0].replace('Kernstadt ', '')}"
-                    + (f" {k + 1}" if plan[ftype] > 1 else ""))
-                fac_rows.append([f"demo:{_slug(d[0])}:{ftype}:{k + 1}", ftype, name,
-                                 f"{flat:.6f}", f"{flon:.6f}", capacity(ftype, rng), d[0]])
+                name = (
+                    names[k]
+                    if k < len(names)
+                    else (
+                        f"{TYPE_NAMES[ftype]} {d[0].replace('Kernstadt ', '')}"
+                        + (f" {k + 1}" if plan[ftype] > 1 else "")
+                    )
+                )
+                fac_rows.append(
+                    [
+                        f"demo:{_slug(d[0])}:{ftype}:{k + 1}",
+                        ftype,
+                        name,
+                        f"{flat:.6f}",
+                        f"{flon:.6f}",
+                        capacity(ftype, rng),
+                        d[0],
+                    ]
+                )
     with open(OUT / "facilities.csv", "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["id", "type", "name", "lat", "lon", "capacity", "address"])
         w.writerows(fac_rows)
 
-    print(f"districts {n}, cells {len(cell_rows)}, facilities {len(fac_rows)}, "
-          f"osm nodes {len(osm.nodes)}, ways {len(osm.ways)}")
+    print(
+        f"districts {n}, cells {len(cell_rows)}, facilities {len(fac_rows)}, "
+        f"osm nodes {len(osm.nodes)}, ways {len(osm.ways)}"
+    )
     for ags, poly in muni_poly.items():
         official = MUNICIPALITIES[ags]["area_km2"]
-        print(f"{MUNICIPALITIES[ags]['name']}: illustrative outline {poly.area / 1e6:.1f} km² "
-              f"(official {official} km², {poly.area / 1e6 / official - 1:+.1%})")
+        print(
+            f"{MUNICIPALITIES[ags]['name']}: illustrative outline {poly.area / 1e6:.1f} km² "
+            f"(official {official} km², {poly.area / 1e6 / official - 1:+.1%})"
+        )
         assert abs(poly.area / 1e6 / official - 1) < 0.1
 
 
 def _slug(name: str) -> str:
-    table = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", " ": "-", "Ä": "Ae",
-                           "Ö": "Oe", "Ü": "Ue"})
+    table = str.maketrans(
+        {"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", " ": "-", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"}
+    )
     return name.translate(table).lower()
 
 
 def _write_json(path: Path, data: dict) -> None:
-    path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8"
+    )
 
 
 if __name__ == "__main__":

@@ -64,7 +64,9 @@ def page(browser, settings):
     context = browser.new_context(locale="de-DE", viewport={"width": 1280, "height": 900})
     pg = context.new_page()
     pg.console_errors = []
-    pg.on("console", lambda msg: pg.console_errors.append(msg.text) if msg.type == "error" else None)
+    pg.on(
+        "console", lambda msg: pg.console_errors.append(msg.text) if msg.type == "error" else None
+    )
     pg.on("pageerror", lambda exc: pg.console_errors.append(str(exc)))
     yield pg
     context.close()
@@ -95,6 +97,7 @@ def browser_login(context, live_url: str, user) -> None:
         [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_url}]
     )
 
+
 @pytest.fixture
 def tiny_region(db):
     """Two municipalities, three Ortsteile, three facility types: small enough to check by hand.
@@ -115,70 +118,149 @@ def tiny_region(db):
         key="education", name_de="Bildung", name_en="Education", order=2
     )
     gp = m.FacilityType.objects.create(
-        key="gp", field=health, name_de="Hausarztpraxis", name_en="GP practice",
+        key="gp",
+        field=health,
+        name_de="Hausarztpraxis",
+        name_en="GP practice",
         capacity_unit="GPs",
     )
     m.Norm.objects.create(
-        facility_type=gp, mode="walk", max_minutes=15, label_de="15 min zu Fuß",
-        label_en="15 min on foot", source="test norm",
+        facility_type=gp,
+        mode="walk",
+        max_minutes=15,
+        label_de="15 min zu Fuß",
+        label_en="15 min on foot",
+        source="test norm",
     )
     kita = m.FacilityType.objects.create(
-        key="kita", field=education, name_de="Kita", name_en="Day care", capacity_unit="places",
+        key="kita",
+        field=education,
+        name_de="Kita",
+        name_en="Day care",
+        capacity_unit="places",
         demand_age_bands=["0-5"],
     )
     pharmacy = m.FacilityType.objects.create(
         key="pharmacy", field=health, name_de="Apotheke", name_en="Pharmacy"
     )
     a = m.Municipality.objects.create(
-        region=region, ags="05766999", name="Ahausen", population=300, area_km2=10,
-        trend="shrinking", source=source,
+        region=region,
+        ags="05766999",
+        name="Ahausen",
+        population=300,
+        area_km2=10,
+        trend="shrinking",
+        source=source,
     )
     b = m.Municipality.objects.create(
-        region=region, ags="05766998", name="Bedorf", population=100, area_km2=12,
-        trend="growing", source=source,
+        region=region,
+        ags="05766998",
+        name="Bedorf",
+        population=100,
+        area_km2=12,
+        trend="growing",
+        source=source,
     )
 
     def square(lon: float, lat: float, half: float = 0.004) -> dict:
         return {
             "type": "Polygon",
-            "coordinates": [[
-                [lon - half, lat - half], [lon + half, lat - half], [lon + half, lat + half],
-                [lon - half, lat + half], [lon - half, lat - half],
-            ]],
+            "coordinates": [
+                [
+                    [lon - half, lat - half],
+                    [lon + half, lat - half],
+                    [lon + half, lat + half],
+                    [lon - half, lat + half],
+                    [lon - half, lat - half],
+                ]
+            ],
         }
 
-    ages = lambda total: {"0-5": total // 10, "75+": total // 10, "30-49": total - 2 * (total // 10)}  # noqa: E731
+    def ages(total):
+        return {
+            "0-5": total // 10,
+            "75+": total // 10,
+            "30-49": total - 2 * (total // 10),
+        }
+
     a1 = m.District.objects.create(
-        municipality=a, key="A1", name="Ahausen-Mitte", kind="core", population=200,
-        population_by_age=ages(200), centre_lat=52.0, centre_lon=8.9,
-        boundary=square(8.9, 52.0), source=source,
+        municipality=a,
+        key="A1",
+        name="Ahausen-Mitte",
+        kind="core",
+        population=200,
+        population_by_age=ages(200),
+        centre_lat=52.0,
+        centre_lon=8.9,
+        boundary=square(8.9, 52.0),
+        source=source,
     )
     a2 = m.District.objects.create(
-        municipality=a, key="A2", name="Adorf", kind="village", population=100,
-        population_by_age=ages(100), centre_lat=52.0, centre_lon=8.9146,
-        boundary=square(8.9146, 52.0), source=source,
+        municipality=a,
+        key="A2",
+        name="Adorf",
+        kind="village",
+        population=100,
+        population_by_age=ages(100),
+        centre_lat=52.0,
+        centre_lon=8.9146,
+        boundary=square(8.9146, 52.0),
+        source=source,
     )
     b1 = m.District.objects.create(
-        municipality=b, key="B1", name="Bedorf", kind="village", population=100,
-        population_by_age=ages(100), centre_lat=52.0, centre_lon=8.9292,
-        boundary=square(8.9292, 52.0), source=source,
+        municipality=b,
+        key="B1",
+        name="Bedorf",
+        kind="village",
+        population=100,
+        population_by_age=ages(100),
+        centre_lat=52.0,
+        centre_lon=8.9292,
+        boundary=square(8.9292, 52.0),
+        source=source,
     )
     for d in (a1, a2, b1):
         m.PopulationCell.objects.create(
-            region=region, key=f"cell-{d.key}", lat=d.centre_lat, lon=d.centre_lon,
-            population=d.population, population_by_age=d.population_by_age,
-            municipality=d.municipality, district=d, source=source,
+            region=region,
+            key=f"cell-{d.key}",
+            lat=d.centre_lat,
+            lon=d.centre_lon,
+            population=d.population,
+            population_by_age=d.population_by_age,
+            municipality=d.municipality,
+            district=d,
+            source=source,
         )
     m.Facility.objects.create(
-        key="gp-1", type=gp, name="Praxis Mitte", lat=52.0, lon=8.9, capacity=2,
-        municipality=a, district=a1, source=source,
+        key="gp-1",
+        type=gp,
+        name="Praxis Mitte",
+        lat=52.0,
+        lon=8.9,
+        capacity=2,
+        municipality=a,
+        district=a1,
+        source=source,
     )
     m.Facility.objects.create(
-        key="kita-1", type=kita, name="Kita Bedorf", lat=52.0, lon=8.9292, capacity=40,
-        municipality=b, district=b1, source=source,
+        key="kita-1",
+        type=kita,
+        name="Kita Bedorf",
+        lat=52.0,
+        lon=8.9292,
+        capacity=40,
+        municipality=b,
+        district=b1,
+        source=source,
     )
     m.Facility.objects.create(
-        key="pharmacy-1", type=pharmacy, name="Apotheke Adorf", lat=52.0, lon=8.9146,
-        municipality=a, district=a2, source=source,
+        key="pharmacy-1",
+        type=pharmacy,
+        name="Apotheke Adorf",
+        lat=52.0,
+        lon=8.9146,
+        municipality=a,
+        district=a2,
+        source=source,
     )
     return region

@@ -214,7 +214,9 @@ def _cycles(edges: dict[str, dict[str, str]]) -> list[list[str]]:
 def _describe(cycle: list[str], edges: dict[str, dict[str, str]]) -> str:
     inside = [
         f"    {a} -> {b}  ({where})"
-        for a in cycle for b, where in sorted(edges.get(a, {}).items()) if b in cycle
+        for a in cycle
+        for b, where in sorted(edges.get(a, {}).items())
+        if b in cycle
     ]
     return "cycle between " + ", ".join(cycle) + ":\n" + "\n".join(inside)
 
@@ -316,11 +318,11 @@ def private_imports(modules: dict[str, Module]) -> list[str]:
             if f"{dotted}.{node.attr}" in modules:  # a private module, reached as an attribute
                 owner = _private_module_owner(f"{dotted}.{node.attr}")
                 if not _ours(m.name, owner):
-                    found.append(f"{m.where(node.lineno)}: {m.name} uses {used}, "
-                                 f"private to {owner}")
+                    found.append(
+                        f"{m.where(node.lineno)}: {m.name} uses {used}, private to {owner}"
+                    )
             else:
-                found.append(f"{m.where(node.lineno)}: {m.name} uses {used}, "
-                             f"private to {dotted}")
+                found.append(f"{m.where(node.lineno)}: {m.name} uses {used}, private to {dotted}")
     return found
 
 
@@ -328,8 +330,10 @@ def engine_django(modules: dict[str, Module], engine: str = ENGINE) -> list[str]
     """(e) The engine is a plain library: no Django."""
     return [
         f"{m.where(imp.line)}: {m.name} imports {imp.target}"
-        for m in modules.values() if _ours(m.name, f"{TOP}.{engine}")
-        for imp in m.imports if imp.target.split(".")[0] == "django"
+        for m in modules.values()
+        if _ours(m.name, f"{TOP}.{engine}")
+        for imp in m.imports
+        if imp.target.split(".")[0] == "django"
     ]
 
 
@@ -341,7 +345,7 @@ def long_files(modules: dict[str, Module], limit: int = MAX_FILE_LINES) -> list[
         if len(lines) <= limit:
             continue
         marks = [line.strip() for line in lines[:5] if line.strip().startswith(LONG_FILE_MARK)]
-        if not any(mark[len(LONG_FILE_MARK):].strip() for mark in marks):
+        if not any(mark[len(LONG_FILE_MARK) :].strip() for mark in marks):
             found.append(f"{m.path}: {len(lines)} lines, no '{LONG_FILE_MARK} <reason>' on top")
     return found
 
@@ -442,12 +446,15 @@ def make_tree(tmp_path: Path, files: dict[str, str]) -> dict[str, Module]:
 
 
 def test_self_views_import_is_caught(tmp_path):
-    modules = make_tree(tmp_path, {
-        "nahraum/region/views.py": "def overview(request):\n    return None\n",
-        "nahraum/region/urls.py": "from . import views\n",  # its own views: fine
-        "nahraum/analysis/views.py": "def f():\n    from nahraum.region.views import overview\n",
-        "nahraum/transit/services.py": "from ..region import views\n",
-    })
+    modules = make_tree(
+        tmp_path,
+        {
+            "nahraum/region/views.py": "def overview(request):\n    return None\n",
+            "nahraum/region/urls.py": "from . import views\n",  # its own views: fine
+            "nahraum/analysis/views.py": "def f():\n    from nahraum.region.views import overview\n",
+            "nahraum/transit/services.py": "from ..region import views\n",
+        },
+    )
     found = views_imports(modules)
     assert len(found) == 2
     assert "analysis/views.py:2" in found[0] and "nahraum.region.views" in found[0]
@@ -455,68 +462,79 @@ def test_self_views_import_is_caught(tmp_path):
 
 
 def test_self_edges_outside_the_table_are_caught(tmp_path):
-    modules = make_tree(tmp_path, {
-        "nahraum/access/route.py": "import numpy\n",
-        "nahraum/region/models.py": "from nahraum.access import route\n",  # allowed
-        "nahraum/accounts/models.py": "from nahraum import __version__\n",  # the bare package
-        "nahraum/web/urls.py": "import nahraum.strategy.models\n",  # web: anything
-        "nahraum/strategy/models.py": "",
-        "nahraum/region/supply.py": "def f():\n    from ..analysis import services\n",
-        "nahraum/analysis/services.py": "",
-        "nahraum/newapp/models.py": "",
-    })
+    modules = make_tree(
+        tmp_path,
+        {
+            "nahraum/access/route.py": "import numpy\n",
+            "nahraum/region/models.py": "from nahraum.access import route\n",  # allowed
+            "nahraum/accounts/models.py": "from nahraum import __version__\n",  # the bare package
+            "nahraum/web/urls.py": "import nahraum.strategy.models\n",  # web: anything
+            "nahraum/strategy/models.py": "",
+            "nahraum/region/supply.py": "def f():\n    from ..analysis import services\n",
+            "nahraum/analysis/services.py": "",
+            "nahraum/newapp/models.py": "",
+        },
+    )
     found = table_edges(modules)
-    assert any("region/supply.py:2: region may not import analysis" in f and "lazily" in f
-               for f in found), found
+    assert any(
+        "region/supply.py:2: region may not import analysis" in f and "lazily" in f for f in found
+    ), found
     assert any("'newapp' is not in the dependency table" in f for f in found), found
     assert len(found) == 2, found
 
 
 def test_self_app_cycle_is_caught(tmp_path):
-    modules = make_tree(tmp_path, {
-        "nahraum/region/supply.py": "def f():\n    import nahraum.analysis.services\n",
-        "nahraum/analysis/services.py": "from nahraum.region import supply\n",
-        "nahraum/access/route.py": "",
-    })
+    modules = make_tree(
+        tmp_path,
+        {
+            "nahraum/region/supply.py": "def f():\n    import nahraum.analysis.services\n",
+            "nahraum/analysis/services.py": "from nahraum.region import supply\n",
+            "nahraum/access/route.py": "",
+        },
+    )
     found = app_cycles(modules)
     assert len(found) == 1 and "analysis, region" in found[0]
     assert "region -> analysis" in found[0] and "supply.py:2" in found[0]
 
 
 def test_self_engine_cycle_is_caught(tmp_path):
-    modules = make_tree(tmp_path, {
-        "nahraum/access/__init__.py": "from .route import nearest\nfrom .isochrone import f\n",
-        "nahraum/access/route.py": "def warm_up():\n    from .isochrone import f\n",
-        "nahraum/access/isochrone.py": "from . import route\n",
-        "nahraum/access/snap.py": "from . import _kernels\n",  # no cycle through __init__
-        "nahraum/access/_kernels.py": "",
-    })
+    modules = make_tree(
+        tmp_path,
+        {
+            "nahraum/access/__init__.py": "from .route import nearest\nfrom .isochrone import f\n",
+            "nahraum/access/route.py": "def warm_up():\n    from .isochrone import f\n",
+            "nahraum/access/isochrone.py": "from . import route\n",
+            "nahraum/access/snap.py": "from . import _kernels\n",  # no cycle through __init__
+            "nahraum/access/_kernels.py": "",
+        },
+    )
     found = engine_cycles(modules)
     assert len(found) == 1, found
     assert "nahraum.access.isochrone, nahraum.access.route" in found[0]
 
 
 def test_self_private_names_are_caught(tmp_path):
-    modules = make_tree(tmp_path, {
-        "nahraum/access/_errors.py": "class NahraumError(Exception):\n    pass\n",
-        "nahraum/access/_kernels.py": "def _push():\n    pass\n",
-        "nahraum/access/route.py": "from ._errors import NahraumError\n"  # own package: fine
-                                   "def _frac():\n    return _frac.__name__\n",
-        "nahraum/access/isochrone.py": "from .route import _frac\n",  # 1
-        "nahraum/access/transit.py": "from . import _kernels\n"
-                                     "x = _kernels._push\n",  # 2
-        "nahraum/access/snap.py": "import nahraum.access.route as r\n"
-                                  "y = r._frac()\n",  # 3
-        "nahraum/region/models.py": "from nahraum.access._errors import NahraumError\n"  # 4
-                                    "class Region:\n    pass\n",
-        "nahraum/region/views.py": "def f(self):\n    return self._cache\n",  # not a module
-        "nahraum/region/admin.py": "from . import models\n"
-                                   "x = models.Region._meta\n",  # a class's, not a module's
-        "nahraum/access/runner.py": "import nahraum.access\n"
-                                    "k = nahraum.access._kernels\n",  # own package: fine
-        "nahraum/analysis/run.py": "import nahraum.access\n"
-                                   "k = nahraum.access._kernels.f\n",  # 5
-    })
+    modules = make_tree(
+        tmp_path,
+        {
+            "nahraum/access/_errors.py": "class NahraumError(Exception):\n    pass\n",
+            "nahraum/access/_kernels.py": "def _push():\n    pass\n",
+            "nahraum/access/route.py": "from ._errors import NahraumError\n"  # own package: fine
+            "def _frac():\n    return _frac.__name__\n",
+            "nahraum/access/isochrone.py": "from .route import _frac\n",  # 1
+            "nahraum/access/transit.py": "from . import _kernels\nx = _kernels._push\n",  # 2
+            "nahraum/access/snap.py": "import nahraum.access.route as r\ny = r._frac()\n",  # 3
+            "nahraum/region/models.py": "from nahraum.access._errors import NahraumError\n"  # 4
+            "class Region:\n    pass\n",
+            "nahraum/region/views.py": "def f(self):\n    return self._cache\n",  # not a module
+            "nahraum/region/admin.py": "from . import models\n"
+            "x = models.Region._meta\n",  # a class's, not a module's
+            "nahraum/access/runner.py": "import nahraum.access\n"
+            "k = nahraum.access._kernels\n",  # own package: fine
+            "nahraum/analysis/run.py": "import nahraum.access\n"
+            "k = nahraum.access._kernels.f\n",  # 5
+        },
+    )
     found = private_imports(modules)
     assert any("isochrone.py:1" in f and "route._frac" in f for f in found), found
     assert any("transit.py:2" in f and "_kernels._push" in f for f in found), found
@@ -527,22 +545,28 @@ def test_self_private_names_are_caught(tmp_path):
 
 
 def test_self_django_in_the_engine_is_caught(tmp_path):
-    modules = make_tree(tmp_path, {
-        "nahraum/access/runner.py": "def f():\n    from django.conf import settings\n",
-        "nahraum/region/models.py": "from django.db import models\n",
-    })
+    modules = make_tree(
+        tmp_path,
+        {
+            "nahraum/access/runner.py": "def f():\n    from django.conf import settings\n",
+            "nahraum/region/models.py": "from django.db import models\n",
+        },
+    )
     found = engine_django(modules)
     assert len(found) == 1 and "runner.py:2" in found[0]
 
 
 def test_self_long_file_is_caught(tmp_path):
     body = "x = 1\n" * 601
-    modules = make_tree(tmp_path, {
-        "nahraum/access/big.py": body,
-        "nahraum/access/empty_reason.py": "# long-file:\n" + body,
-        "nahraum/access/reasoned.py": '"""Doc."""\n# long-file: one algorithm\n' + body,
-        "nahraum/access/short.py": "x = 1\n" * 600,
-    })
+    modules = make_tree(
+        tmp_path,
+        {
+            "nahraum/access/big.py": body,
+            "nahraum/access/empty_reason.py": "# long-file:\n" + body,
+            "nahraum/access/reasoned.py": '"""Doc."""\n# long-file: one algorithm\n' + body,
+            "nahraum/access/short.py": "x = 1\n" * 600,
+        },
+    )
     found = long_files(modules)
     assert len(found) == 2, found
     assert "big.py" in found[0] and "empty_reason.py" in found[1]
@@ -550,16 +574,24 @@ def test_self_long_file_is_caught(tmp_path):
 
 def test_self_long_view_is_caught(tmp_path):
     def view(name: str, lines: int, first: str = "request", decorators: int = 0) -> str:
-        return ("@login_required\n" * decorators + f"def {name}({first}, pk):\n"
-                + "    x = 1\n" * (lines - 2) + "    return x\n")
+        return (
+            "@login_required\n" * decorators
+            + f"def {name}({first}, pk):\n"
+            + "    x = 1\n" * (lines - 2)
+            + "    return x\n"
+        )
 
-    modules = make_tree(tmp_path, {
-        "nahraum/region/views.py": view("ok", 60, decorators=5) + view("fat", 61),
-        "nahraum/region/services.py": view("not_a_view", 100),
-        "nahraum/participation/views/ideas.py": view("helper", 100, first="idea")
-        + "class V:\n" + "\n".join("    " + line for line in view("get", 70, "self, request")
-                                   .splitlines()) + "\n",
-    })
+    modules = make_tree(
+        tmp_path,
+        {
+            "nahraum/region/views.py": view("ok", 60, decorators=5) + view("fat", 61),
+            "nahraum/region/services.py": view("not_a_view", 100),
+            "nahraum/participation/views/ideas.py": view("helper", 100, first="idea")
+            + "class V:\n"
+            + "\n".join("    " + line for line in view("get", 70, "self, request").splitlines())
+            + "\n",
+        },
+    )
     found = long_views(modules)
     assert len(found) == 2, found
     assert "views/ideas.py:102" in found[0] and "view get has 70 lines" in found[0]

@@ -100,8 +100,13 @@ TABLE: list[tuple[str, str, str, dict, tuple]] = [
     ("scenarios.locate", "get", f"{SC}/locate/", {}, every(200)),
     ("scenarios.change_lemgo", "post", f"{SC}/{{sc_lemgo}}/", {"form": "rate"}, SC_LEMGO_FORM),
     ("scenarios.change_joint", "post", f"{SC}/{{sc_joint}}/", {"form": "rate"}, SC_JOINT_FORM),
-    ("scenarios.remove_change_lemgo", "post", f"{SC}/{{sc_lemgo}}/remove/facility/999999/", {},
-     SC_LEMGO_DONE),
+    (
+        "scenarios.remove_change_lemgo",
+        "post",
+        f"{SC}/{{sc_lemgo}}/remove/facility/999999/",
+        {},
+        SC_LEMGO_DONE,
+    ),
     # an empty run form is refused by the form after the permission: no engine run is started
     ("scenarios.run_lemgo", "post", f"{SC}/{{sc_lemgo}}/run/", {}, SC_LEMGO_DONE),
     ("scenarios.run_kalletal", "post", f"{SC}/{{sc_kalletal}}/run/", {}, SC_KALLETAL_DONE),
@@ -113,63 +118,145 @@ TABLE: list[tuple[str, str, str, dict, tuple]] = [
     ("participation.index", "get", f"{P}/", {}, every(200)),
     ("participation.idea_list", "get", f"{P}/ideas/", {}, every(200)),
     ("participation.idea_detail", "get", f"{P}/ideas/{{idea}}/", {}, every(200)),
-    ("participation.hidden_idea", "get", f"{P}/ideas/{{hidden_idea}}/", {},
-     (404, 404, 200, 404, 404, 200, 200)),
+    (
+        "participation.hidden_idea",
+        "get",
+        f"{P}/ideas/{{hidden_idea}}/",
+        {},
+        (404, 404, 200, 404, 404, 200, 200),
+    ),
     ("participation.idea_create", "get", f"{P}/ideas/new/", {}, SIGNED_IN),
-    ("participation.comment", "post", f"{P}/ideas/{{idea}}/comment/", {"text": "Gut so."},
-     (LOGIN,) + (302,) * 6),
+    (
+        "participation.comment",
+        "post",
+        f"{P}/ideas/{{idea}}/comment/",
+        {"text": "Gut so."},
+        (LOGIN,) + (302,) * 6,
+    ),
     ("participation.support", "post", f"{P}/ideas/{{idea}}/support/", {}, (LOGIN,) + (302,) * 6),
-    ("participation.withdraw_support", "post", f"{P}/ideas/{{idea}}/support/withdraw/", {},
-     (LOGIN,) + (302,) * 6),
-    ("participation.report_idea", "post", f"{P}/ideas/{{idea}}/report/",
-     {"reason": "Beleidigend"}, (LOGIN,) + (302,) * 6),
-    ("participation.report_comment", "post", f"{P}/ideas/{{idea}}/comments/{{comment}}/report/",
-     {"reason": "Beleidigend"}, (LOGIN,) + (302,) * 6),
+    (
+        "participation.withdraw_support",
+        "post",
+        f"{P}/ideas/{{idea}}/support/withdraw/",
+        {},
+        (LOGIN,) + (302,) * 6,
+    ),
+    (
+        "participation.report_idea",
+        "post",
+        f"{P}/ideas/{{idea}}/report/",
+        {"reason": "Beleidigend"},
+        (LOGIN,) + (302,) * 6,
+    ),
+    (
+        "participation.report_comment",
+        "post",
+        f"{P}/ideas/{{idea}}/comments/{{comment}}/report/",
+        {"reason": "Beleidigend"},
+        (LOGIN,) + (302,) * 6,
+    ),
     ("participation.moderation", "get", f"{P}/moderation/", {}, MODERATE),
-    ("participation.hide_idea", "post", f"{P}/ideas/{{idea}}/hide/", {"reason": "Werbung"},
-     MODERATE_DONE),
-    ("participation.hide_comment", "post", f"{P}/ideas/{{idea}}/comments/{{comment}}/hide/",
-     {"reason": "Werbung"}, MODERATE_DONE),
-    ("participation.dismiss_report", "post", f"{P}/moderation/reports/{{report}}/dismiss/", {},
-     MODERATE_DONE),
-    ("participation.answer_idea_lemgo", "post", f"{P}/ideas/{{idea}}/answer/",
-     {"status": "review", "answer": "Wir prüfen das."}, LEMGO_DONE),
+    (
+        "participation.hide_idea",
+        "post",
+        f"{P}/ideas/{{idea}}/hide/",
+        {"reason": "Werbung"},
+        MODERATE_DONE,
+    ),
+    (
+        "participation.hide_comment",
+        "post",
+        f"{P}/ideas/{{idea}}/comments/{{comment}}/hide/",
+        {"reason": "Werbung"},
+        MODERATE_DONE,
+    ),
+    (
+        "participation.dismiss_report",
+        "post",
+        f"{P}/moderation/reports/{{report}}/dismiss/",
+        {},
+        MODERATE_DONE,
+    ),
+    (
+        "participation.answer_idea_lemgo",
+        "post",
+        f"{P}/ideas/{{idea}}/answer/",
+        {"status": "review", "answer": "Wir prüfen das."},
+        LEMGO_DONE,
+    ),
     ("participation.workshop_list", "get", f"{P}/workshops/", {}, every(200)),
     ("participation.workshop_detail", "get", f"{P}/workshops/{{workshop}}/", {}, every(200)),
     ("participation.workshop_create", "get", f"{P}/workshops/new/", {}, STAFF),
     ("participation.workshop_edit_lemgo", "get", f"{P}/workshops/{{workshop}}/edit/", {}, LEMGO),
-    ("participation.workshop_edit_joint", "get", f"{P}/workshops/{{workshop_joint}}/edit/", {},
-     JOINT),
-    ("participation.workshop_register", "post", f"{P}/workshops/{{workshop}}/register/", {},
-     (LOGIN,) + (302,) * 6),
-    ("participation.workshop_cancel", "post", f"{P}/workshops/{{workshop}}/cancel/", {},
-     (LOGIN, 302, 404, 404, 404, 404, 404)),
-    ("participation.attendance_lemgo", "post", f"{P}/workshops/{{workshop}}/attendance/", {},
-     LEMGO_DONE),
-    ("participation.invite_lemgo", "post", f"{P}/workshops/{{workshop}}/invite/", {},
-     LEMGO_DONE),
-    ("participation.invitation_response_lemgo", "post",
-     f"{P}/workshops/{{workshop}}/invitations/{{invitation}}/", {"response": "accepted"},
-     LEMGO_DONE),
+    (
+        "participation.workshop_edit_joint",
+        "get",
+        f"{P}/workshops/{{workshop_joint}}/edit/",
+        {},
+        JOINT,
+    ),
+    (
+        "participation.workshop_register",
+        "post",
+        f"{P}/workshops/{{workshop}}/register/",
+        {},
+        (LOGIN,) + (302,) * 6,
+    ),
+    (
+        "participation.workshop_cancel",
+        "post",
+        f"{P}/workshops/{{workshop}}/cancel/",
+        {},
+        (LOGIN, 302, 404, 404, 404, 404, 404),
+    ),
+    (
+        "participation.attendance_lemgo",
+        "post",
+        f"{P}/workshops/{{workshop}}/attendance/",
+        {},
+        LEMGO_DONE,
+    ),
+    ("participation.invite_lemgo", "post", f"{P}/workshops/{{workshop}}/invite/", {}, LEMGO_DONE),
+    (
+        "participation.invitation_response_lemgo",
+        "post",
+        f"{P}/workshops/{{workshop}}/invitations/{{invitation}}/",
+        {"response": "accepted"},
+        LEMGO_DONE,
+    ),
     ("participation.result_lemgo", "get", f"{P}/workshops/{{workshop}}/result/", {}, LEMGO),
     ("participation.group_list", "get", f"{P}/groups/", {}, STAFF),
     ("participation.group_create", "get", f"{P}/groups/new/", {}, STAFF),
     ("participation.group_detail", "get", f"{P}/groups/{{group}}/", {}, STAFF),
     ("participation.group_edit_lemgo", "get", f"{P}/groups/{{group}}/edit/", {}, LEMGO),
     ("participation.group_edit_joint", "get", f"{P}/groups/{{group_joint}}/edit/", {}, JOINT),
-    ("participation.contact_delete_lemgo", "post",
-     f"{P}/groups/{{group}}/contacts/{{contact}}/delete/", {}, LEMGO_DONE),
+    (
+        "participation.contact_delete_lemgo",
+        "post",
+        f"{P}/groups/{{group}}/contacts/{{contact}}/delete/",
+        {},
+        LEMGO_DONE,
+    ),
     ("participation.survey_list", "get", f"{P}/surveys/", {}, every(200)),
     ("participation.survey_detail", "get", f"{P}/surveys/{{survey}}/", {}, every(200)),
     ("participation.survey_create", "get", f"{P}/surveys/new/", {}, STAFF),
-    ("participation.survey_questions_lemgo", "get", f"{P}/surveys/{{survey}}/questions/", {},
-     LEMGO),
+    (
+        "participation.survey_questions_lemgo",
+        "get",
+        f"{P}/surveys/{{survey}}/questions/",
+        {},
+        LEMGO,
+    ),
     # results of a survey still open: its owners only (public once it has closed)
     ("participation.survey_results_lemgo", "get", f"{P}/surveys/{{survey}}/results/", {}, LEMGO),
-    ("participation.survey_results_closed", "get", f"{P}/surveys/{{survey_closed}}/results/",
-     {}, every(200)),
-    ("participation.survey_export_lemgo", "get", f"{P}/surveys/{{survey}}/results.csv", {},
-     LEMGO),
+    (
+        "participation.survey_results_closed",
+        "get",
+        f"{P}/surveys/{{survey_closed}}/results/",
+        {},
+        every(200),
+    ),
+    ("participation.survey_export_lemgo", "get", f"{P}/surveys/{{survey}}/results.csv", {}, LEMGO),
     ("participation.coverage", "get", f"{P}/coverage/", {}, STAFF),
     # --- strategy: public to read; measures and projects changed by their owners ------------
     ("strategy.overview", "get", f"{S}/", {}, every(200)),
@@ -192,10 +279,14 @@ TABLE: list[tuple[str, str, str, dict, tuple]] = [
     ("strategy.project_edit_lemgo", "get", f"{S}/projects/{{project}}/edit/", {}, LEMGO),
     ("strategy.measure_status_lemgo", "get", f"{S}/measure/{{measure}}/status/", {}, LEMGO),
     ("strategy.project_status_lemgo", "get", f"{S}/project/{{project}}/status/", {}, LEMGO),
-    ("strategy.measure_status_joint", "get", f"{S}/measure/{{measure_joint}}/status/", {},
-     JOINT),
-    ("strategy.status_unknown_kind", "get", f"{S}/goal/{{measure}}/status/", {},
-     (LOGIN,) + (404,) * 6),
+    ("strategy.measure_status_joint", "get", f"{S}/measure/{{measure_joint}}/status/", {}, JOINT),
+    (
+        "strategy.status_unknown_kind",
+        "get",
+        f"{S}/goal/{{measure}}/status/",
+        {},
+        (LOGIN,) + (404,) * 6,
+    ),
     # --- accounts: each person's own data ----------------------------------------------------
     # signed-in people are sent on from the login page
     ("accounts.login", "get", "/de/accounts/login/", {}, (200,) + (302,) * 6),
@@ -240,39 +331,63 @@ def _participation(lemgo, health, author) -> dict[str, int]:
     soon = timezone.now() + dt.timedelta(days=7)
 
     def workshop(municipality):
-        return pm.Workshop.objects.create(title="Gesundheit", field=health, starts_at=soon,
-                                          municipality=municipality, place="Rathaus", capacity=5)
+        return pm.Workshop.objects.create(
+            title="Gesundheit",
+            field=health,
+            starts_at=soon,
+            municipality=municipality,
+            place="Rathaus",
+            capacity=5,
+        )
 
     def survey(closes_in_days: int):
         return pm.Survey.objects.create(
-            title="Umfrage", municipality=lemgo, opens_at=timezone.now() - dt.timedelta(days=30),
+            title="Umfrage",
+            municipality=lemgo,
+            opens_at=timezone.now() - dt.timedelta(days=30),
             closes_at=timezone.now() + dt.timedelta(days=closes_in_days),
         )
 
-    idea = pm.Idea.objects.create(author=author, title="Bank am Markt", text="Eine Bank.",
-                                  field=health, municipality=lemgo)
-    hidden = pm.Idea.objects.create(author=author, title="Werbung", text="…", field=health,
-                                    municipality=lemgo, is_hidden=True)
+    idea = pm.Idea.objects.create(
+        author=author, title="Bank am Markt", text="Eine Bank.", field=health, municipality=lemgo
+    )
+    hidden = pm.Idea.objects.create(
+        author=author, title="Werbung", text="…", field=health, municipality=lemgo, is_hidden=True
+    )
     comment = pm.Comment.objects.create(idea=idea, author=author, text="Gute Idee")
     report = pm.AbuseReport.objects.create(reporter=author, idea=idea, reason="Zu laut")
-    group = pm.SocietalGroup.objects.create(name="Seniorenrat", kind="seniors",
-                                            municipality=lemgo)
+    group = pm.SocietalGroup.objects.create(name="Seniorenrat", kind="seniors", municipality=lemgo)
     group_joint = pm.SocietalGroup.objects.create(name="Netzwerk", kind="club")
     contact = pm.Contact.objects.create(group=group, name="Frau Lind")
     ws = workshop(lemgo)
     invitation = pm.Invitation.objects.create(workshop=ws, group=group, channel="email")
     pm.Registration.objects.create(workshop=ws, user=author)
-    past = pm.Workshop.objects.create(title="Rückblick", field=health, municipality=lemgo,
-                                      starts_at=timezone.now() - dt.timedelta(days=30),
-                                      place="Rathaus", capacity=5)
+    past = pm.Workshop.objects.create(
+        title="Rückblick",
+        field=health,
+        municipality=lemgo,
+        starts_at=timezone.now() - dt.timedelta(days=30),
+        place="Rathaus",
+        capacity=5,
+    )
     result = pm.WorkshopResult.objects.create(workshop=past, needs="Wege sind weit.")
-    proposal = pm.ProposedMeasure.objects.create(result=result, title="Arztbus", field=health,
-                                                 municipality=lemgo)
+    proposal = pm.ProposedMeasure.objects.create(
+        result=result, title="Arztbus", field=health, municipality=lemgo
+    )
     return {
-        "idea": idea.pk, "hidden_idea": hidden.pk, "comment": comment.pk, "report": report.pk,
-        "group": group.pk, "group_joint": group_joint.pk, "contact": contact.pk,
-        "workshop": ws.pk, "workshop_joint": workshop(None).pk, "invitation": invitation.pk,
-        "survey": survey(10).pk, "survey_closed": survey(-1).pk, "proposal": proposal.pk,
+        "idea": idea.pk,
+        "hidden_idea": hidden.pk,
+        "comment": comment.pk,
+        "report": report.pk,
+        "group": group.pk,
+        "group_joint": group_joint.pk,
+        "contact": contact.pk,
+        "workshop": ws.pk,
+        "workshop_joint": workshop(None).pk,
+        "invitation": invitation.pk,
+        "survey": survey(10).pk,
+        "survey_closed": survey(-1).pk,
+        "proposal": proposal.pk,
     }
 
 
@@ -291,8 +406,9 @@ def world(tiny_region) -> dict[str, Any]:
     measure = Measure.objects.create(goal=goal, title="Dorfpraxis", municipality=lemgo)
 
     def scenario(municipality) -> int:
-        return Scenario.objects.create(region=tiny_region, name="Szenario",
-                                       municipality=municipality).pk
+        return Scenario.objects.create(
+            region=tiny_region, name="Szenario", municipality=municipality
+        ).pk
 
     return {
         "people": people,
@@ -301,8 +417,9 @@ def world(tiny_region) -> dict[str, Any]:
         "sc_joint": scenario(None),
         "measure": measure.pk,
         "measure_joint": Measure.objects.create(goal=goal, title="Netzwerk").pk,
-        "project": Project.objects.create(measure=measure, title="Praxisräume",
-                                          municipality=lemgo).pk,
+        "project": Project.objects.create(
+            measure=measure, title="Praxisräume", municipality=lemgo
+        ).pk,
         **_participation(lemgo, health, people["citizen"]),
     }
 
@@ -352,11 +469,30 @@ def test_table_covers_every_page_of_every_app():
 
     apps = {"region", "analysis", "transit", "scenarios", "participation", "strategy", "accounts"}
     names = {n for n in _named_urls(get_resolver()) if n.split(":")[0] in apps}
-    placeholder = {"{" + k + "}": "1" for k in (
-        "sc_lemgo", "sc_kalletal", "sc_joint", "idea", "hidden_idea", "comment", "report",
-        "group", "group_joint", "contact", "workshop", "workshop_joint", "invitation", "survey",
-        "survey_closed", "proposal", "measure", "measure_joint", "project",
-    )}
+    placeholder = {
+        "{" + k + "}": "1"
+        for k in (
+            "sc_lemgo",
+            "sc_kalletal",
+            "sc_joint",
+            "idea",
+            "hidden_idea",
+            "comment",
+            "report",
+            "group",
+            "group_joint",
+            "contact",
+            "workshop",
+            "workshop_joint",
+            "invitation",
+            "survey",
+            "survey_closed",
+            "proposal",
+            "measure",
+            "measure_joint",
+            "project",
+        )
+    }
     covered = set()
     for _action, _method, url, _data, _answers in TABLE:
         for key, value in placeholder.items():

@@ -102,17 +102,21 @@ def test_round_trip_through_bytes():
 
 def test_service_days_with_calendar_dates():
     feed = read_feed(feed_with())
-    assert active_services(feed, dt.date(2025, 1, 7)).tolist() == [True]      # Tuesday
-    assert active_services(feed, dt.date(2025, 1, 14)).tolist() == [False]    # removed
-    assert active_services(feed, dt.date(2025, 1, 11)).tolist() == [True]     # added Saturday
-    assert active_services(feed, dt.date(2025, 1, 12)).tolist() == [False]    # Sunday
+    assert active_services(feed, dt.date(2025, 1, 7)).tolist() == [True]  # Tuesday
+    assert active_services(feed, dt.date(2025, 1, 14)).tolist() == [False]  # removed
+    assert active_services(feed, dt.date(2025, 1, 11)).tolist() == [True]  # added Saturday
+    assert active_services(feed, dt.date(2025, 1, 12)).tolist() == [False]  # Sunday
     day = default_service_date(feed)
     assert day.weekday() == 1 and day != dt.date(2025, 1, 14)
 
 
 def test_feed_with_only_calendar_dates():
-    feed = read_feed(feed_with(calendar__txt=None, calendar_dates__txt=(
-        "service_id,date,exception_type\nWD,20250107,1\nWD,20250108,1\n")))
+    feed = read_feed(
+        feed_with(
+            calendar__txt=None,
+            calendar_dates__txt=("service_id,date,exception_type\nWD,20250107,1\nWD,20250108,1\n"),
+        )
+    )
     assert default_service_date(feed) == dt.date(2025, 1, 7)
     assert feed.validity() == (dt.date(2025, 1, 7), dt.date(2025, 1, 8))
 
@@ -133,31 +137,64 @@ def test_timetable_expands_frequencies_and_takes_trips_past_midnight():
     [
         ({"stops__txt": None}, r"^stops\.txt: required file is missing"),
         ({"calendar__txt": None, "calendar_dates__txt": None}, r"^calendar\.txt: required file"),
-        ({"routes__txt": "route_id,agency_id\nR1,A\n"}, r"^routes\.txt, field route_type: "
-                                                          r"required column"),
-        ({"stop_times__txt": "trip_id,stop_id,stop_sequence,arrival_time\nT1,S1,1,07:00:00\n"
-                             "T1,S9,2,07:10:00\n"},
-         r"^stop_times\.txt, row 3, field stop_id: unknown stop id 'S9'"),
-        ({"stop_times__txt": "trip_id,stop_id,stop_sequence,arrival_time\nTX,S1,1,07:00:00\n"},
-         r"^stop_times\.txt, row 2, field trip_id: unknown trip id 'TX'"),
-        ({"stop_times__txt": "trip_id,stop_id,stop_sequence,arrival_time,departure_time\n"
-                             "T1,S1,1,07:00:00,07:00:00\nT1,S2,2,7h10,07:10:00\n"},
-         r"^stop_times\.txt, row 3, field arrival_time: malformed time '7h10'"),
-        ({"trips__txt": "route_id,service_id,trip_id\nR9,WD,T1\n"},
-         r"^trips\.txt, row 2, field route_id: unknown route id 'R9'"),
-        ({"stops__txt": "stop_id,stop_name,stop_lat,stop_lon,parent_station\nS1,a,52,8.9,XX\n"},
-         r"^stops\.txt, row 2, field parent_station: unknown parent stop id 'XX'"),
-        ({"stops__txt": "stop_id,stop_name,stop_lat,stop_lon\nS1,a,north,8.9\n"},
-         r"^stops\.txt, row 2, field stop_lat: invalid coordinate 'north'"),
-        ({"calendar__txt": "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,"
-                           "start_date,end_date\nWD,1,1,1,1,1,0,0,20250106,2025-01-31\n"},
-         r"^calendar\.txt, row 2, field end_date: malformed date"),
-        ({"frequencies__txt": "trip_id,start_time,end_time,headway_secs\nT1,08:00:00,09:00:00,0\n"},
-         r"^frequencies\.txt, row 2, field headway_secs"),
-        ({"frequencies__txt": "trip_id,start_time,end_time,headway_secs\nT9,08:00:00,09:00:00,60\n"},
-         r"^frequencies\.txt, row 2, field trip_id: unknown trip id 'T9'"),
-        ({"stops__txt": "stop_id,stop_name,stop_lat,stop_lon\nS1,a,52,8.9\nS1,b,52,8.9\n"},
-         r"^stops\.txt, row 3, field stop_id: duplicate id 'S1'"),
+        (
+            {"routes__txt": "route_id,agency_id\nR1,A\n"},
+            r"^routes\.txt, field route_type: "
+            r"required column",
+        ),
+        (
+            {
+                "stop_times__txt": "trip_id,stop_id,stop_sequence,arrival_time\nT1,S1,1,07:00:00\n"
+                "T1,S9,2,07:10:00\n"
+            },
+            r"^stop_times\.txt, row 3, field stop_id: unknown stop id 'S9'",
+        ),
+        (
+            {"stop_times__txt": "trip_id,stop_id,stop_sequence,arrival_time\nTX,S1,1,07:00:00\n"},
+            r"^stop_times\.txt, row 2, field trip_id: unknown trip id 'TX'",
+        ),
+        (
+            {
+                "stop_times__txt": "trip_id,stop_id,stop_sequence,arrival_time,departure_time\n"
+                "T1,S1,1,07:00:00,07:00:00\nT1,S2,2,7h10,07:10:00\n"
+            },
+            r"^stop_times\.txt, row 3, field arrival_time: malformed time '7h10'",
+        ),
+        (
+            {"trips__txt": "route_id,service_id,trip_id\nR9,WD,T1\n"},
+            r"^trips\.txt, row 2, field route_id: unknown route id 'R9'",
+        ),
+        (
+            {"stops__txt": "stop_id,stop_name,stop_lat,stop_lon,parent_station\nS1,a,52,8.9,XX\n"},
+            r"^stops\.txt, row 2, field parent_station: unknown parent stop id 'XX'",
+        ),
+        (
+            {"stops__txt": "stop_id,stop_name,stop_lat,stop_lon\nS1,a,north,8.9\n"},
+            r"^stops\.txt, row 2, field stop_lat: invalid coordinate 'north'",
+        ),
+        (
+            {
+                "calendar__txt": "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,"
+                "start_date,end_date\nWD,1,1,1,1,1,0,0,20250106,2025-01-31\n"
+            },
+            r"^calendar\.txt, row 2, field end_date: malformed date",
+        ),
+        (
+            {
+                "frequencies__txt": "trip_id,start_time,end_time,headway_secs\nT1,08:00:00,09:00:00,0\n"
+            },
+            r"^frequencies\.txt, row 2, field headway_secs",
+        ),
+        (
+            {
+                "frequencies__txt": "trip_id,start_time,end_time,headway_secs\nT9,08:00:00,09:00:00,60\n"
+            },
+            r"^frequencies\.txt, row 2, field trip_id: unknown trip id 'T9'",
+        ),
+        (
+            {"stops__txt": "stop_id,stop_name,stop_lat,stop_lon\nS1,a,52,8.9\nS1,b,52,8.9\n"},
+            r"^stops\.txt, row 3, field stop_id: duplicate id 'S1'",
+        ),
     ],
 )
 def test_bad_feeds_are_named(changes, message):
@@ -171,10 +208,18 @@ def test_not_a_zip():
 
 
 def test_trips_with_backwards_times_are_dropped():
-    feed = read_feed(feed_with(stop_times__txt=(
-        "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
-        "T1,07:00:00,07:00:00,S1,1\nT1,06:50:00,06:50:00,S2,2\n"
-        "T3,08:00:00,08:00:00,S1,1\nT3,08:30:00,08:30:00,S3,2\n"), frequencies__txt=None))
+    feed = read_feed(
+        feed_with(
+            stop_times__txt=(
+                "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+                "T1,07:00:00,07:00:00,S1,1\nT1,06:50:00,06:50:00,S2,2\n"
+                "T3,08:00:00,08:00:00,S1,1\nT3,08:30:00,08:30:00,S3,2\n"
+            ),
+            frequencies__txt=None,
+        )
+    )
     assert list(feed.trip_id) == ["T3"]
-    assert any(d.reason == "times run backwards within the trip" and d.examples == ["T1"]
-               for d in feed.dropped)
+    assert any(
+        d.reason == "times run backwards within the trip" and d.examples == ["T1"]
+        for d in feed.dropped
+    )

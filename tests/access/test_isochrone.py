@@ -56,8 +56,9 @@ def test_bad_isochrone_input(grid):
 def test_one_way_isochrone():
     x = np.array([0.0, 100.0, 200.0])
     y = np.zeros(3)
-    net = network_from_edges(x, y, [0, 1], [1, 2], [100.0, 100.0], mode="car", speed_kmh=36.0,
-                             oneway=[True, True])
+    net = network_from_edges(
+        x, y, [0, 1], [1, 2], [100.0, 100.0], mode="car", speed_kmh=36.0, oneway=[True, True]
+    )
     o = snap(net, [100.0], [0.0])  # at node 1 (end of 0 → 1 or start of 1 → 2)
     (area,) = isochrone(net, o, [5.0], buffer_m=1.0)  # 5 s at 10 m/s: 50 m, eastwards only
     assert area.bounds == pytest.approx((99.0, -1.0, 151.0, 1.0))
@@ -124,8 +125,9 @@ def test_isochrones_agree_with_brute_force_reach():
     speed_ms = rng.choice([5.0, 8.0, 13.9], u.shape[0])
     oneway = rng.random(u.shape[0]) < 0.2
     length = np.hypot(xs[v] - xs[u], ys[v] - ys[u])
-    net = network_from_edges(xs, ys, u, v, length, mode="car", speed_kmh=speed_ms * 3.6,
-                             oneway=oneway)
+    net = network_from_edges(
+        xs, ys, u, v, length, mode="car", speed_kmh=speed_ms * 3.6, oneway=oneway
+    )
     px, py = 430.0, 515.0
     o = snap(net, [px], [py])
     buf = 40.0
@@ -158,8 +160,7 @@ def test_union_in_strips_on_threads_gives_the_same_area(monkeypatch):
     k = np.arange(n * n).reshape(n, n)
     u = np.concatenate([k[:, :-1].ravel(), k[:-1, :].ravel()])
     v = np.concatenate([k[:, 1:].ravel(), k[1:, :].ravel()])
-    net = network_from_edges(xs.ravel(), ys.ravel(), u, v, np.full(u.shape[0], 80.0),
-                             speed_kmh=3.6)
+    net = network_from_edges(xs.ravel(), ys.ravel(), u, v, np.full(u.shape[0], 80.0), speed_kmh=3.6)
     o = snap(net, [1190.0], [1205.0])
     cutoffs = [600.0, 3000.0]
     monkeypatch.setattr(reach, "threads", lambda: 1)
@@ -167,7 +168,9 @@ def test_union_in_strips_on_threads_gives_the_same_area(monkeypatch):
     monkeypatch.setattr(reach, "threads", lambda: 3)
     calls = []
     real = shapely.union_all
-    monkeypatch.setattr(reach.shapely, "union_all", lambda g, **kw: calls.append(len(g)) or real(g, **kw))
+    monkeypatch.setattr(
+        reach.shapely, "union_all", lambda g, **kw: calls.append(len(g)) or real(g, **kw)
+    )
     three = isochrone(net, o, cutoffs, buffer_m=20.0)
     assert any(c > 1 and c <= 3 for c in calls)  # strips were merged: the split path ran
     for a, b in zip(one, three, strict=True):

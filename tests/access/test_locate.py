@@ -67,8 +67,7 @@ def test_p_median_equals_brute_force(seed):
     cap = np.full(30, np.inf)
     for k in (1, 2, 3):
         best = min(
-            p_median_cost(cost, w, np.array(c), cap)
-            for c in itertools.combinations(range(8), k)
+            p_median_cost(cost, w, np.array(c), cap) for c in itertools.combinations(range(8), k)
         )
         # short lists force the lengthening rounds; the answer must still be exact
         result = p_median(cost, w, k, levels=2)

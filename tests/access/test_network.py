@@ -21,7 +21,8 @@ TINY = DATA / "tiny.osm"
 def _edges(net):
     """Directed edges as a set of (osm tail, osm head)."""
     return {
-        (int(net.node_id[a]), int(net.node_id[b])) for a, b in zip(net.tail, net.indices, strict=True)
+        (int(net.node_id[a]), int(net.node_id[b]))
+        for a, b in zip(net.tail, net.indices, strict=True)
     }
 
 
@@ -31,8 +32,9 @@ def _edges(net):
 def test_from_edges_builds_twins_and_oneways():
     x = np.array([0.0, 100.0, 200.0])
     y = np.zeros(3)
-    net = network_from_edges(x, y, [0, 1], [1, 2], [100.0, 100.0], mode="car",
-                             speed_kmh=36.0, oneway=[False, True])
+    net = network_from_edges(
+        x, y, [0, 1], [1, 2], [100.0, 100.0], mode="car", speed_kmh=36.0, oneway=[False, True]
+    )
     assert net.n_nodes == 3 and net.n_edges == 3
     pairs = list(zip(net.tail.tolist(), net.indices.tolist(), strict=True))
     assert sorted(pairs) == [(0, 1), (1, 0), (1, 2)]
@@ -46,7 +48,7 @@ def test_from_edges_builds_twins_and_oneways():
     assert not net.symmetric
     rptr, ridx, reid = net.reverse
     # incoming edges of node 2: only 1→2
-    assert ridx[rptr[2]:rptr[3]].tolist() == [1]
+    assert ridx[rptr[2] : rptr[3]].tolist() == [1]
     assert pairs[reid[rptr[2]]] == (1, 2)
 
 
@@ -66,7 +68,10 @@ def test_from_edges_default_speeds_and_self_loops():
         (dict(u=[0], v=[5], length_m=[1.0]), "node indices"),
         (dict(u=[0], v=[1], length_m=[-1.0]), "length_m[0]"),
         (dict(u=[0], v=[1], length_m=[1.0, 2.0]), "equal length"),
-        (dict(u=[0], v=[1], length_m=[1.0], mode="boat"), "unknown mode 'boat'; known: walk, bike, car"),
+        (
+            dict(u=[0], v=[1], length_m=[1.0], mode="boat"),
+            "unknown mode 'boat'; known: walk, bike, car",
+        ),
         (dict(u=[0], v=[1], length_m=[1.0], speed_kmh=0), "speed_kmh"),
         (dict(u=[0], v=[1], length_m=[1.0], time_s=[1.0, 2.0]), "time_s"),
     ],
@@ -85,7 +90,9 @@ def test_tiny_osm_access_rules_oneways_and_components():
     two = lambda a, b: {(a, b), (b, a)}  # noqa: E731
     # walk: everything but the private road, the motorway, the proposed road and the cut-off
     # residential street; walkers ignore one-way signs
-    assert _edges(walk) == two(1, 2) | two(2, 3) | two(3, 4) | two(4, 5) | two(2, 5) | two(5, 6) | two(6, 1)
+    assert _edges(walk) == two(1, 2) | two(2, 3) | two(3, 4) | two(4, 5) | two(2, 5) | two(
+        5, 6
+    ) | two(6, 1)
     # bike: the plain footway 5-6 is closed to bikes, 6-1 is signed bicycle=yes; one-ways hold
     assert _edges(bike) == two(1, 2) | two(2, 3) | {(3, 4), (4, 5)} | two(2, 5) | two(6, 1)
     # car: no footways; the motorway (implied one-way) is not strongly connected
@@ -96,13 +103,18 @@ def test_tiny_osm_access_rules_oneways_and_components():
 def test_tiny_osm_lengths_and_speeds():
     car = build_networks(TINY, ["car"])["car"]
     ids = car.node_id
-    by_pair = {(int(ids[a]), int(ids[b])): e for e, (a, b) in enumerate(zip(car.tail, car.indices, strict=True))}
+    by_pair = {
+        (int(ids[a]), int(ids[b])): e
+        for e, (a, b) in enumerate(zip(car.tail, car.indices, strict=True))
+    }
     e12 = by_pair[(1, 2)]
     expected = haversine_m(8.900, 52.03, 8.901, 52.03)
     assert car.length_m[e12] == pytest.approx(expected, abs=1e-6)
     assert 68 < expected < 69  # 0.001° of longitude at 52° N
     assert car.time_s[e12] == pytest.approx(expected / (30 / 3.6))  # maxspeed=30
-    assert car.time_s[by_pair[(2, 5)]] == pytest.approx(car.length_m[by_pair[(2, 5)]] / (50 / 3.6))  # DE:urban
+    assert car.time_s[by_pair[(2, 5)]] == pytest.approx(
+        car.length_m[by_pair[(2, 5)]] / (50 / 3.6)
+    )  # DE:urban
     res = CAR_SPEEDS_KMH["residential"]
     assert car.time_s[by_pair[(3, 4)]] == pytest.approx(car.length_m[by_pair[(3, 4)]] / (res / 3.6))
     # coordinates are EPSG:25832
@@ -115,7 +127,11 @@ def test_speed_overrides():
     slow = build_networks(TINY, ["car", "walk"], speeds={"residential": 10.0, "walk": 3.6})
     car, walk = slow["car"], slow["walk"]
     ids = car.node_id
-    e34 = [e for e, (a, b) in enumerate(zip(car.tail, car.indices, strict=True)) if (ids[a], ids[b]) == (3, 4)][0]
+    e34 = [
+        e
+        for e, (a, b) in enumerate(zip(car.tail, car.indices, strict=True))
+        if (ids[a], ids[b]) == (3, 4)
+    ][0]
     assert car.time_s[e34] == pytest.approx(car.length_m[e34] / (10 / 3.6))
     assert np.allclose(walk.time_s, walk.length_m)  # 3.6 km/h = 1 m/s
     with pytest.raises(AccessError, match="unknown speed key 'rocket'"):
@@ -124,8 +140,17 @@ def test_speed_overrides():
 
 @pytest.mark.parametrize(
     "value, kmh",
-    [("50", 50.0), ("30 mph", 30 * 1.609344), ("DE:urban", 50.0), ("DE:rural", 100.0),
-     ("walk", 7.0), ("none", None), ("signals", None), (None, None), ("70;50", 70.0)],
+    [
+        ("50", 50.0),
+        ("30 mph", 30 * 1.609344),
+        ("DE:urban", 50.0),
+        ("DE:rural", 100.0),
+        ("walk", 7.0),
+        ("none", None),
+        ("signals", None),
+        (None, None),
+        ("70;50", 70.0),
+    ],
 )
 def test_parse_maxspeed(value, kmh):
     got = parse_maxspeed(value)
@@ -167,7 +192,9 @@ def test_second_build_loads_from_cache(tmp_path, caplog):
 def _write_pbf(path: Path, with_road: bool) -> None:
     with osmium.SimpleWriter(str(path)) as writer:
         for i in range(1, 200):
-            writer.add_node(osmium.osm.mutable.Node(id=i, location=(8.9 + i * 1e-4, 52.03), tags={}))
+            writer.add_node(
+                osmium.osm.mutable.Node(id=i, location=(8.9 + i * 1e-4, 52.03), tags={})
+            )
         tags = {"highway": "residential"} if with_road else {"building": "yes"}
         writer.add_way(osmium.osm.mutable.Way(id=1, nodes=list(range(1, 200)), tags=tags))
 
@@ -251,8 +278,9 @@ def test_network_build_command_and_region_cache(tiny_region, settings, tmp_path)
     region = Region.objects.get(slug="test")
     assert load_networks(region) == {}  # nothing built, not the bundled region
     runner = CliRunner()
-    res = runner.invoke(main, ["network", "build", "--pbf", str(TINY), "--region", "test",
-                               "--modes", "walk,car"])
+    res = runner.invoke(
+        main, ["network", "build", "--pbf", str(TINY), "--region", "test", "--modes", "walk,car"]
+    )
     assert res.exit_code == 0, res.output
     assert "walk:" in res.output and "car:" in res.output
     assert len(list(cache_dir().glob("*.npz"))) == 2
@@ -260,18 +288,21 @@ def test_network_build_command_and_region_cache(tiny_region, settings, tmp_path)
     assert set(nets) == {"walk", "car"}
     assert nets["car"].n_nodes == 5
     # the second build only loads
-    res2 = runner.invoke(main, ["network", "build", "--pbf", str(TINY), "--region", "test",
-                                "--modes", "walk"])
+    res2 = runner.invoke(
+        main, ["network", "build", "--pbf", str(TINY), "--region", "test", "--modes", "walk"]
+    )
     assert res2.exit_code == 0, res2.output
     assert "loaded from cache" in res2.output
     assert set(load_networks(region)) == {"walk", "car"}  # earlier modes are kept
-    bad = runner.invoke(main, ["network", "build", "--pbf", str(tmp_path / "missing.pbf"),
-                               "--region", "test"])
+    bad = runner.invoke(
+        main, ["network", "build", "--pbf", str(tmp_path / "missing.pbf"), "--region", "test"]
+    )
     assert bad.exit_code != 0 and "does not exist" in bad.output
     unknown = runner.invoke(main, ["network", "build", "--pbf", str(TINY), "--region", "nowhere"])
     assert unknown.exit_code != 0 and "no region 'nowhere'" in unknown.output
-    boat = runner.invoke(main, ["network", "build", "--pbf", str(TINY), "--region", "test",
-                                "--modes", "boat"])
+    boat = runner.invoke(
+        main, ["network", "build", "--pbf", str(TINY), "--region", "test", "--modes", "boat"]
+    )
     assert boat.exit_code != 0 and "unknown mode 'boat'" in boat.output
 
 
@@ -282,11 +313,21 @@ def test_region_clip_is_the_union_of_boundaries_in_utm(tiny_region):
 
     region = Region.objects.get(slug="test")
     assert region_clip(region) is None  # no boundaries yet
+
     # two small squares (one per municipality) around OSM nodes 1 and 3
     def square(lon, lat, h=0.0001):
-        return {"type": "Polygon", "coordinates": [[[lon - h, lat - h], [lon + h, lat - h],
-                                                    [lon + h, lat + h], [lon - h, lat + h],
-                                                    [lon - h, lat - h]]]}
+        return {
+            "type": "Polygon",
+            "coordinates": [
+                [
+                    [lon - h, lat - h],
+                    [lon + h, lat - h],
+                    [lon + h, lat + h],
+                    [lon - h, lat + h],
+                    [lon - h, lat - h],
+                ]
+            ],
+        }
 
     a, b = region.municipalities.order_by("ags")
     a.boundary, b.boundary = square(8.900, 52.030), square(8.902, 52.030)

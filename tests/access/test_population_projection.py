@@ -20,8 +20,11 @@ TWO_BANDS = ("0-1", "2+")
 
 def flat(base: int, target: int, **kw) -> ProjectionAssumptions:
     return ProjectionAssumptions(
-        base_year=base, target_year=target, birth_rate=kw.pop("birth_rate", 0.0),
-        top_band_mortality=kw.pop("top_band_mortality", 0.0), **kw,
+        base_year=base,
+        target_year=target,
+        birth_rate=kw.pop("birth_rate", 0.0),
+        top_band_mortality=kw.pop("top_band_mortality", 0.0),
+        **kw,
     )
 
 

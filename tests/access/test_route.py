@@ -65,7 +65,9 @@ def test_count_and_gravity_by_hand(grid):
     # many origins, few destinations and the other way round give the same figures
     many = snap(grid, np.linspace(0, 200, 9), np.full(9, 100.0))
     a = count_within(grid, many, d, max_distance_m=150.0)
-    b = np.array([count_within(grid, many.subset([i]), d, max_distance_m=150.0)[0] for i in range(9)])
+    b = np.array(
+        [count_within(grid, many.subset([i]), d, max_distance_m=150.0)[0] for i in range(9)]
+    )
     assert a.tolist() == b.tolist()
     # by hand, along y = 100: (0,150) is 50 + x away, (200,100) is 200 - x away
     assert a.tolist() == [1, 1, 2, 2, 2, 1, 1, 1, 1]
@@ -83,8 +85,16 @@ def test_one_way_streets():
     # a one-way loop 0 → 1 → 2 → 0 (triangle, 100 m sides) and a two-way spur 0-3
     x = np.array([0.0, 100.0, 50.0, -100.0])
     y = np.array([0.0, 0.0, 86.6025403784, 0.0])
-    net = network_from_edges(x, y, [0, 1, 2, 0], [1, 2, 0, 3], np.full(4, 100.0), mode="car",
-                             speed_kmh=36.0, oneway=[True, True, True, False])
+    net = network_from_edges(
+        x,
+        y,
+        [0, 1, 2, 0],
+        [1, 2, 0, 3],
+        np.full(4, 100.0),
+        mode="car",
+        speed_kmh=36.0,
+        oneway=[True, True, True, False],
+    )
     a = snap(net, [20.0], [0.0])  # on 0 → 1, 20 m after node 0
     b = snap(net, [80.0], [0.0])  # on 0 → 1, 80 m after node 0
     assert od_matrix(net, a, b, weight="distance")[0, 0] == pytest.approx(60.0)
@@ -92,7 +102,9 @@ def test_one_way_streets():
     assert od_matrix(net, b, a, weight="distance")[0, 0] == pytest.approx(240.0)
     assert od_matrix(net, b, a)[0, 0] == pytest.approx(24.0)  # 36 km/h = 10 m/s
     near = nearest(net, b, a, weight="distance")
-    assert near.distance_m[0, 0] == pytest.approx(240.0) and near.time_s[0, 0] == pytest.approx(24.0)
+    assert near.distance_m[0, 0] == pytest.approx(240.0) and near.time_s[0, 0] == pytest.approx(
+        24.0
+    )
     spur = snap(net, [-50.0], [0.0])
     assert od_matrix(net, b, spur, weight="distance")[0, 0] == pytest.approx(20 + 200 + 50)
     assert od_matrix(net, spur, b, weight="distance")[0, 0] == pytest.approx(50 + 80)
@@ -133,8 +145,9 @@ def test_bad_query_input(grid):
         od_matrix(grid, o, d, weight="money")
     with pytest.raises(AccessError, match="must be Snapped points"):
         nearest(grid, [1, 2], d)
-    big = network_from_edges(np.arange(100.0), np.zeros(100), np.arange(99), np.arange(1, 100),
-                             np.ones(99))
+    big = network_from_edges(
+        np.arange(100.0), np.zeros(100), np.arange(99), np.arange(1, 100), np.ones(99)
+    )
     far_edge = snap(big, [98.5], [0.0])
     with pytest.raises(AccessError, match="another network"):
         nearest(grid, far_edge, d)
@@ -291,8 +304,13 @@ def test_nodes_as_points_match_scipy(helsinki):
     facilities = rng.choice(net.n_nodes, 20, replace=False)
     every = snap_nodes(net, np.arange(net.n_nodes))
     fac = snap_nodes(net, facilities)
-    dist, _, src = dijkstra(net.csr("distance").T, indices=facilities, min_only=True,
-                            return_predecessors=True, limit=2000.0)
+    dist, _, src = dijkstra(
+        net.csr("distance").T,
+        indices=facilities,
+        min_only=True,
+        return_predecessors=True,
+        limit=2000.0,
+    )
     r = nearest(net, every, fac, weight="distance", max_distance_m=2000.0)
     assert np.array_equal(np.isfinite(r.distance_m[:, 0]), np.isfinite(dist))
     ok = np.isfinite(dist)

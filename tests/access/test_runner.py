@@ -22,8 +22,15 @@ def grid(n: int = 12, spacing: float = 100.0):
     x, y = np.meshgrid(np.arange(n) * spacing, np.arange(n) * spacing)
     u = np.concatenate([ids[:, :-1].ravel(), ids[:-1, :].ravel()])
     v = np.concatenate([ids[:, 1:].ravel(), ids[1:, :].ravel()])
-    return network_from_edges(x.ravel().astype(float), y.ravel().astype(float), u, v,
-                              np.full(len(u), spacing), mode="walk", speed_kmh=5.0)
+    return network_from_edges(
+        x.ravel().astype(float),
+        y.ravel().astype(float),
+        u,
+        v,
+        np.full(len(u), spacing),
+        mode="walk",
+        speed_kmh=5.0,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +40,9 @@ def payload():
     cx, cy = rng.uniform(0, 1100, 30), rng.uniform(0, 1100, 30)
     fx, fy = rng.uniform(0, 1100, 7), rng.uniform(0, 1100, 7)
     types = ["gp", "gp", "gp", "kita", "kita", "kita", "kita"]
-    p, notes = prepare_payload(cx, cy, fx, fy, types, networks={"walk": net},
-                               modes=["walk", "straight"], with_od=["kita"])
+    p, notes = prepare_payload(
+        cx, cy, fx, fy, types, networks={"walk": net}, modes=["walk", "straight"], with_od=["kita"]
+    )
     assert notes == []
     return p, net
 
@@ -52,10 +60,13 @@ def test_in_process_agrees_with_brute_force(payload):
         t = travel[("walk", key)]
         np.testing.assert_allclose(t.time_s, od.min(axis=1), rtol=1e-9)
         # Ties aside, the facility named is the one with the least time.
-        np.testing.assert_allclose(od[np.arange(30), np.searchsorted(rows, t.facility)],
-                                   od.min(axis=1), rtol=1e-9)
-    np.testing.assert_allclose(travel[("walk", "kita")].od_time_s,
-                               od_matrix(net, origins, snap(net, p.fac_x[3:], p.fac_y[3:])))
+        np.testing.assert_allclose(
+            od[np.arange(30), np.searchsorted(rows, t.facility)], od.min(axis=1), rtol=1e-9
+        )
+    np.testing.assert_allclose(
+        travel[("walk", "kita")].od_time_s,
+        od_matrix(net, origins, snap(net, p.fac_x[3:], p.fac_y[3:])),
+    )
     straight = travel[("straight", "gp")]
     d = np.hypot(p.cell_x[:, None] - p.fac_x[None, :3], p.cell_y[:, None] - p.fac_y[None, :3])
     np.testing.assert_allclose(straight.distance_m, d.min(axis=1))
@@ -69,8 +80,15 @@ def test_origin_blocks_and_process_pool_equal_in_process(payload):
     blocks = make_tasks(["walk", "straight"], ["gp", "kita"], 30, block_size=7)
     assert len(blocks) == 2 * 2 * 5
     seen = []
-    pooled = flat(run_tasks(p, blocks, runner="processes", workers=2,
-                            progress=lambda d, t, label: seen.append((d, t))))
+    pooled = flat(
+        run_tasks(
+            p,
+            blocks,
+            runner="processes",
+            workers=2,
+            progress=lambda d, t, label: seen.append((d, t)),
+        )
+    )
     assert seen[-1] == (20, 20)
     assert local.keys() == pooled.keys()
     for key, a in local.items():
@@ -88,8 +106,12 @@ def test_dask_local_cluster_equals_in_process(payload):
     p, _ = payload
     tasks = make_tasks(["walk", "straight"], ["gp", "kita"], 30, block_size=10)
     local = flat(run_tasks(p, tasks))
-    with LocalCluster(processes=True, n_workers=2, threads_per_worker=1,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+    with (
+        LocalCluster(
+            processes=True, n_workers=2, threads_per_worker=1, dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
         distributed = flat(run_tasks(p, tasks, runner="dask", client=client))
         assert len(client.scheduler_info()["workers"]) == 2
     for key, a in local.items():

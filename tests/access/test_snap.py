@@ -13,8 +13,9 @@ def line():
     # 0 ---- 1 ---- 2   (x = 0, 100, 300), a one-way spur 1 → 3 going north 50 m
     x = np.array([0.0, 100.0, 300.0, 100.0])
     y = np.array([0.0, 0.0, 0.0, 50.0])
-    return network_from_edges(x, y, [0, 1, 1], [1, 2, 3], [100.0, 200.0, 50.0], mode="car",
-                              oneway=[False, False, True])
+    return network_from_edges(
+        x, y, [0, 1, 1], [1, 2, 3], [100.0, 200.0, 50.0], mode="car", oneway=[False, False, True]
+    )
 
 
 def test_snaps_to_edge_interior(line):
@@ -48,8 +49,13 @@ def test_one_way_spur_and_ends(line):
 
 
 def test_too_far_points_are_reported_by_id(line):
-    s = snap(line, [50.0, 50.0, 5000.0], [10.0, 900.0, 0.0], max_distance_m=100.0,
-             ids=["kita-1", "kita-2", "school-9"])
+    s = snap(
+        line,
+        [50.0, 50.0, 5000.0],
+        [10.0, 900.0, 0.0],
+        max_distance_m=100.0,
+        ids=["kita-1", "kita-2", "school-9"],
+    )
     assert s.too_far == ["kita-2", "school-9"]
     assert s.edge.tolist()[1:] == [-1, -1]
     assert s.placed.tolist() == [True, False, False]

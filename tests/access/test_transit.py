@@ -72,8 +72,10 @@ def random_timetable(seed: int, n_stops: int = 12, n_lines: int = 5):
         day=dt.date(2025, 1, 7),
     )
     ox, oy = rng.uniform(0, 4000, 6), rng.uniform(0, 3000, 6)
-    facilities = {f"f{i}": (np.array([rng.uniform(0, 4000)]), np.array([rng.uniform(0, 3000)]))
-                  for i in range(5)}
+    facilities = {
+        f"f{i}": (np.array([rng.uniform(0, 4000)]), np.array([rng.uniform(0, 3000)]))
+        for i in range(5)
+    }
     return tt, sx, sy, ox, oy, facilities
 
 
@@ -87,8 +89,10 @@ def brute_force(tt, sx, sy, ox, oy, facilities, params, drt=()):
     keys = list(facilities)
     n_s = len(sx)
     out = np.full((len(ox), len(deps), len(keys)), np.inf)
-    trips = [(tt.stop[a:b], tt.arr[a:b], tt.dep[a:b])
-             for a, b in zip(tt.trip_indptr[:-1], tt.trip_indptr[1:], strict=True)]
+    trips = [
+        (tt.stop[a:b], tt.arr[a:b], tt.dep[a:b])
+        for a, b in zip(tt.trip_indptr[:-1], tt.trip_indptr[1:], strict=True)
+    ]
     inside = [lambda x, y, d=d: bool(shapely.contains_xy(d.area, x, y)) for d in drt]
     for o in range(len(ox)):
         for di, t in enumerate(deps):
@@ -119,8 +123,9 @@ def brute_force(tt, sx, sy, ox, oy, facilities, params, drt=()):
                 for k, d in enumerate(drt):
                     y = max(t, d.start_s)
                     if inside[k](ox[o], oy[o]) and inside[k](sx[s], sy[s]) and y <= d.end_s:
-                        ride = d.max_wait_s + float(d.ride_s(np.hypot(ox[o] - sx[s],
-                                                                     oy[o] - sy[s])))
+                        ride = d.max_wait_s + float(
+                            d.ride_s(np.hypot(ox[o] - sx[s], oy[o] - sy[s]))
+                        )
                         g.add_edge("src", chain(s, y + ride), w=y - t + ride)
             for s in range(n_s):  # waiting chains and egress
                 times = sorted(events[s])
@@ -135,8 +140,9 @@ def brute_force(tt, sx, sy, ox, oy, facilities, params, drt=()):
                         for k, d in enumerate(drt):
                             y = max(x, d.start_s)
                             if inside[k](sx[s], sy[s]) and inside[k](fx, fy) and y <= d.end_s:
-                                ride = d.max_wait_s + float(d.ride_s(np.hypot(sx[s] - fx,
-                                                                             sy[s] - fy)))
+                                ride = d.max_wait_s + float(
+                                    d.ride_s(np.hypot(sx[s] - fx, sy[s] - fy))
+                                )
                                 _min_edge(g, ("stop", s, x), ("fac", i), y - x + ride)
             for i, key in enumerate(keys):
                 fx, fy = facilities[key][0][0], facilities[key][1][0]
@@ -183,9 +189,16 @@ def _min_edge(g, a, b, w):
         g.add_edge(a, b, w=w)
 
 
-PARAMS = TransitParams(window=(7 * 3600, 7 * 3600 + 1800), step_s=90, max_access_s=900,
-                       max_egress_s=900, max_transfer_s=300, max_time_s=3 * 3600,
-                       walk_speed_ms=WALK, detour=DETOUR)
+PARAMS = TransitParams(
+    window=(7 * 3600, 7 * 3600 + 1800),
+    step_s=90,
+    max_access_s=900,
+    max_egress_s=900,
+    max_transfer_s=300,
+    max_time_s=3 * 3600,
+    walk_speed_ms=WALK,
+    detour=DETOUR,
+)
 
 
 @pytest.mark.slow  # brute-force reference
@@ -197,23 +210,29 @@ def test_agrees_with_brute_force_on_every_pair_and_minute(seed):
     expected = brute_force(tt, sx, sy, ox, oy, facilities, PARAMS)
     assert np.isfinite(expected).any()
     # transit must beat walking somewhere, or the test would only test walking
-    walking = np.array([[walk_s(ox[o], oy[o], f[0][0], f[1][0]) for f in facilities.values()]
-                        for o in range(len(ox))])
+    walking = np.array(
+        [
+            [walk_s(ox[o], oy[o], f[0][0], f[1][0]) for f in facilities.values()]
+            for o in range(len(ox))
+        ]
+    )
     assert (expected < walking[:, None, :] - 1).any()
     np.testing.assert_allclose(res.times, expected, rtol=0, atol=1e-2)
     for key in facilities:  # one facility per type: it is the one reached wherever reachable
         assert set(res.facility[key][np.isfinite(res.median[key])].tolist()) <= {0}
     median, p90 = minute_statistics(expected)
-    np.testing.assert_allclose(res.median["f0"], median[:, 0] if median.ndim == 2 else median,
-                               atol=1e-2)
+    np.testing.assert_allclose(
+        res.median["f0"], median[:, 0] if median.ndim == 2 else median, atol=1e-2
+    )
 
 
 @pytest.mark.slow  # brute-force reference
 def test_demand_responsive_area_agrees_with_brute_force():
     tt, sx, sy, ox, oy, facilities = random_timetable(4)
     area = shapely.box(0, 0, 2500, 3000)
-    drt = DemandResponsive("737", area, start_s=7 * 3600 + 600, end_s=7 * 3600 + 1500,
-                           max_wait_s=600, speed_kmh=30)
+    drt = DemandResponsive(
+        "737", area, start_s=7 * 3600 + 600, end_s=7 * 3600 + 1500, max_wait_s=600, speed_kmh=30
+    )
     prep = prepare(tt, sx, sy, params=PARAMS, drt=[drt])
     res = travel_times(prep, ox, oy, facilities, keep_minutes=True)
     expected = brute_force(tt, sx, sy, ox, oy, facilities, PARAMS, drt=[drt])
@@ -231,8 +250,10 @@ def test_the_nearer_of_two_facilities_is_named():
 
 
 def test_minute_statistics_nearest_rank():
-    times = np.array([[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [1, 1, 1, 1, 1, np.inf, np.inf, np.inf,
-                                                          np.inf, np.inf]], float)
+    times = np.array(
+        [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], [1, 1, 1, 1, 1, np.inf, np.inf, np.inf, np.inf, np.inf]],
+        float,
+    )
     median, p90 = minute_statistics(times)
     assert median.tolist() == [5.5, np.inf]
     assert p90.tolist() == [9.0, np.inf]
@@ -240,10 +261,16 @@ def test_minute_statistics_nearest_rank():
 
 def test_overtaking_trips_get_their_own_pattern():
     tt = Timetable(
-        trip_indptr=np.array([0, 2, 4]), stop=np.array([0, 1, 0, 1], np.int32),
-        arr=np.array([0, 1000, 100, 500], np.int32), dep=np.array([0, 1000, 100, 500], np.int32),
-        trip_route=np.zeros(2, np.int32), trip_direction=np.zeros(2, np.int8),
-        trip_source=np.arange(2), n_stops=2, day=dt.date(2025, 1, 7))
+        trip_indptr=np.array([0, 2, 4]),
+        stop=np.array([0, 1, 0, 1], np.int32),
+        arr=np.array([0, 1000, 100, 500], np.int32),
+        dep=np.array([0, 1000, 100, 500], np.int32),
+        trip_route=np.zeros(2, np.int32),
+        trip_direction=np.zeros(2, np.int8),
+        trip_source=np.arange(2),
+        n_stops=2,
+        day=dt.date(2025, 1, 7),
+    )
     p = build_patterns(tt)
     assert len(p.n_trips) == 2
 
@@ -270,8 +297,7 @@ def test_walking_on_a_street_network_matches_dijkstra():
     links = walker.links(x[src], y[src], x[dst], y[dst], 400.0)
     full = csgraph.dijkstra(net.csr("time"), indices=src)[:, dst]
     expected = {(i, j): full[i, j] for i in range(3) for j in range(4) if full[i, j] <= 400.0}
-    got = {(int(a), int(b)): t for a, b, t in zip(links.src, links.dst, links.time_s,
-                                                    strict=True)}
+    got = {(int(a), int(b)): t for a, b, t in zip(links.src, links.dst, links.time_s, strict=True)}
     assert got.keys() == expected.keys()
     for key, value in expected.items():
         assert got[key] == pytest.approx(value)
@@ -291,13 +317,18 @@ def _line_feed(departures_s: list[int], ride_s: int):
         stop=np.tile(np.array([0, 1], np.int32), n),
         arr=np.column_stack([dep, dep + ride_s]).ravel().astype(np.int32),
         dep=np.column_stack([dep, dep + ride_s]).ravel().astype(np.int32),
-        trip_route=np.zeros(n, np.int32), trip_direction=np.zeros(n, np.int8),
-        trip_source=np.arange(n), n_stops=2, day=dt.date(2025, 1, 7))
+        trip_route=np.zeros(n, np.int32),
+        trip_direction=np.zeros(n, np.int8),
+        trip_source=np.arange(n),
+        n_stops=2,
+        day=dt.date(2025, 1, 7),
+    )
     return tt, np.array([100.0, 5000.0]), np.array([0.0, 0.0])
 
 
-HOUR_PARAMS = TransitParams(window=(7 * 3600, 8 * 3600), step_s=60, walk_speed_ms=WALK,
-                            detour=DETOUR)
+HOUR_PARAMS = TransitParams(
+    window=(7 * 3600, 8 * 3600), step_s=60, walk_speed_ms=WALK, detour=DETOUR
+)
 S_PER_M = DETOUR / WALK  # 0.936 s per metre of straight line
 
 
@@ -314,8 +345,13 @@ def test_a_cell_5_km_from_the_gp_next_to_a_direct_bus_is_much_faster_by_bus():
     """
     tt, sx, sy = _line_feed(list(range(6 * 3600 + 2400, 9 * 3600 + 1, 1200)), 600)
     gp = (np.array([5100.0]), np.array([0.0]))
-    res = travel_times(prepare(tt, sx, sy, params=HOUR_PARAMS), np.array([0.0]), np.array([0.0]),
-                       {"gp": gp}, keep_minutes=True)
+    res = travel_times(
+        prepare(tt, sx, sy, params=HOUR_PARAMS),
+        np.array([0.0]),
+        np.array([0.0]),
+        {"gp": gp},
+        keep_minutes=True,
+    )
     walk = 5100 * S_PER_M
     assert walk == pytest.approx(4773.6)
     assert res.median["gp"][0] == pytest.approx(1383.6, abs=1e-3)
@@ -340,8 +376,13 @@ def test_the_median_counts_the_wait_so_an_hourly_bus_can_lose_to_a_40_minute_wal
     tt, _, _ = _line_feed([7 * 3600, 8 * 3600], 300)
     sx, sy = np.array([100.0, 1900.0]), np.array([0.0, 0.0])
     gp = (np.array([2000.0]), np.array([0.0]))
-    res = travel_times(prepare(tt, sx, sy, params=HOUR_PARAMS), np.array([0.0]), np.array([0.0]),
-                       {"gp": gp}, keep_minutes=True)
+    res = travel_times(
+        prepare(tt, sx, sy, params=HOUR_PARAMS),
+        np.array([0.0]),
+        np.array([0.0]),
+        {"gp": gp},
+        keep_minutes=True,
+    )
     walk = 2000 * S_PER_M
     minutes = res.times[0, :, 0].astype(float)
     m = np.arange(60)

@@ -16,8 +16,12 @@ PASSWORD = "Wiesenweg-Lemgo-77"
 
 def _register(client, **extra):
     data = {
-        "username": "greta", "email": "greta@example.org", "password1": PASSWORD,
-        "password2": PASSWORD, "accept_privacy": "on", **extra,
+        "username": "greta",
+        "email": "greta@example.org",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+        "accept_privacy": "on",
+        **extra,
     }
     return client.post("/de/accounts/register/", data)
 
@@ -86,7 +90,12 @@ def test_duplicate_email_refused(client):
 def test_login_throttled_after_repeated_failures(client):
     User.objects.create_user("hans", "h@example.org", PASSWORD)
     for _ in range(5):
-        assert client.post("/de/accounts/login/", {"username": "hans", "password": "falsch"}).status_code == 200
+        assert (
+            client.post(
+                "/de/accounts/login/", {"username": "hans", "password": "falsch"}
+            ).status_code
+            == 200
+        )
     r = client.post("/de/accounts/login/", {"username": "hans", "password": PASSWORD})
     assert r.status_code == 429
     assert "Zu viele Fehlversuche" in r.content.decode()
@@ -114,7 +123,10 @@ def test_profile_consent_controls_demographics(client, tiny_region):
     user = User.objects.create_user("jo", "jo@example.org", PASSWORD)
     client.force_login(user)
     a2 = District.objects.get(key="A2")
-    client.post("/de/accounts/profile/", {"demographics_consent": "on", "age_band": "75+", "district": a2.pk})
+    client.post(
+        "/de/accounts/profile/",
+        {"demographics_consent": "on", "age_band": "75+", "district": a2.pk},
+    )
     user.refresh_from_db()
     assert (user.age_band, user.district) == ("75+", a2)
     # Withdrawing consent deletes the values.
@@ -188,7 +200,10 @@ def test_login_throttled_per_address_across_usernames(client, settings):
 def test_password_reset_mails_are_limited(client):
     User.objects.create_user("pia", "pia@example.org", PASSWORD)
     for _ in range(5):
-        assert client.post("/de/accounts/password-reset/", {"email": "pia@example.org"}).status_code == 302
+        assert (
+            client.post("/de/accounts/password-reset/", {"email": "pia@example.org"}).status_code
+            == 302
+        )
     r = client.post("/de/accounts/password-reset/", {"email": "pia@example.org"})
     assert r.status_code == 429 and "Zu viele Anfragen" in r.content.decode()
     assert len(mail.outbox) == 5

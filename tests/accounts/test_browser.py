@@ -11,12 +11,18 @@ from tests.conftest import axe_violations
 pytestmark = [pytest.mark.browser]
 
 
-def test_login_logout_and_accessible_account_pages(page, live_server, transactional_db, tiny_region):
+def test_login_logout_and_accessible_account_pages(
+    page, live_server, transactional_db, tiny_region
+):
     User.objects.create_user("nora", "nora@example.org", "Heckenrose-2026", role="citizen")
     live = live_server.url
     problems = {}
-    for url in ("/de/accounts/register/", "/de/accounts/login/", "/de/accounts/password-reset/",
-                "/en/accounts/register/"):
+    for url in (
+        "/de/accounts/register/",
+        "/de/accounts/login/",
+        "/de/accounts/password-reset/",
+        "/en/accounts/register/",
+    ):
         page.goto(live + url)
         if found := axe_violations(page):
             problems[url] = found

@@ -20,11 +20,14 @@ LONS = [8.895 + 0.005 * i for i in range(9)] + [8.9, 8.9146, 8.9292]
 
 def osm_text() -> str:
     lons = sorted(set(round(v, 4) for v in LONS))
-    nodes = "\n".join(f'  <node id="{i + 1}" version="1" lat="52.0" lon="{lon}"/>'
-                      for i, lon in enumerate(lons))
+    nodes = "\n".join(
+        f'  <node id="{i + 1}" version="1" lat="52.0" lon="{lon}"/>' for i, lon in enumerate(lons)
+    )
     refs = "".join(f'<nd ref="{i + 1}"/>' for i in range(len(lons)))
-    return (f'<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="test">\n{nodes}\n'
-            f'  <way id="1" version="1">{refs}<tag k="highway" v="residential"/></way>\n</osm>\n')
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6" generator="test">\n{nodes}\n'
+        f'  <way id="1" version="1">{refs}<tag k="highway" v="residential"/></way>\n</osm>\n'
+    )
 
 
 @pytest.fixture
@@ -46,8 +49,9 @@ def test_run_routes_on_the_street_network(networked):
     assert "network:walk" in run.input_checksums
     a2 = District.objects.get(key="A2")
     minutes = float(haversine_m(8.9, 52.0, 8.9146, 52.0)) * seconds_per_metre / 60
-    value = IndicatorValue.objects.get(run=run, level="district", district=a2, mode="walk",
-                                       metric="mean_minutes", age_band="").value
+    value = IndicatorValue.objects.get(
+        run=run, level="district", district=a2, mode="walk", metric="mean_minutes", age_band=""
+    ).value
     assert value == pytest.approx(minutes, rel=1e-3)
     # Only walking figures, none labelled straight-line.
     assert set(IndicatorValue.objects.filter(run=run).values_list("mode", flat=True)) == {"walk"}
@@ -58,8 +62,10 @@ def test_isochrone_endpoint_draws_the_reachable_street(client, networked):
 
     region, net = networked
     speed = float(net.length_m.sum() / net.time_s.sum())  # metres per second
-    response = client.get("/de/analysis/api/isochrone/",
-                          {"lat": "52.0", "lon": "8.9", "mode": "walk", "minutes": "5,10"})
+    response = client.get(
+        "/de/analysis/api/isochrone/",
+        {"lat": "52.0", "lon": "8.9", "mode": "walk", "minutes": "5,10"},
+    )
     assert response.status_code == 200
     features = response.json()["features"]
     assert [f["properties"]["minutes"] for f in features] == [10, 5]

@@ -38,7 +38,9 @@ def test_run_stores_labelled_straight_line_figures(tiny_region):
     assert "no street network for walk" in run.parameters["notes"][0]
     assert {"load", "route", "indicators", "store", "total"} <= set(run.timings)
     assert {"db:cells", "db:facilities", "db:norms"} <= set(run.input_checksums)
-    assert set(IndicatorValue.objects.filter(run=run).values_list("mode", flat=True)) == {"straight"}
+    assert set(IndicatorValue.objects.filter(run=run).values_list("mode", flat=True)) == {
+        "straight"
+    }
     assert not IndicatorValue.objects.filter(run=run, is_estimate=False).exists()
 
     a1, a2, b1 = (District.objects.get(key=k) for k in ("A1", "A2", "B1"))
@@ -46,23 +48,30 @@ def test_run_stores_labelled_straight_line_figures(tiny_region):
     to_b1 = straight_minutes(8.9, 8.9292)
     assert to_a2 > 15  # 1 km × 1.3 at 5 km/h is 15.6 min: beyond the 15-minute walking norm
     gp = {"facility_type__key": "gp", "mode": "straight"}
-    assert stored(run, level="district", district=a2, metric="mean_minutes", age_band="", **gp) == \
-        pytest.approx(to_a2, rel=1e-6)
-    assert stored(run, level="region", metric="mean_minutes", age_band="", **gp) == \
-        pytest.approx((200 * 0 + 100 * to_a2 + 100 * to_b1) / 400, rel=1e-6)
+    assert stored(
+        run, level="district", district=a2, metric="mean_minutes", age_band="", **gp
+    ) == pytest.approx(to_a2, rel=1e-6)
+    assert stored(run, level="region", metric="mean_minutes", age_band="", **gp) == pytest.approx(
+        (200 * 0 + 100 * to_a2 + 100 * to_b1) / 400, rel=1e-6
+    )
     # Only Ahausen-Mitte's 200 of 400 people live within the GP norm.
     assert stored(run, level="region", metric="share_within_norm", age_band="", **gp) == 0.5
     # Core town 100 %, villages 0 %: a gap of 100 points.
     assert stored(run, level="region", metric="core_village_gap_pp", age_band="", **gp) == 100
     # Bedorf's people have their nearest GP in Ahausen.
     assert stored(run, level="district", district=b1, metric="cross_border_share", **gp) == 1.0
-    ahausen, bedorf = Municipality.objects.get(name="Ahausen"), Municipality.objects.get(name="Bedorf")
+    ahausen, bedorf = (
+        Municipality.objects.get(name="Ahausen"),
+        Municipality.objects.get(name="Bedorf"),
+    )
     flow = CrossBorderFlow.objects.get(run=run, facility_type__key="gp", home=bedorf)
     assert flow.serving == ahausen and flow.people == 100
     # The only kita (40 places, in Bedorf) serves all 40 children aged 0-5: one place each.
     kita = {"facility_type__key": "kita", "mode": "straight"}
     for d in (a1, a2, b1):
-        assert stored(run, level="district", district=d, metric="capacity_per_demand", **kita) == 1.0
+        assert (
+            stored(run, level="district", district=d, metric="capacity_per_demand", **kita) == 1.0
+        )
     assert stored(run, level="district", district=a1, metric="cross_border_share", **kita) == 1.0
 
     cells = services.unpack_cells(run)
@@ -103,11 +112,17 @@ def test_scenario_inputs_and_registered_mode(tiny_region):
     # Open a GP practice in Bedorf: its people are then served at home.
     row = changed.facilities.index[changed.facilities["key"] == "gp-1"][0]
     new = changed.facilities.loc[[row]].copy()
-    new["key"], new["x"] = "gp-new", changed.cells.loc[changed.cells["key"] == "cell-B1", "x"].iloc[0]
-    new["municipality_id"] = changed.cells.loc[changed.cells["key"] == "cell-B1", "municipality_id"].iloc[0]
+    new["key"], new["x"] = (
+        "gp-new",
+        changed.cells.loc[changed.cells["key"] == "cell-B1", "x"].iloc[0],
+    )
+    new["municipality_id"] = changed.cells.loc[
+        changed.cells["key"] == "cell-B1", "municipality_id"
+    ].iloc[0]
     changed.facilities = pd.concat([changed.facilities, new], ignore_index=True)
-    res = services.run_analysis(tiny_region, inputs=changed, modes=["walk"], facility_types=["gp"],
-                                store=False)
+    res = services.run_analysis(
+        tiny_region, inputs=changed, modes=["walk"], facility_types=["gp"], store=False
+    )
     v = res.values
     share = v[(v.level == "region") & (v.metric == "share_within_norm") & (v.age_band == "")]
     assert share["value"].iloc[0] == 0.75  # A1 and B1 (300 of 400) now within the norm
@@ -122,7 +137,16 @@ def test_scenario_inputs_and_registered_mode(tiny_region):
         run = services.run_analysis(tiny_region, modes=["testbus"], facility_types=["gp"])
     finally:
         services._MODE_PROVIDERS.pop("testbus")
-    assert stored(run, level="region", metric="mean_minutes", age_band="", mode="testbus",
-                  facility_type__key="gp") == 20
+    assert (
+        stored(
+            run,
+            level="region",
+            metric="mean_minutes",
+            age_band="",
+            mode="testbus",
+            facility_type__key="gp",
+        )
+        == 20
+    )
     # The tiny region has no norm for the new mode: no share is claimed.
     assert not IndicatorValue.objects.filter(run=run, metric="share_within_norm").exists()

@@ -33,24 +33,55 @@ def testland(db):
     )
     region = m.Region.objects.create(slug="testland", name="Testland", source=source)
     a = m.Municipality.objects.create(
-        region=region, ags="05000001", name="Ahausen", population=300, area_km2=3,
-        boundary=box(8.90, 52.00, 8.92, 52.02), source=source,
+        region=region,
+        ags="05000001",
+        name="Ahausen",
+        population=300,
+        area_km2=3,
+        boundary=box(8.90, 52.00, 8.92, 52.02),
+        source=source,
     )
     b = m.Municipality.objects.create(
-        region=region, ags="05000002", name="Bedorf", population=100, area_km2=3,
-        boundary=box(8.92, 52.00, 8.94, 52.02), source=source,
+        region=region,
+        ags="05000002",
+        name="Bedorf",
+        population=100,
+        area_km2=3,
+        boundary=box(8.92, 52.00, 8.94, 52.02),
+        source=source,
     )
     m.District.objects.create(
-        municipality=a, key="A1", name="Ahausen-Mitte", kind="core", population=200,
-        centre_lat=52.01, centre_lon=8.905, boundary=box(8.90, 52.00, 8.91, 52.02), source=source,
+        municipality=a,
+        key="A1",
+        name="Ahausen-Mitte",
+        kind="core",
+        population=200,
+        centre_lat=52.01,
+        centre_lon=8.905,
+        boundary=box(8.90, 52.00, 8.91, 52.02),
+        source=source,
     )
     m.District.objects.create(
-        municipality=a, key="A2", name="Adorf", kind="village", population=100,
-        centre_lat=52.01, centre_lon=8.915, boundary=box(8.91, 52.00, 8.92, 52.02), source=source,
+        municipality=a,
+        key="A2",
+        name="Adorf",
+        kind="village",
+        population=100,
+        centre_lat=52.01,
+        centre_lon=8.915,
+        boundary=box(8.91, 52.00, 8.92, 52.02),
+        source=source,
     )
     m.District.objects.create(
-        municipality=b, key="B1", name="Bedorf", kind="village", population=100,
-        centre_lat=52.01, centre_lon=8.93, boundary=box(8.92, 52.00, 8.94, 52.02), source=source,
+        municipality=b,
+        key="B1",
+        name="Bedorf",
+        kind="village",
+        population=100,
+        centre_lat=52.01,
+        centre_lon=8.93,
+        boundary=box(8.92, 52.00, 8.94, 52.02),
+        source=source,
     )
     return region
 
@@ -60,8 +91,17 @@ def snapshot() -> dict:
     from nahraum.region import models as m
 
     tables = {}
-    for model in (m.DataSource, m.Region, m.Municipality, m.District, m.PopulationCell,
-                  m.Facility, m.FacilityType, m.InnovationField, m.Norm):
+    for model in (
+        m.DataSource,
+        m.Region,
+        m.Municipality,
+        m.District,
+        m.PopulationCell,
+        m.Facility,
+        m.FacilityType,
+        m.InnovationField,
+        m.Norm,
+    ):
         tables[model.__name__] = list(model.objects.order_by("pk").values())
     return tables
 

@@ -26,11 +26,39 @@ from nahraum.region.models import (
     PopulationCell,
 )
 
-LEMGO = {"Kernstadt Lemgo", "Brake", "Brüntorf", "Entrup", "Hörstmar", "Kirchheide", "Leese",
-         "Lieme", "Lüerdissen", "Matorf", "Voßheide", "Wahmbeck", "Welstorf"}
-KALLETAL = {"Bavenhausen", "Brosen", "Echternhagen", "Erder", "Harkemissen", "Heidelbeck",
-            "Henstorf", "Hohenhausen", "Kalldorf", "Langenholzhausen", "Lüdenhausen", "Osterhagen",
-            "Stemmen", "Talle", "Varenholz", "Westorf"}
+LEMGO = {
+    "Kernstadt Lemgo",
+    "Brake",
+    "Brüntorf",
+    "Entrup",
+    "Hörstmar",
+    "Kirchheide",
+    "Leese",
+    "Lieme",
+    "Lüerdissen",
+    "Matorf",
+    "Voßheide",
+    "Wahmbeck",
+    "Welstorf",
+}
+KALLETAL = {
+    "Bavenhausen",
+    "Brosen",
+    "Echternhagen",
+    "Erder",
+    "Harkemissen",
+    "Heidelbeck",
+    "Henstorf",
+    "Hohenhausen",
+    "Kalldorf",
+    "Langenholzhausen",
+    "Lüdenhausen",
+    "Osterhagen",
+    "Stemmen",
+    "Talle",
+    "Varenholz",
+    "Westorf",
+}
 
 
 @pytest.fixture
@@ -49,9 +77,17 @@ def test_summary_json_lists_both_municipalities_with_all_ortsteile(bundled):
     assert set(by_name) == {"Lemgo", "Kalletal"}
     lemgo, kalletal = by_name["Lemgo"], by_name["Kalletal"]
     assert (lemgo["ags"], lemgo["population"], lemgo["area_km2"], lemgo["trend"]) == (
-        "05766044", 40619, 100.85, "shrinking")
+        "05766044",
+        40619,
+        100.85,
+        "shrinking",
+    )
     assert (kalletal["ags"], kalletal["population"], kalletal["area_km2"], kalletal["trend"]) == (
-        "05766036", 14622, 112.4, "growing")
+        "05766036",
+        14622,
+        112.4,
+        "growing",
+    )
     assert {d["name"] for d in lemgo["districts"]} == LEMGO
     assert {d["name"] for d in kalletal["districts"]} == KALLETAL
     assert sum(d["population"] for d in lemgo["districts"]) == 40619
@@ -102,7 +138,9 @@ def test_sources_say_what_is_official_and_what_is_illustrative(bundled):
     streets = DataSource.objects.get(key="nahraum-demo-streets")
     import hashlib
 
-    assert streets.checksum == hashlib.sha256((REGION_DIR / "streets.osm.gz").read_bytes()).hexdigest()
+    assert (
+        streets.checksum == hashlib.sha256((REGION_DIR / "streets.osm.gz").read_bytes()).hexdigest()
+    )
 
 
 def test_loading_twice_changes_nothing(bundled):
@@ -112,8 +150,9 @@ def test_loading_twice_changes_nothing(bundled):
     assert "districts: 0 new, 0 updated, 29 unchanged" in report.summary()
     n_cells = len((REGION_DIR / "cells.csv").read_text(encoding="utf-8").splitlines()) - 1
     assert f"cells: 0 new, 0 updated, {n_cells} unchanged" in report.summary()
-    assert [model.objects.count() for model in (District, PopulationCell, Facility,
-                                                DataSource)] == counts
+    assert [
+        model.objects.count() for model in (District, PopulationCell, Facility, DataSource)
+    ] == counts
 
 
 def test_street_network_is_osm_connected_and_reaches_every_ortsteil(bundled):
@@ -131,7 +170,9 @@ def test_street_network_is_osm_connected_and_reaches_every_ortsteil(bundled):
             if kind in {"primary", "secondary", "tertiary", "residential", "unclassified"}:
                 assert "maxspeed" in obj.tags
     assert 10_000 <= len(nodes) <= 40_000
-    assert {"primary", "secondary", "tertiary", "residential", "track", "pedestrian"} <= set(highways)
+    assert {"primary", "secondary", "tertiary", "residential", "track", "pedestrian"} <= set(
+        highways
+    )
     ids = np.array(sorted(nodes))
     index = {nid: i for i, nid in enumerate(ids)}
     a = np.array([index[u] for u, _ in edges])
@@ -144,13 +185,18 @@ def test_street_network_is_osm_connected_and_reaches_every_ortsteil(bundled):
         nearest = np.argmin((xy[:, 0] - d.centre_lon) ** 2 + (xy[:, 1] - d.centre_lat) ** 2)
         assert labels[nearest] == main_label, d.name
         # the settlement's streets come within 300 m of its centre
-        assert np.hypot((xy[nearest, 0] - d.centre_lon) * 68_000,
-                        (xy[nearest, 1] - d.centre_lat) * 111_000) < 300
+        assert (
+            np.hypot(
+                (xy[nearest, 0] - d.centre_lon) * 68_000, (xy[nearest, 1] - d.centre_lat) * 111_000
+            )
+            < 300
+        )
 
 
 def test_generator_reproduces_the_bundled_files(tmp_path):
     spec = importlib.util.spec_from_file_location(
-        "generate_demo_region", REGION_DIR.parents[4] / "scripts" / "generate_demo_region.py")
+        "generate_demo_region", REGION_DIR.parents[4] / "scripts" / "generate_demo_region.py"
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     module.OUT = tmp_path
@@ -158,4 +204,5 @@ def test_generator_reproduces_the_bundled_files(tmp_path):
     for name in ("districts.geojson", "municipalities.geojson", "cells.csv", "facilities.csv"):
         assert (tmp_path / name).read_bytes() == (REGION_DIR / name).read_bytes(), name
     assert gzip.decompress((tmp_path / "streets.osm.gz").read_bytes()) == gzip.decompress(
-        (REGION_DIR / "streets.osm.gz").read_bytes())
+        (REGION_DIR / "streets.osm.gz").read_bytes()
+    )

@@ -42,8 +42,10 @@ def districts() -> list[tuple[dict, shapely.Geometry]]:
 
 @pytest.fixture(scope="module")
 def municipalities() -> dict[str, shapely.Geometry]:
-    return {f["properties"]["ags"]: metric(shape(f["geometry"]))
-            for f in features("municipalities.geojson")}
+    return {
+        f["properties"]["ags"]: metric(shape(f["geometry"]))
+        for f in features("municipalities.geojson")
+    }
 
 
 def centre(props: dict) -> Point:
@@ -74,8 +76,10 @@ def test_municipal_areas_come_close_to_the_official_ones(municipalities):
     # official (IT.NRW): Lemgo 100.85 km², Kalletal 112.4 km²; the outline is illustrative
     assert municipalities[LEMGO].area / 1e6 == pytest.approx(100.85, rel=0.10)
     assert municipalities[KALLETAL].area / 1e6 == pytest.approx(112.4, rel=0.10)
-    stated = {f["properties"]["ags"]: f["properties"]["area_km2_illustrative"]
-              for f in features("municipalities.geojson")}
+    stated = {
+        f["properties"]["ags"]: f["properties"]["area_km2_illustrative"]
+        for f in features("municipalities.geojson")
+    }
     for ags, poly in municipalities.items():
         assert stated[ags] == pytest.approx(poly.area / 1e6, abs=0.05)
 
@@ -124,7 +128,9 @@ def test_loaded_cells_sum_per_ortsteil_and_age_band_and_sit_around_its_centre(bu
         assert sum(c.population for c in cells) == d.population, d.name
         for band in AGE_BANDS:
             assert sum(c.population_by_age[band] for c in cells) == d.population_by_age[band], (
-                d.name, band)
+                d.name,
+                band,
+            )
         # the cells point-in-polygon gave this Ortsteil are its own settlement, not a neighbour's
         cx, cy = TO_UTM.transform(d.centre_lon, d.centre_lat)
         for c in cells:

@@ -97,7 +97,9 @@ def test_download_and_verify(server, tmp_path):
 def test_interrupted_download_resumes_with_range(server, tmp_path):
     server.publish(PAYLOAD)
     server.cut_after = 300_000
-    with pytest.raises(FetchError, match="interrupted after 300000 .*run the command again to resume"):
+    with pytest.raises(
+        FetchError, match="interrupted after 300000 .*run the command again to resume"
+    ):
         fetch_extract(EXTRACT, tmp_path, base_url=server.base)
     part = tmp_path / "detmold-regbez-latest.osm.pbf.part"
     assert part.stat().st_size == 300_000
@@ -131,11 +133,16 @@ def test_unreachable_server_is_a_clear_error(tmp_path):
 
 def test_choose_extract_and_url(monkeypatch):
     assert choose_extract((8.82, 51.98, 9.07, 52.19)) == EXTRACT  # Lemgo–Kalletal
-    assert choose_extract((6.9, 51.3, 7.1, 51.5)) == "europe/germany/nordrhein-westfalen/duesseldorf-regbez"
+    assert (
+        choose_extract((6.9, 51.3, 7.1, 51.5))
+        == "europe/germany/nordrhein-westfalen/duesseldorf-regbez"
+    )
     with pytest.raises(FetchError, match="pass --extract"):
         choose_extract((2.3, 48.8, 2.4, 48.9))
     monkeypatch.setenv("NAHRAUM_OSM_BASE_URL", "http://mirror.example/osm/")
-    assert extract_url("europe/germany") == "http://mirror.example/osm/europe/germany-latest.osm.pbf"
+    assert (
+        extract_url("europe/germany") == "http://mirror.example/osm/europe/germany-latest.osm.pbf"
+    )
 
 
 def test_fetch_command_picks_the_extract_of_the_region(server, tmp_path, db):
@@ -144,12 +151,14 @@ def test_fetch_command_picks_the_extract_of_the_region(server, tmp_path, db):
 
     ensure_bundled_region(echo=lambda _: None)
     server.publish(PAYLOAD)
-    result = CliRunner().invoke(main, ["fetch", "osm", "--base-url", server.base, "--dest",
-                                       str(tmp_path)])
+    result = CliRunner().invoke(
+        main, ["fetch", "osm", "--base-url", server.base, "--dest", str(tmp_path)]
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "detmold-regbez-latest.osm.pbf").read_bytes() == PAYLOAD
     server.publish(PAYLOAD, md5="f" * 32)
     (tmp_path / "detmold-regbez-latest.osm.pbf").unlink()
-    result = CliRunner().invoke(main, ["fetch", "osm", "--base-url", server.base, "--dest",
-                                       str(tmp_path)])
+    result = CliRunner().invoke(
+        main, ["fetch", "osm", "--base-url", server.base, "--dest", str(tmp_path)]
+    )
     assert result.exit_code == 1 and "checksum mismatch" in result.output

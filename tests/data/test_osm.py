@@ -79,14 +79,22 @@ def test_facilities_from_osm_pbf(testland, osm_xml, tmp_path):
             writer.add(obj)
     import_osm_facilities(pbf)
     assert set(Facility.objects.values_list("key", flat=True)) == {
-        "osm:node/1", "osm:way/10", "osm:node/6", "osm:node/7", "osm:relation/30"}
+        "osm:node/1",
+        "osm:way/10",
+        "osm:node/6",
+        "osm:node/7",
+        "osm:relation/30",
+    }
 
 
 def test_broken_osm_file_is_refused_and_changes_nothing(testland, osm_xml, tmp_path, unchanged):
     import_osm_facilities(osm_xml)
     broken = tmp_path / "broken.osm.pbf"
     broken.write_bytes(b"\x00\x00\x00\x0dnot a pbf at all")
-    with unchanged(), pytest.raises(DataImportError, match="(?s)broken.osm.pbf: .*not a readable OSM file"):
+    with (
+        unchanged(),
+        pytest.raises(DataImportError, match="(?s)broken.osm.pbf: .*not a readable OSM file"),
+    ):
         import_osm_facilities(broken)
     empty = tmp_path / "empty.osm"
     empty.write_bytes(b"")
@@ -116,7 +124,11 @@ def test_districts_from_admin_boundaries(testland, tmp_path):
     assert report.created == 1 and "boundaries" in report.notes[0]
     d = District.objects.get(key="osm:relation/40")
     assert (d.name, d.population, d.municipality.name, d.boundary["type"]) == (
-        "Bedorf", 101, "Bedorf", "MultiPolygon")
+        "Bedorf",
+        101,
+        "Bedorf",
+        "MultiPolygon",
+    )
     assert d.kind == "core"  # the Ortsteil that carries the municipality's name
 
 
@@ -126,8 +138,10 @@ def test_districts_from_place_nodes_where_no_boundaries_are_mapped(testland, tmp
     path.write_text(without_relation, encoding="utf-8")
     report = import_osm_districts(path)
     assert "place nodes" in report.notes[0]
-    got = {d.key: (d.name, d.kind, d.population, d.municipality.name)
-           for d in District.objects.filter(key__startswith="osm:")}
+    got = {
+        d.key: (d.name, d.kind, d.population, d.municipality.name)
+        for d in District.objects.filter(key__startswith="osm:")
+    }
     assert got == {
         "osm:node/5": ("Bedorf", "village", 0, "Bedorf"),
         "osm:node/6": ("Ahausen", "core", 210, "Ahausen"),

@@ -34,8 +34,14 @@ def edit_manifest(folder, change):
 def test_totals_that_do_not_add_up_are_refused(db, region_copy, unchanged):
     def wrong_total(spec):
         spec["municipalities"][0]["population"] = 40620
+
     manifest = edit_manifest(region_copy, wrong_total)
-    with unchanged(), pytest.raises(DataImportError, match="Lemgo: Ortsteile sum to 40619, official total is 40620"):
+    with (
+        unchanged(),
+        pytest.raises(
+            DataImportError, match="Lemgo: Ortsteile sum to 40619, official total is 40620"
+        ),
+    ):
         import_region(manifest)
     assert not Region.objects.exists()
 
@@ -45,7 +51,10 @@ def test_totals_that_do_not_add_up_are_refused(db, region_copy, unchanged):
     [
         (lambda s: s.pop("municipalities"), "key 'municipalities' missing"),
         (lambda s: s["districts"].update(source="nowhere"), "source 'nowhere' is not listed"),
-        (lambda s: s["cells"].update(crs="EPSG:4326"), "lat 5762550.0 / lon 492950.0 are not WGS 84"),
+        (
+            lambda s: s["cells"].update(crs="EPSG:4326"),
+            "lat 5762550.0 / lon 492950.0 are not WGS 84",
+        ),
         (lambda s: s["facilities"].update(file="missing.csv"), "file not found"),
     ],
     ids=["missing-key", "unknown-source", "wrong-crs", "missing-file"],
@@ -76,7 +85,11 @@ def test_import_region_command_loads_a_copy(db, region_copy):
 def test_districts_csv_with_bad_coordinates(db, region_copy, tmp_path, unchanged):
     import_region(region_copy / "region.json")
     path = tmp_path / "ot.csv"
-    path.write_text("id,name,municipality,population,lat,lon\nx,Neudorf,Lemgo,5,Nord,8.9\n",
-                    encoding="utf-8")
-    with unchanged(), pytest.raises(DataImportError, match="row 2, field 'lat': 'Nord' is not a number"):
+    path.write_text(
+        "id,name,municipality,population,lat,lon\nx,Neudorf,Lemgo,5,Nord,8.9\n", encoding="utf-8"
+    )
+    with (
+        unchanged(),
+        pytest.raises(DataImportError, match="row 2, field 'lat': 'Nord' is not a number"),
+    ):
         import_districts(path, source=SourceSpec(name="t"))

@@ -11,17 +11,36 @@ from nahraum.region.models import AGE_BANDS, FacilityType, InnovationField, Norm
 def test_six_fields_and_the_required_types(db):
     load_taxonomy()
     assert dict(InnovationField.objects.values_list("key", "name_de")) == {
-        "housing": "Bauen, Wohnen und Lebensraum", "education": "Bildung",
-        "retail": "Einzelhandel", "health": "Gesundheit",
-        "mobility": "Mobilität und Infrastruktur", "environment": "Umwelt",
+        "housing": "Bauen, Wohnen und Lebensraum",
+        "education": "Bildung",
+        "retail": "Einzelhandel",
+        "health": "Gesundheit",
+        "mobility": "Mobilität und Infrastruktur",
+        "environment": "Umwelt",
     }
     keys = set(FacilityType.objects.values_list("key", flat=True))
-    assert {"gp", "pharmacy", "hospital", "kita", "primary_school", "secondary_school", "library",
-            "supermarket", "village_shop", "weekly_market", "bus_stop", "railway_station",
-            "charging_point", "park"} <= keys
+    assert {
+        "gp",
+        "pharmacy",
+        "hospital",
+        "kita",
+        "primary_school",
+        "secondary_school",
+        "library",
+        "supermarket",
+        "village_shop",
+        "weekly_market",
+        "bus_stop",
+        "railway_station",
+        "charging_point",
+        "park",
+    } <= keys
     bands = dict(FacilityType.objects.values_list("key", "demand_age_bands"))
     assert (bands["kita"], bands["primary_school"], bands["secondary_school"]) == (
-        ["0-5"], ["6-9"], ["10-17"])
+        ["0-5"],
+        ["6-9"],
+        ["10-17"],
+    )
     for t in FacilityType.objects.all():
         assert t.name_de and t.name_en and t.osm_tags, t.key
         assert set(t.demand_age_bands) <= set(AGE_BANDS)
@@ -30,8 +49,10 @@ def test_six_fields_and_the_required_types(db):
 def test_norms_carry_sources_and_the_planning_figures(db):
     load_taxonomy()
     assert all(n.source.strip() for n in Norm.objects.all())
+
     def norm(ftype, mode, area="any"):
         return Norm.objects.get(facility_type__key=ftype, mode=mode, area_kind=area)
+
     assert norm("supermarket", "straight").max_metres == 1000
     assert "BBSR" in norm("supermarket", "straight").source
     assert norm("bus_stop", "walk", "core").max_metres == 300
@@ -83,4 +104,4 @@ def test_every_norm_names_a_known_source_or_says_it_is_ours():
         assert t["field"] in {f["key"] for f in data["fields"]}
         for n in t["norms"]:
             assert n["source"] in data["sources"], (t["key"], n)
-            assert (n.get("max_minutes") or n.get("max_metres")), (t["key"], n)
+            assert n.get("max_minutes") or n.get("max_metres"), (t["key"], n)

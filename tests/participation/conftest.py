@@ -43,35 +43,60 @@ def world(tiny_region):
 
     def workshop(municipality, title):
         return pm.Workshop.objects.create(
-            title=title, field=health, municipality=municipality, starts_at=soon,
-            place="Rathaus", capacity=2,
+            title=title,
+            field=health,
+            municipality=municipality,
+            starts_at=soon,
+            place="Rathaus",
+            capacity=2,
         )
 
     def survey(municipality, title):
         s = pm.Survey.objects.create(
-            title=title, municipality=municipality, opens_at=timezone.now() - timedelta(days=1),
+            title=title,
+            municipality=municipality,
+            opens_at=timezone.now() - timedelta(days=1),
             closes_at=timezone.now() + timedelta(days=10),
         )
         q = pm.Question.objects.create(survey=s, text="Wie zufrieden?", kind="scale")
         return SimpleNamespace(survey=s, question=q)
 
     idea_a = pm.Idea.objects.create(
-        author=people["citizen"], title="Bank am Markt", text="Eine Bank.", field=health,
-        municipality=a, district=a1,
+        author=people["citizen"],
+        title="Bank am Markt",
+        text="Eine Bank.",
+        field=health,
+        municipality=a,
+        district=a1,
     )
     idea_b = pm.Idea.objects.create(
-        author=people["citizen"], title="Bus nach Bedorf", text="Öfter fahren.", field=health,
-        municipality=b, district=b1,
+        author=people["citizen"],
+        title="Bus nach Bedorf",
+        text="Öfter fahren.",
+        field=health,
+        municipality=b,
+        district=b1,
     )
     comment = pm.Comment.objects.create(idea=idea_a, author=people["citizen"], text="Gute Idee")
     return SimpleNamespace(
-        a=a, b=b, health=health, a1=a1, b1=b1, people=people,
+        a=a,
+        b=b,
+        health=health,
+        a1=a1,
+        b1=b1,
+        people=people,
         workshop_a=workshop(a, "Gesundheit Ahausen"),
         workshop_b=workshop(b, "Gesundheit Bedorf"),
         workshop_joint=workshop(None, "Gesundheit gemeinsam"),
-        idea_a=idea_a, idea_b=idea_b, comment=comment,
-        group_a=pm.SocietalGroup.objects.create(name="Seniorenrat Ahausen", kind="seniors", municipality=a),
-        group_b=pm.SocietalGroup.objects.create(name="Jugendtreff Bedorf", kind="youth", municipality=b),
+        idea_a=idea_a,
+        idea_b=idea_b,
+        comment=comment,
+        group_a=pm.SocietalGroup.objects.create(
+            name="Seniorenrat Ahausen", kind="seniors", municipality=a
+        ),
+        group_b=pm.SocietalGroup.objects.create(
+            name="Jugendtreff Bedorf", kind="youth", municipality=b
+        ),
         survey_a=survey(a, "Umfrage Ahausen"),
     )
 

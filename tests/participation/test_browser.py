@@ -90,7 +90,9 @@ def test_citizen_registers_submits_idea_comments_supports_and_moderator_hides(
     assert "Dieser Kommentar wurde von der Moderation ausgeblendet." in page.inner_text("#comments")
 
 
-def test_staff_workshop_registration_result_and_measure_draft(page, browser, live, live_server, world):
+def test_staff_workshop_registration_result_and_measure_draft(
+    page, browser, live, live_server, world
+):
     from nahraum.strategy.models import Goal, Measure
 
     Goal.objects.create(field=world.health, key="gp", title="Hausärztliche Versorgung sichern")
@@ -155,14 +157,18 @@ def test_pages_have_no_serious_accessibility_problems(page, browser, live, live_
     idea = world.idea_a
     idea.lat, idea.lon = 52.0, 8.9
     idea.save()
-    pm.Comment.objects.create(idea=idea, parent=world.comment, author=world.people["staff_a"], text="Antwort")
+    pm.Comment.objects.create(
+        idea=idea, parent=world.comment, author=world.people["staff_a"], text="Antwort"
+    )
     survey = world.survey_a.survey
     single = pm.Question.objects.create(survey=survey, text="Womit?", kind="single", order=1)
     multi = pm.Question.objects.create(survey=survey, text="Was fehlt?", kind="multiple", order=2)
     for q in (single, multi):
         pm.Choice.objects.create(question=q, text="eins")
         pm.Choice.objects.create(question=q, text="zwei")
-    pm.Question.objects.create(survey=survey, text="Sonst noch?", kind="text", required=False, order=3)
+    pm.Question.objects.create(
+        survey=survey, text="Sonst noch?", kind="text", required=False, order=3
+    )
     pm.OutreachAction.objects.create(group=world.group_a, channel="email", outcome="took_part")
     citizen = world.people["citizen"]
     citizen.demographics_consent, citizen.age_band, citizen.district = True, "30-49", world.a1

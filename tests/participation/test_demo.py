@@ -15,7 +15,9 @@ def test_demo_content_is_marked_and_loaded_once(tiny_region, client):
     assert load_demo(echo=messages.append) is False
     assert "illustrativ" in messages[0]
     assert User.objects.filter(is_example=False).count() == 0
-    assert pm.Idea.objects.exists() and all(i.title.endswith("(Beispiel)") for i in pm.Idea.objects.all())
+    assert pm.Idea.objects.exists() and all(
+        i.title.endswith("(Beispiel)") for i in pm.Idea.objects.all()
+    )
     assert all(g.name.endswith("(Beispiel)") for g in pm.SocietalGroup.objects.all())
     client.force_login(User.objects.get(username="demo-projektbuero"))
     html = client.get("/de/participation/coverage/").content.decode()

@@ -9,9 +9,16 @@ from .conftest import make_user
 
 def test_point_finds_the_ortsteil(world, client):
     client.force_login(world.people["citizen"])
-    r = client.post("/de/participation/ideas/new/", {
-        "title": "Bank in Adorf", "text": "Bitte.", "field": world.health.pk, "lat": "52.0005", "lon": "8.9146",
-    })
+    r = client.post(
+        "/de/participation/ideas/new/",
+        {
+            "title": "Bank in Adorf",
+            "text": "Bitte.",
+            "field": world.health.pk,
+            "lat": "52.0005",
+            "lon": "8.9146",
+        },
+    )
     assert r.status_code == 302
     idea = pm.Idea.objects.get(title="Bank in Adorf")
     assert idea.district.key == "A2" and idea.municipality == world.a
@@ -36,7 +43,10 @@ def test_filters_and_sorting(world, client):
 
 def test_hidden_idea_and_comment(world, client):
     client.force_login(world.people["moderator"])
-    client.post(f"/de/participation/ideas/{world.idea_a.pk}/comments/{world.comment.pk}/hide/", {"reason": "Beleidigend"})
+    client.post(
+        f"/de/participation/ideas/{world.idea_a.pk}/comments/{world.comment.pk}/hide/",
+        {"reason": "Beleidigend"},
+    )
     client.post(f"/de/participation/ideas/{world.idea_b.pk}/hide/", {"reason": "Werbung"})
     # An empty reason is refused.
     client.post(f"/de/participation/ideas/{world.idea_a.pk}/hide/", {"reason": ""})
@@ -65,7 +75,10 @@ def test_status_follows_the_workflow_and_a_decision_needs_a_public_answer(world,
     assert pm.Idea.objects.get(pk=world.idea_a.pk).status == "review"
     client.post(url, {"status": "accepted", "public_answer": ""})
     assert pm.Idea.objects.get(pk=world.idea_a.pk).status == "review"
-    client.post(f"/de/participation/ideas/{world.idea_a.pk}/answer/", {"status": "accepted", "public_answer": "Wird Maßnahme M3."})
+    client.post(
+        f"/de/participation/ideas/{world.idea_a.pk}/answer/",
+        {"status": "accepted", "public_answer": "Wird Maßnahme M3."},
+    )
     idea = pm.Idea.objects.get(pk=world.idea_a.pk)
     assert idea.status == "accepted" and idea.answered_by == world.people["staff_a"]
     assert "Wird Maßnahme M3." in client.get(idea.get_absolute_url()).content.decode()
@@ -73,12 +86,18 @@ def test_status_follows_the_workflow_and_a_decision_needs_a_public_answer(world,
 
 def test_reports_are_settled_by_moderation(world, client):
     client.force_login(world.people["citizen"])
-    client.post(f"/de/participation/ideas/{world.idea_a.pk}/comments/{world.comment.pk}/report/", {"reason": "Spam"})
+    client.post(
+        f"/de/participation/ideas/{world.idea_a.pk}/comments/{world.comment.pk}/report/",
+        {"reason": "Spam"},
+    )
     report = pm.AbuseReport.objects.get()
     assert report.comment == world.comment and report.resolved_at is None
     client.force_login(world.people["moderator"])
     assert "Spam" in client.get("/de/participation/moderation/").content.decode()
-    client.post(f"/de/participation/ideas/{world.idea_a.pk}/comments/{world.comment.pk}/hide/", {"reason": "ok"})
+    client.post(
+        f"/de/participation/ideas/{world.idea_a.pk}/comments/{world.comment.pk}/hide/",
+        {"reason": "ok"},
+    )
     assert pm.AbuseReport.objects.get().resolved_by == world.people["moderator"]
 
 

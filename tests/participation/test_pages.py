@@ -15,14 +15,27 @@ def _urls(w):
     w.idea_a.save()
     s = w.survey_a.survey
     return {
-        "": "public", "ideas/": "public", "ideas/new/": "citizen", f"ideas/{w.idea_a.pk}/": "public",
-        "workshops/": "public", "workshops/new/": "staff", f"workshops/{w.workshop_b.pk}/": "public",
-        f"workshops/{w.workshop_b.pk}/edit/": "owner_b", f"workshops/{w.workshop_b.pk}/result/": "owner_b",
-        "groups/": "staff", "groups/new/": "staff", f"groups/{w.group_b.pk}/": "staff",
-        f"groups/{w.group_b.pk}/edit/": "owner_b", "surveys/": "public", "surveys/new/": "staff",
-        f"surveys/{s.pk}/": "public", f"surveys/{s.pk}/questions/": "owner_a",
-        f"surveys/{s.pk}/results/": "owner_a", f"surveys/{s.pk}/results.csv": "owner_a",
-        "coverage/": "staff", "moderation/": "moderator",
+        "": "public",
+        "ideas/": "public",
+        "ideas/new/": "citizen",
+        f"ideas/{w.idea_a.pk}/": "public",
+        "workshops/": "public",
+        "workshops/new/": "staff",
+        f"workshops/{w.workshop_b.pk}/": "public",
+        f"workshops/{w.workshop_b.pk}/edit/": "owner_b",
+        f"workshops/{w.workshop_b.pk}/result/": "owner_b",
+        "groups/": "staff",
+        "groups/new/": "staff",
+        f"groups/{w.group_b.pk}/": "staff",
+        f"groups/{w.group_b.pk}/edit/": "owner_b",
+        "surveys/": "public",
+        "surveys/new/": "staff",
+        f"surveys/{s.pk}/": "public",
+        f"surveys/{s.pk}/questions/": "owner_a",
+        f"surveys/{s.pk}/results/": "owner_a",
+        f"surveys/{s.pk}/results.csv": "owner_a",
+        "coverage/": "staff",
+        "moderation/": "moderator",
     }
 
 
@@ -37,7 +50,9 @@ ALLOWED = {
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
-@pytest.mark.parametrize("role", ["anonymous", "citizen", "moderator", "staff_a", "staff_b", "office"])
+@pytest.mark.parametrize(
+    "role", ["anonymous", "citizen", "moderator", "staff_a", "staff_b", "office"]
+)
 def test_every_page_for_every_role(world, client, role, lang):
     if role != "anonymous":
         client.force_login(world.people[role])

@@ -22,7 +22,9 @@ def _dt(days: int) -> str:
 
 
 def submit_idea(c, w):
-    c.post("/de/participation/ideas/new/", {"title": "Neue Idee", "text": "Text", "field": w.health.pk})
+    c.post(
+        "/de/participation/ideas/new/", {"title": "Neue Idee", "text": "Text", "field": w.health.pk}
+    )
     return pm.Idea.objects.filter(title="Neue Idee").exists()
 
 
@@ -42,12 +44,18 @@ def report(c, w):
 
 
 def hide_comment(c, w):
-    c.post(f"/de/participation/ideas/{w.idea_a.pk}/comments/{w.comment.pk}/hide/", {"reason": "Beleidigung"})
+    c.post(
+        f"/de/participation/ideas/{w.idea_a.pk}/comments/{w.comment.pk}/hide/",
+        {"reason": "Beleidigung"},
+    )
     return pm.Comment.objects.get(pk=w.comment.pk).is_hidden
 
 
 def answer_idea_a(c, w):
-    c.post(f"/de/participation/ideas/{w.idea_a.pk}/answer/", {"status": "review", "public_answer": "Wir prüfen."})
+    c.post(
+        f"/de/participation/ideas/{w.idea_a.pk}/answer/",
+        {"status": "review", "public_answer": "Wir prüfen."},
+    )
     return pm.Idea.objects.get(pk=w.idea_a.pk).status == "review"
 
 
@@ -56,26 +64,42 @@ def view_groups(c, w):
 
 
 def create_group_a(c, w):
-    c.post("/de/participation/groups/new/", {"name": "Kirchengemeinde", "kind": "church", "municipality": w.a.pk})
+    c.post(
+        "/de/participation/groups/new/",
+        {"name": "Kirchengemeinde", "kind": "church", "municipality": w.a.pk},
+    )
     return pm.SocietalGroup.objects.filter(name="Kirchengemeinde").exists()
 
 
 def edit_group_b(c, w):
-    c.post(f"/de/participation/groups/{w.group_b.pk}/edit/", {"name": "Umbenannt", "kind": "youth", "municipality": w.b.pk})
+    c.post(
+        f"/de/participation/groups/{w.group_b.pk}/edit/",
+        {"name": "Umbenannt", "kind": "youth", "municipality": w.b.pk},
+    )
     return pm.SocietalGroup.objects.filter(name="Umbenannt").exists()
 
 
 def log_outreach_b(c, w):
-    c.post(f"/de/participation/groups/{w.group_b.pk}/", {
-        "outreach-outcome": "contacted", "outreach-channel": "email", "outreach-date": "2026-11-20",
-    })
+    c.post(
+        f"/de/participation/groups/{w.group_b.pk}/",
+        {
+            "outreach-outcome": "contacted",
+            "outreach-channel": "email",
+            "outreach-date": "2026-11-20",
+        },
+    )
     return pm.OutreachAction.objects.filter(group=w.group_b).exists()
 
 
 def _workshop_post(w, municipality):
     return {
-        "title": "Neuer Workshop", "field": w.health.pk, "municipality": municipality.pk if municipality else "",
-        "starts_at": _dt(10), "place": "Schule", "capacity": 12, "registration_open": "on",
+        "title": "Neuer Workshop",
+        "field": w.health.pk,
+        "municipality": municipality.pk if municipality else "",
+        "starts_at": _dt(10),
+        "place": "Schule",
+        "capacity": 12,
+        "registration_open": "on",
     }
 
 
@@ -109,10 +133,15 @@ def edit_joint_workshop(c, w):
 
 
 def record_result_b(c, w):
-    c.post(f"/de/participation/workshops/{w.workshop_b.pk}/result/", {
-        "needs": "Mehr Ärzte", "participants_count": 5,
-        "measures-TOTAL_FORMS": 0, "measures-INITIAL_FORMS": 0,
-    })
+    c.post(
+        f"/de/participation/workshops/{w.workshop_b.pk}/result/",
+        {
+            "needs": "Mehr Ärzte",
+            "participants_count": 5,
+            "measures-TOTAL_FORMS": 0,
+            "measures-INITIAL_FORMS": 0,
+        },
+    )
     return pm.WorkshopResult.objects.filter(workshop=w.workshop_b).exists()
 
 
@@ -122,14 +151,23 @@ def register_workshop(c, w):
 
 
 def create_survey_a(c, w):
-    c.post("/de/participation/surveys/new/", {
-        "title": "Neue Umfrage", "municipality": w.a.pk, "opens_at": _dt(1), "closes_at": _dt(5),
-    })
+    c.post(
+        "/de/participation/surveys/new/",
+        {
+            "title": "Neue Umfrage",
+            "municipality": w.a.pk,
+            "opens_at": _dt(1),
+            "closes_at": _dt(5),
+        },
+    )
     return pm.Survey.objects.filter(title="Neue Umfrage").exists()
 
 
 def add_question_a(c, w):
-    c.post(f"/de/participation/surveys/{w.survey_a.survey.pk}/questions/", {"text": "Neu?", "kind": "text", "required": "on"})
+    c.post(
+        f"/de/participation/surveys/{w.survey_a.survey.pk}/questions/",
+        {"text": "Neu?", "kind": "text", "required": "on"},
+    )
     return pm.Question.objects.filter(text="Neu?").exists()
 
 
@@ -139,7 +177,9 @@ def export_survey_a(c, w):
 
 
 def answer_survey(c, w):
-    c.post(f"/de/participation/surveys/{w.survey_a.survey.pk}/", {f"q{w.survey_a.question.pk}": "4"})
+    c.post(
+        f"/de/participation/surveys/{w.survey_a.survey.pk}/", {f"q{w.survey_a.question.pk}": "4"}
+    )
     return pm.Answer.objects.exists()
 
 
@@ -184,9 +224,7 @@ TABLE = {
 CASES = [(action, role) for action in TABLE for role in ROLES]
 
 
-@pytest.mark.parametrize(
-    "action,role", CASES, ids=[f"{a.__name__}-{r}" for a, r in CASES]
-)
+@pytest.mark.parametrize("action,role", CASES, ids=[f"{a.__name__}-{r}" for a, r in CASES])
 def test_role_may_or_may_not(action, role, world, client):
     if role != "anonymous":
         client.force_login(world.people[role])
@@ -203,9 +241,21 @@ def _snapshot() -> dict:
     """Row counts and the editable state of the fixture objects."""
     counts = {
         model.__name__: model.objects.count()
-        for model in (pm.Idea, pm.Comment, pm.Support, pm.AbuseReport, pm.Workshop,
-                      pm.WorkshopResult, pm.Registration, pm.SocietalGroup, pm.OutreachAction,
-                      pm.Survey, pm.Question, pm.Answer, pm.ModerationAction)
+        for model in (
+            pm.Idea,
+            pm.Comment,
+            pm.Support,
+            pm.AbuseReport,
+            pm.Workshop,
+            pm.WorkshopResult,
+            pm.Registration,
+            pm.SocietalGroup,
+            pm.OutreachAction,
+            pm.Survey,
+            pm.Question,
+            pm.Answer,
+            pm.ModerationAction,
+        )
     }
     counts["state"] = (
         sorted(pm.Workshop.objects.values_list("pk", "title", "municipality_id")),
@@ -252,7 +302,9 @@ def test_can_change_helper(world):
 
 def test_contact_data_deleted_by_owner_only(world, client):
     contact = pm.Contact.objects.create(group=world.group_b, name="Herr B")
-    pm.OutreachAction.objects.create(group=world.group_b, contact=contact, channel="phone", outcome="contacted")
+    pm.OutreachAction.objects.create(
+        group=world.group_b, contact=contact, channel="phone", outcome="contacted"
+    )
     url = f"/de/participation/groups/{world.group_b.pk}/contacts/{contact.pk}/delete/"
     client.force_login(world.people["staff_a"])
     assert client.post(url).status_code == 403

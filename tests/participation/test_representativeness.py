@@ -18,7 +18,9 @@ from .conftest import make_user
 
 
 def test_compare_and_gaps_pure():
-    shares = rep.compare({"young": 30, "old": 70}, {"young": 1, "old": 9, "new": 0}, order=["young"])
+    shares = rep.compare(
+        {"young": 30, "old": 70}, {"young": 1, "old": 9, "new": 0}, order=["young"]
+    )
     assert [s.key for s in shares] == ["young", "new", "old"]
     young = shares[0]
     assert young.population_share == pytest.approx(0.3)
@@ -45,9 +47,7 @@ def participants(world):
 
     a1, a2, b1 = (District.objects.get(key=k) for k in ("A1", "A2", "B1"))
     made = []
-    for i, (band, district) in enumerate(
-        [("30-49", a1)] * 4 + [("75+", a2), ("30-49", b1)]
-    ):
+    for i, (band, district) in enumerate([("30-49", a1)] * 4 + [("75+", a2), ("30-49", b1)]):
         made.append(make_user(f"p{i}", demographics_consent=True, age_band=band, district=district))
     p = made
     pm.Idea.objects.create(author=p[0], title="x", text="x", field=world.health)
@@ -94,8 +94,12 @@ def test_shares_on_hand_built_population(world, participants):
     gaps = {s.key: s for s in finest}
     a, b = world.a.pk, world.b.pk
     assert set(gaps) == {
-        (a, "village", "30-49"), (a, "core", "0-5"), (a, "core", "75+"),
-        (a, "village", "0-5"), (b, "village", "0-5"), (b, "village", "75+"),
+        (a, "village", "30-49"),
+        (a, "core", "0-5"),
+        (a, "core", "75+"),
+        (a, "village", "0-5"),
+        (b, "village", "0-5"),
+        (b, "village", "75+"),
     }
     # Bedorf's 30-49 year-olds: 20 % of the people, 1 of 6 participants: not a gap (> half).
     assert (b, "village", "30-49") not in gaps
@@ -114,7 +118,10 @@ def test_gaps_named_in_words(world, participants):
     assert sentences[0] == (
         "people aged 30-49 in Ahausen's villages: 20 % of the population, 0 % of participants"
     )
-    assert "people aged 75+ in Bedorf's villages: 2.5 % of the population, 0 % of participants" in sentences
+    assert (
+        "people aged 75+ in Bedorf's villages: 2.5 % of the population, 0 % of participants"
+        in sentences
+    )
     with translation.override("de"):
         german = coverage_data(min_expected=0)["gap_sentences"][0]
     assert german.startswith("Menschen im Alter 30-49")
@@ -122,11 +129,18 @@ def test_gaps_named_in_words(world, participants):
 
 
 def test_group_coverage_by_kind_and_field(world, participants):
-    pm.OutreachAction.objects.create(group=world.group_a, channel="email", outcome="contacted", field=world.health)
+    pm.OutreachAction.objects.create(
+        group=world.group_a, channel="email", outcome="contacted", field=world.health
+    )
     pm.OutreachAction.objects.create(group=world.group_a, channel="phone", outcome="answered")
     pm.OutreachAction.objects.create(group=world.group_b, channel="visit", outcome="contacted")
-    pm.Registration.objects.create(workshop=world.workshop_b, user=world.people["staff_b"], group=world.group_b,
-                                   status="confirmed", attended=True)
+    pm.Registration.objects.create(
+        workshop=world.workshop_b,
+        user=world.people["staff_b"],
+        group=world.group_b,
+        status="confirmed",
+        attended=True,
+    )
     data = coverage_data()
     kinds = {row["kind"]: row for row in data["by_kind"]}
     assert kinds["seniors"]["answered"] == 1 and kinds["seniors"]["took_part"] == 0
@@ -139,8 +153,13 @@ def test_dashboard_page_shows_map_table_chart_and_sources(world, participants, c
     settings.NAHRAUM_GAP_RULE = {"min_expected": 0}
     client.force_login(world.people["office"])
     html = client.get("/en/participation/coverage/").content.decode()
-    for needle in ('id="coverage-map"', 'id="age-chart"', 'id="age-table"', "Test data",
-                   "people aged 30-49 in Ahausen&#x27;s villages"):
+    for needle in (
+        'id="coverage-map"',
+        'id="age-chart"',
+        'id="age-table"',
+        "Test data",
+        "people aged 30-49 in Ahausen&#x27;s villages",
+    ):
         assert needle in html, needle
 
 

@@ -11,8 +11,19 @@ from nahraum.participation import models as pm
 
 def _build(client, survey):
     url = f"/de/participation/surveys/{survey.pk}/questions/"
-    client.post(url, {"text": "Womit kommen Sie?", "kind": "single", "required": "on", "choices_text": "Bus\nAuto\nRad"})
-    client.post(url, {"text": "Was fehlt?", "kind": "multiple", "required": "on", "choices_text": "Arzt\nLaden"})
+    client.post(
+        url,
+        {
+            "text": "Womit kommen Sie?",
+            "kind": "single",
+            "required": "on",
+            "choices_text": "Bus\nAuto\nRad",
+        },
+    )
+    client.post(
+        url,
+        {"text": "Was fehlt?", "kind": "multiple", "required": "on", "choices_text": "Arzt\nLaden"},
+    )
     client.post(url, {"text": "Anmerkungen", "kind": "text"})
     return {q.text: q for q in survey.questions.all()}
 
@@ -25,16 +36,23 @@ def test_build_answer_and_results(world, client):
     bus = q["Womit kommen Sie?"].choices.get(text="Bus")
     arzt, laden = q["Was fehlt?"].choices.order_by("order")
     client.force_login(world.people["citizen"])
-    r = client.post(survey.get_absolute_url(), {
-        f"q{world.survey_a.question.pk}": "2", f"q{q['Womit kommen Sie?'].pk}": bus.pk,
-        f"q{q['Was fehlt?'].pk}": [arzt.pk, laden.pk], f"q{q['Anmerkungen'].pk}": "",
-    })
+    r = client.post(
+        survey.get_absolute_url(),
+        {
+            f"q{world.survey_a.question.pk}": "2",
+            f"q{q['Womit kommen Sie?'].pk}": bus.pk,
+            f"q{q['Was fehlt?'].pk}": [arzt.pk, laden.pk],
+            f"q{q['Anmerkungen'].pk}": "",
+        },
+    )
     assert r.status_code == 302
     answer = pm.Answer.objects.get()
     assert answer.items.count() == 3  # the empty optional text is not stored
     # Questions cannot change once answers exist.
     client.force_login(world.people["staff_a"])
-    client.post(f"/de/participation/surveys/{survey.pk}/questions/", {"text": "Neu", "kind": "text"})
+    client.post(
+        f"/de/participation/surveys/{survey.pk}/questions/", {"text": "Neu", "kind": "text"}
+    )
     assert not survey.questions.filter(text="Neu").exists()
     from nahraum.participation.selectors import survey_results_data
 
@@ -43,7 +61,7 @@ def test_build_answer_and_results(world, client):
     assert dict(rows["Womit kommen Sie?"]["rows"]) == {"Bus": 1, "Auto": 0, "Rad": 0}
     assert rows["Wie zufrieden?"]["mean"] == 2
     html = client.get(f"/de/participation/surveys/{survey.pk}/results/").content.decode()
-    assert 'data-nahraum-chart=' in html and "<table" in html
+    assert "data-nahraum-chart=" in html and "<table" in html
     csv_text = client.get(f"/de/participation/surveys/{survey.pk}/results.csv").content.decode()
     header, row = csv_text.strip().splitlines()
     assert "Was fehlt?" in header
@@ -80,10 +98,14 @@ def test_results_public_only_after_closing(world, client):
 def test_survey_dates_must_be_in_order(world, client):
     client.force_login(world.people["office"])
     now = timezone.localtime()
-    r = client.post("/de/participation/surveys/new/", {
-        "title": "Rückwärts", "opens_at": now.strftime("%Y-%m-%dT%H:%M"),
-        "closes_at": (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
-    })
+    r = client.post(
+        "/de/participation/surveys/new/",
+        {
+            "title": "Rückwärts",
+            "opens_at": now.strftime("%Y-%m-%dT%H:%M"),
+            "closes_at": (now - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
     assert r.status_code == 400
     assert "nach ihrer Öffnung" in r.content.decode()
     assert not pm.Survey.objects.filter(title="Rückwärts").exists()

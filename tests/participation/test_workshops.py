@@ -35,11 +35,18 @@ def test_more_capacity_moves_the_waiting_up(world, client):
     for i in range(3):
         services.register_for_workshop(ws, make_user(f"c{i}"))
     client.force_login(world.people["staff_a"])
-    r = client.post(f"/de/participation/workshops/{ws.pk}/edit/", {
-        "title": ws.title, "field": world.health.pk, "municipality": world.a.pk,
-        "starts_at": ws.starts_at.strftime("%Y-%m-%dT%H:%M"), "place": "Rathaus", "capacity": 3,
-        "registration_open": "on",
-    })
+    r = client.post(
+        f"/de/participation/workshops/{ws.pk}/edit/",
+        {
+            "title": ws.title,
+            "field": world.health.pk,
+            "municipality": world.a.pk,
+            "starts_at": ws.starts_at.strftime("%Y-%m-%dT%H:%M"),
+            "place": "Rathaus",
+            "capacity": 3,
+            "registration_open": "on",
+        },
+    )
     assert r.status_code == 302
     assert ws.registrations.filter(status="waiting").count() == 0
 
@@ -71,10 +78,17 @@ def test_invitation_attendance_and_result(world, client):
     r1 = services.register_for_workshop(ws, citizen, world.group_a)
     r2 = services.register_for_workshop(ws, other)
     client.force_login(world.people["staff_a"])
-    client.post(f"/de/participation/workshops/{ws.pk}/invite/", {"group": world.group_a.pk, "channel": "letter"})
+    client.post(
+        f"/de/participation/workshops/{ws.pk}/invite/",
+        {"group": world.group_a.pk, "channel": "letter"},
+    )
     assert pm.Invitation.objects.filter(workshop=ws, group=world.group_a).exists()
     # A second invitation of the same group is refused.
-    r = client.post(f"/de/participation/workshops/{ws.pk}/invite/", {"group": world.group_a.pk, "channel": "email"}, follow=True)
+    r = client.post(
+        f"/de/participation/workshops/{ws.pk}/invite/",
+        {"group": world.group_a.pk, "channel": "email"},
+        follow=True,
+    )
     assert "nicht gespeichert" in r.content.decode()
     assert pm.Invitation.objects.count() == 1
     client.post(f"/de/participation/workshops/{ws.pk}/attendance/", {"attended": [r1.pk]})
@@ -82,14 +96,23 @@ def test_invitation_attendance_and_result(world, client):
     assert pm.Registration.objects.get(pk=r2.pk).attended is False
     page = client.get(f"/de/participation/workshops/{ws.pk}/result/").content.decode()
     assert 'value="1"' in page  # participants counted from attendance
-    r = client.post(f"/de/participation/workshops/{ws.pk}/result/", {
-        "needs": "Hausarzt im Dorf", "ideas": "Telemedizin", "action_fields": "Versorgung\nMobilität",
-        "groups_present": [world.group_a.pk], "participants_count": 1,
-        "measures-TOTAL_FORMS": 2, "measures-INITIAL_FORMS": 0,
-        "measures-0-title": "Gemeindeschwester", "measures-0-description": "Besuche",
-        "measures-0-action_field": "Versorgung", "measures-0-field": world.health.pk,
-        "measures-1-field": world.health.pk,  # an unused row, as the browser sends it
-    })
+    r = client.post(
+        f"/de/participation/workshops/{ws.pk}/result/",
+        {
+            "needs": "Hausarzt im Dorf",
+            "ideas": "Telemedizin",
+            "action_fields": "Versorgung\nMobilität",
+            "groups_present": [world.group_a.pk],
+            "participants_count": 1,
+            "measures-TOTAL_FORMS": 2,
+            "measures-INITIAL_FORMS": 0,
+            "measures-0-title": "Gemeindeschwester",
+            "measures-0-description": "Besuche",
+            "measures-0-action_field": "Versorgung",
+            "measures-0-field": world.health.pk,
+            "measures-1-field": world.health.pk,  # an unused row, as the browser sends it
+        },
+    )
     assert r.status_code == 302
     result = pm.WorkshopResult.objects.get(workshop=ws)
     assert result.action_field_list == ["Versorgung", "Mobilität"]
@@ -109,23 +132,42 @@ def test_invitation_mailed_only_with_consent_and_answer_logged(world, client, ma
     from datetime import date
 
     ws = world.workshop_a
-    pm.Contact.objects.create(group=world.group_a, name="Frau Lind", email="lind@example.org",
-                              consent_given=True, consent_date=date(2026, 11, 1))
+    pm.Contact.objects.create(
+        group=world.group_a,
+        name="Frau Lind",
+        email="lind@example.org",
+        consent_given=True,
+        consent_date=date(2026, 11, 1),
+    )
     pm.Contact.objects.create(group=world.group_b, name="Herr Ohne", email="ohne@example.org")
     client.force_login(world.people["office"])
-    client.post(f"/de/participation/workshops/{ws.pk}/invite/", {"group": world.group_a.pk, "channel": "email"})
-    client.post(f"/de/participation/workshops/{ws.pk}/invite/", {"group": world.group_b.pk, "channel": "email"})
+    client.post(
+        f"/de/participation/workshops/{ws.pk}/invite/",
+        {"group": world.group_a.pk, "channel": "email"},
+    )
+    client.post(
+        f"/de/participation/workshops/{ws.pk}/invite/",
+        {"group": world.group_b.pk, "channel": "email"},
+    )
     assert [m.to for m in mailoutbox] == [["lind@example.org"]]
     assert ws.title in mailoutbox[0].body and "Frau Lind" in mailoutbox[0].body
     # Each invitation is logged as outreach (contacted), an acceptance as answered.
     assert pm.OutreachAction.objects.filter(workshop=ws, outcome="contacted").count() == 2
     invitation = pm.Invitation.objects.get(group=world.group_a)
-    client.post(f"/de/participation/workshops/{ws.pk}/invitations/{invitation.pk}/", {"response": "accepted"})
+    client.post(
+        f"/de/participation/workshops/{ws.pk}/invitations/{invitation.pk}/",
+        {"response": "accepted"},
+    )
     assert pm.Invitation.objects.get(pk=invitation.pk).response == "accepted"
     assert pm.OutreachAction.objects.filter(group=world.group_a, outcome="answered").exists()
-    client.post(f"/de/participation/workshops/{ws.pk}/invitations/{invitation.pk}/", {"response": "maybe"})
+    client.post(
+        f"/de/participation/workshops/{ws.pk}/invitations/{invitation.pk}/", {"response": "maybe"}
+    )
     assert pm.Invitation.objects.get(pk=invitation.pk).response == "accepted"
     # Staff of the other municipality cannot record answers for this workshop.
     client.force_login(world.people["staff_b"])
-    r = client.post(f"/de/participation/workshops/{ws.pk}/invitations/{invitation.pk}/", {"response": "declined"})
+    r = client.post(
+        f"/de/participation/workshops/{ws.pk}/invitations/{invitation.pk}/",
+        {"response": "declined"},
+    )
     assert r.status_code == 403

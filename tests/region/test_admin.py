@@ -8,8 +8,16 @@ from nahraum.region import models as m
 
 pytestmark = pytest.mark.django_db
 
-MODELS = ["datasource", "region", "municipality", "district", "populationcell",
-          "innovationfield", "facilitytype", "facility"]
+MODELS = [
+    "datasource",
+    "region",
+    "municipality",
+    "district",
+    "populationcell",
+    "innovationfield",
+    "facilitytype",
+    "facility",
+]
 
 
 def test_admin_lists_and_change_pages_open_for_staff(admin_client, tiny_region):

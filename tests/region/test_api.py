@@ -28,9 +28,13 @@ def test_districts_geojson(client, tiny_region):
 
 
 def test_districts_geojson_english_labels_and_urls(client, tiny_region):
-    props = {f["id"]: f["properties"] for f in client.get("/en/api/districts.geojson").json()["features"]}
+    props = {
+        f["id"]: f["properties"] for f in client.get("/en/api/districts.geojson").json()["features"]
+    }
     assert props["A2"]["kind_label"] == "village" and props["A2"]["url"] == "/en/district/A2/"
-    props = {f["id"]: f["properties"] for f in client.get("/de/api/districts.geojson").json()["features"]}
+    props = {
+        f["id"]: f["properties"] for f in client.get("/de/api/districts.geojson").json()["features"]
+    }
     assert props["A2"]["kind_label"] == "Dorf"
 
 
@@ -75,8 +79,15 @@ def test_facilities_geojson_and_filters(client, tiny_region):
     assert {f["id"] for f in data["features"]} == {"gp-1", "kita-1", "pharmacy-1"}
     gp = next(f for f in data["features"] if f["id"] == "gp-1")
     assert gp["geometry"] == {"type": "Point", "coordinates": [8.9, 52.0]}
-    assert gp["properties"]["field"] == "health" and gp["properties"]["type_label"] == "Hausarztpraxis"
-    ids = lambda q: sorted(f["id"] for f in client.get("/de/api/facilities.geojson" + q).json()["features"])  # noqa: E731
+    assert (
+        gp["properties"]["field"] == "health" and gp["properties"]["type_label"] == "Hausarztpraxis"
+    )
+
+    def ids(q):
+        return sorted(
+            f["id"] for f in client.get("/de/api/facilities.geojson" + q).json()["features"]
+        )
+
     assert ids("?field=health") == ["gp-1", "pharmacy-1"]
     assert ids("?type=kita") == ["kita-1"]
     assert ids("?municipality=05766999") == ["gp-1", "pharmacy-1"]
@@ -96,14 +107,21 @@ def test_facilities_near_a_district(client, tiny_region):
 
 
 def test_empty_database_gives_empty_collections(client):
-    assert client.get("/de/api/districts.geojson").json() == {"type": "FeatureCollection", "features": []}
+    assert client.get("/de/api/districts.geojson").json() == {
+        "type": "FeatureCollection",
+        "features": [],
+    }
     assert client.get("/de/api/facilities.geojson").json()["features"] == []
 
 
 def test_municipalities_geojson_lists_only_those_with_a_boundary(client, tiny_region):
     assert client.get("/de/api/municipalities.geojson").json()["features"] == []
-    square = {"type": "Polygon", "coordinates": [[[8.89, 51.99], [8.92, 51.99], [8.92, 52.01],
-                                                   [8.89, 52.01], [8.89, 51.99]]]}
+    square = {
+        "type": "Polygon",
+        "coordinates": [
+            [[8.89, 51.99], [8.92, 51.99], [8.92, 52.01], [8.89, 52.01], [8.89, 51.99]]
+        ],
+    }
     m.Municipality.objects.filter(ags="05766999").update(boundary=square)
     data = client.get("/en/api/municipalities.geojson").json()
     assert [f["id"] for f in data["features"]] == ["05766999"]

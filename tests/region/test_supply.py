@@ -21,12 +21,14 @@ pytestmark = pytest.mark.django_db
 def section(html: str, heading_id: str) -> str:
     """The <section> labelled by ``heading_id`` (the supply sections are one each)."""
     start = html.index(f'<section aria-labelledby="{heading_id}"')
-    return html[start:html.index("</section>", start)]
+    return html[start : html.index("</section>", start)]
 
 
 def cells(row_html: str) -> list[str]:
-    return [re.sub(r"<[^>]+>", "", c).strip()
-            for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row_html, re.S)]
+    return [
+        re.sub(r"<[^>]+>", "", c).strip()
+        for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row_html, re.S)
+    ]
 
 
 def rows(table_html: str, css: str) -> list[list[str]]:
@@ -59,16 +61,19 @@ def test_overview_shows_shares_within_norm_core_and_villages(client, tiny_region
     # chart: one dataset per mode with figures, in per cent, types in the key order
     chart = r.context["supply"]["chart"]
     assert chart["data"]["labels"] == ["Hausarztpraxis", "Apotheke", "Kita"]
-    assert [d["data"] for d in chart["data"]["datasets"]] == [[50.0, None, None],
-                                                              [87.5, None, 68.8]]
+    assert [d["data"] for d in chart["data"]["datasets"]] == [
+        [50.0, None, None],
+        [87.5, None, 68.8],
+    ]
     gap = r.context["supply"]["gap_chart"]["data"]["datasets"]
     assert [d["data"] for d in gap] == [[100.0, None, None], [0.0, None, None]]
     # map: districts shaded by the GP-on-foot share, with the share in classes A–D
-    props = {f["properties"]["key"]: f["properties"]
-             for f in r.context["supply_map"]["spec"]["layers"][0]["data"]["features"]}
+    props = {
+        f["properties"]["key"]: f["properties"]
+        for f in r.context["supply_map"]["spec"]["layers"][0]["data"]["features"]
+    }
     assert {k: p["value"] for k, p in props.items()} == {"A1": 100.0, "A2": 25.0, "B1": 0.0}
-    assert {k: p["share_a_to_d"] for k, p in props.items()} == {"A1": 100.0, "A2": 0.0,
-                                                               "B1": 0.0}
+    assert {k: p["share_a_to_d"] for k, p in props.items()} == {"A1": 100.0, "A2": 0.0, "B1": 0.0}
     assert 'id="supply-map-spec"' in html and 'data-nahraum-chart="supply-chart-spec"' in html
 
 
@@ -79,10 +84,19 @@ def test_overview_shows_classes_per_municipality(client, tiny_region):
     table = rows(classes, "class-row")
     # name, inhabitants, A, B, C, D, E, F, none, A–D
     assert table == [
-        ["Ahausen", "300", "0,0 %", "66,7 %", "0,0 %", "0,0 %", "33,3 %", "0,0 %", "0,0 %",
-         "66,7 %"],
-        ["Bedorf", "100", "0,0 %", "0,0 %", "0,0 %", "0,0 %", "0,0 %", "0,0 %", "100,0 %",
-         "0,0 %"],
+        [
+            "Ahausen",
+            "300",
+            "0,0 %",
+            "66,7 %",
+            "0,0 %",
+            "0,0 %",
+            "33,3 %",
+            "0,0 %",
+            "0,0 %",
+            "66,7 %",
+        ],
+        ["Bedorf", "100", "0,0 %", "0,0 %", "0,0 %", "0,0 %", "0,0 %", "0,0 %", "100,0 %", "0,0 %"],
     ]
     footer = cells(re.search(r"<tfoot>(.*?)</tfoot>", classes, re.S).group(1))
     assert footer[0] == "Testregion" and footer[-1] == "50,0 %"
@@ -114,12 +128,21 @@ def test_district_page_shows_its_figures_and_links(client, tiny_region):
     assert table["Kita"] == ["–", "–", "–", "6,8"]
     assert 'href="/de/analysis/district/A2/"' in supply
     chart = r.context["supply"]["chart"]
-    assert [d["data"] for d in chart["data"]["datasets"]] == [[21.6, None, None],
-                                                              [4.2, None, 6.8]]
+    assert [d["data"] for d in chart["data"]["datasets"]] == [[21.6, None, None], [4.2, None, 6.8]]
     classes = section(html, "district-classes-heading")
     table = rows(classes, "class-row")
-    assert table[0] == ["Adorf", "100", "0,0 %", "0,0 %", "0,0 %", "0,0 %", "100,0 %", "0,0 %",
-                        "0,0 %", "0,0 %"]
+    assert table[0] == [
+        "Adorf",
+        "100",
+        "0,0 %",
+        "0,0 %",
+        "0,0 %",
+        "0,0 %",
+        "100,0 %",
+        "0,0 %",
+        "0,0 %",
+        "0,0 %",
+    ]
     assert table[1][0] == "Ahausen" and table[1][-1] == "66,7 %"
     assert 'href="/de/transit/district/A2/"' in classes
     assert 'data-nahraum-chart="district-classes-chart-spec"' in classes
@@ -151,8 +174,11 @@ def test_no_run_and_no_feed_hide_the_sections_with_a_sentence(client, tiny_regio
 def test_run_without_figures_for_the_types(client, tiny_region):
     from nahraum.analysis.models import AnalysisRun
 
-    AnalysisRun.objects.create(region=tiny_region, status=AnalysisRun.Status.DONE,
-                               parameters={"modes": ["walk"], "facility_types": ["gp"]})
+    AnalysisRun.objects.create(
+        region=tiny_region,
+        status=AnalysisRun.Status.DONE,
+        parameters={"modes": ["walk"], "facility_types": ["gp"]},
+    )
     html = client.get("/de/").content.decode()
     supply = section(html, "supply-heading")
     assert "keine Zahlen für diese Einrichtungsarten" in supply

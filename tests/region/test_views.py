@@ -44,7 +44,7 @@ def test_overview_has_map_chart_and_sources(client, tiny_region):
     assert 'data-nahraum-chart="district-chart-spec"' in html
     assert "vendor/leaflet/leaflet.js" in html and "vendor/chart.js/chart.umd.js" in html
     # the data source is named underneath with licence and the illustrative badge
-    sources = html[html.index('class="sources"'):]
+    sources = html[html.index('class="sources"') :]
     assert "Test data" in sources and "CC0-1.0" in sources
     assert 'class="estimate-badge"' in sources
 
@@ -97,7 +97,11 @@ def test_municipality_page(client, tiny_region):
     assert "<h1>Ahausen</h1>" in html
     assert "Ahausen-Mitte" in html and "Adorf" in html
     # Bedorf belongs to the other municipality: not in this municipality's district table
-    table = html[html.index('class="district-table"'):html.index("</table>", html.index('class="district-table"'))]
+    table = html[
+        html.index('class="district-table"') : html.index(
+            "</table>", html.index('class="district-table"')
+        )
+    ]
     assert "Ahausen-Mitte" in table and "Adorf" in table and "Bedorf" not in table
     assert "schrumpfend" in html  # trend, translated
     assert 'data-nahraum-map="municipality-map-spec"' in html
@@ -115,13 +119,16 @@ def test_district_page_age_structure_and_facilities(client, tiny_region):
     assert "Adorf" in html
     assert 'class="kind kind-village"' in html
     # age table: 10 of 100 in 0-5 → 10,0 %; municipality Ahausen: 30 of 300 → 10,0 %
-    age_table = html[html.index('class="age-table"'):]
-    age_table = age_table[:age_table.index("</table>")]
-    assert re.search(r"<th scope=\"row\">30-49</th><td class=\"num\">80</td><td class=\"num\">80,0 %</td>", age_table)
+    age_table = html[html.index('class="age-table"') :]
+    age_table = age_table[: age_table.index("</table>")]
+    assert re.search(
+        r"<th scope=\"row\">30-49</th><td class=\"num\">80</td><td class=\"num\">80,0 %</td>",
+        age_table,
+    )
     assert 'data-nahraum-chart="age-chart-spec"' in html
     # facilities: the pharmacy inside, the GP 1 km west and the kita 1 km east (across the border)
-    fac = html[html.index('class="facility-table"'):]
-    fac = fac[:fac.index("</table>")]
+    fac = html[html.index('class="facility-table"') :]
+    fac = fac[: fac.index("</table>")]
     assert fac.index("Apotheke Adorf") < fac.index("Praxis Mitte")
     assert "im Ortsteil" in fac
     assert "Kita Bedorf" in fac and "über die Gemeindegrenze" in fac
@@ -133,8 +140,8 @@ def test_district_page_distances(client, tiny_region):
     # edge: 0.0106 × 111.32 km × cos 52° ≈ 0.73 km. The kita at 8.9292 °E is ≈ 1.73 km away,
     # still within 2 km.
     html = text(client.get("/de/district/A1/"))
-    table = html[html.index('class="facility-table"'):]
-    table = table[:table.index("</table>")]
+    table = html[html.index('class="facility-table"') :]
+    table = table[: table.index("</table>")]
     row = re.search(r"Apotheke Adorf.*?<td class=\"num\">([0-9,]+)</td>", table, re.S)
     assert row and row.group(1) == "0,7"
     row = re.search(r"Kita Bedorf.*?<td class=\"num\">([0-9,]+)</td>", table, re.S)
@@ -144,8 +151,14 @@ def test_district_page_distances(client, tiny_region):
 def test_far_facility_is_not_near(client, tiny_region):
     gp = m.FacilityType.objects.get(key="gp")
     # 0.04° east of A1's edge ≈ 2.7 km: outside the 2 km radius
-    m.Facility.objects.create(key="gp-far", type=gp, name="Praxis Fern", lat=52.0, lon=8.944,
-                              source=m.DataSource.objects.get())
+    m.Facility.objects.create(
+        key="gp-far",
+        type=gp,
+        name="Praxis Fern",
+        lat=52.0,
+        lon=8.944,
+        source=m.DataSource.objects.get(),
+    )
     html = text(client.get("/de/district/A1/"))
     assert "Praxis Fern" not in html
     assert "Praxis Fern" in text(client.get("/de/facilities/gp/"))
@@ -172,11 +185,11 @@ def test_district_without_age_structure(client, tiny_region):
 def test_estimated_district_shows_badge(client, tiny_region):
     m.DataSource.objects.update(is_illustrative=False)
     html = text(client.get("/de/district/A1/"))
-    main = html[html.index('<main'):html.index('class="sources"')]
+    main = html[html.index("<main") : html.index('class="sources"')]
     assert "estimate-badge" not in main
     m.District.objects.filter(key="A1").update(is_estimate=True)
     html = text(client.get("/de/district/A1/"))
-    main = html[html.index('<main'):html.index('class="sources"')]
+    main = html[html.index("<main") : html.index('class="sources"')]
     assert "estimate-badge" in main
 
 
@@ -205,11 +218,13 @@ def test_unknown_facility_type_is_404(client, tiny_region):
 
 def test_district_services_at_a_glance(client, tiny_region):
     html = text(client.get("/de/district/A1/"))
-    table = html[html.index('class="supply-table"'):]
-    table = table[:table.index("</table>")]
+    table = html[html.index('class="supply-table"') :]
+    table = table[: table.index("</table>")]
     rows = {
         name: cells
-        for name, cells in re.findall(r'<th scope="row"><a [^>]+>([^<]+)</a></th>(.*?)</tr>', table, re.S)
+        for name, cells in re.findall(
+            r'<th scope="row"><a [^>]+>([^<]+)</a></th>(.*?)</tr>', table, re.S
+        )
     }
     cells = lambda name: re.findall(r'<td class="num">(.*?)</td>', rows[name], re.S)  # noqa: E731
     # GP practice inside A1; the pharmacy 0.7 km and the kita 1.7 km away, none inside

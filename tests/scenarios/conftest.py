@@ -22,8 +22,15 @@ def region_two_gps(tiny_region):
     gp = m.FacilityType.objects.get(key="gp")
     b = m.Municipality.objects.get(name="Bedorf")
     m.Facility.objects.create(
-        key="gp-2", type=gp, name="Praxis Bedorf", lat=52.0, lon=8.9292, capacity=1,
-        municipality=b, district=m.District.objects.get(key="B1"), source=source,
+        key="gp-2",
+        type=gp,
+        name="Praxis Bedorf",
+        lat=52.0,
+        lon=8.9292,
+        capacity=1,
+        municipality=b,
+        district=m.District.objects.get(key="B1"),
+        source=source,
     )
     return tiny_region
 
@@ -35,10 +42,15 @@ def _counts() -> dict[str, int]:
     return {
         name: model.objects.count()
         for name, model in [
-            ("scenario", sm.Scenario), ("projection", sm.PopulationProjection),
-            ("rate", sm.GrowthRate), ("facility", sm.FacilityChange),
-            ("mobile", sm.MobileService), ("transport", sm.TransportChange),
-            ("srun", sm.ScenarioRun), ("run", AnalysisRun), ("bus_line", sm.BusLine),
+            ("scenario", sm.Scenario),
+            ("projection", sm.PopulationProjection),
+            ("rate", sm.GrowthRate),
+            ("facility", sm.FacilityChange),
+            ("mobile", sm.MobileService),
+            ("transport", sm.TransportChange),
+            ("srun", sm.ScenarioRun),
+            ("run", AnalysisRun),
+            ("bus_line", sm.BusLine),
         ]
     }
 

@@ -31,10 +31,16 @@ def test_closing_the_only_gp_of_an_ortsteil_moves_exactly_its_people_beyond_the_
     assert [d["district"] for d in gp["districts"]] == ["Ahausen-Mitte"]
     assert gp["loss_places"] == 1
     comp = compare_values(srun.baseline, srun.run)
-    a1 = comp[(comp["level"] == "district") & (comp["metric"] == "share_within_norm")
-              & (comp["facility_type"] == "gp") & (comp["age_band"] == "")
-              & (comp["district"] == closure.region.municipalities.get(name="Ahausen")
-                 .districts.get(key="A1").pk)]
+    a1 = comp[
+        (comp["level"] == "district")
+        & (comp["metric"] == "share_within_norm")
+        & (comp["facility_type"] == "gp")
+        & (comp["age_band"] == "")
+        & (
+            comp["district"]
+            == closure.region.municipalities.get(name="Ahausen").districts.get(key="A1").pk
+        )
+    ]
     assert a1["value_before"].item() == pytest.approx(1.0)
     assert a1["value_after"].item() == pytest.approx(0.0)
     # the region's data is untouched: the practice still exists, the baseline run is separate
@@ -47,8 +53,15 @@ def test_mobile_service_counts_with_its_weekly_weight(region_two_gps):
 
     scenario = services.create_scenario(region_two_gps, "Mobile Praxis")
     services.add_mobile_service(
-        scenario, type_key="gp", name="Praxisbus Adorf", lat=52.0, lon=8.9146, weekday=1,
-        start=dt.time(9), end=dt.time(13), capacity=1.0,
+        scenario,
+        type_key="gp",
+        name="Praxisbus Adorf",
+        lat=52.0,
+        lon=8.9146,
+        weekday=1,
+        start=dt.time(9),
+        end=dt.time(13),
+        capacity=1.0,
     )
     applied = apply_scenario(scenario, load_inputs(region_two_gps))
     bus = applied.inputs.facilities[applied.inputs.facilities["name"] == "Praxisbus Adorf"]
@@ -62,8 +75,9 @@ def test_child_scenario_builds_on_its_parent(closure):
     from nahraum.analysis.services import load_inputs
 
     child = services.create_scenario(closure.region, "… und neue Praxis in Adorf", parent=closure)
-    services.add_facility_change(child, "open", type_key="gp", name="Praxis Adorf",
-                                 lat=52.0, lon=8.9146)
+    services.add_facility_change(
+        child, "open", type_key="gp", name="Praxis Adorf", lat=52.0, lon=8.9146
+    )
     applied = apply_scenario(child, load_inputs(closure.region))
     keys = set(applied.inputs.facilities["key"])
     assert "gp-1" not in keys and "gp-2" in keys
@@ -82,8 +96,14 @@ def test_projection_uses_area_rates_and_defaults_from_the_region(tiny_region):
     scenario = services.create_scenario(tiny_region, "2035")
     year = timezone.now().year
     # Bedorf's village B1 grows by 2 % a year (district row); Ahausen keeps the region default
-    services.set_projection(scenario, year + 10, base_year=year, rates={"B1": 0.02},
-                            birth_rate=0.0, top_band_mortality=0.0)
+    services.set_projection(
+        scenario,
+        year + 10,
+        base_year=year,
+        rates={"B1": 0.02},
+        birth_rate=0.0,
+        top_band_mortality=0.0,
+    )
     applied = apply_scenario(scenario, load_inputs(tiny_region))
     cells = applied.inputs.cells.set_index("key")
     assert cells.loc["cell-A1", "population"] == pytest.approx(200 * 0.99**10)
@@ -108,13 +128,20 @@ def test_speed_change_scales_network_times(tiny_region):
 
     base = load_inputs(tiny_region)
     base.networks["car"] = network_from_edges(
-        np.array([0.0, 1000.0]), np.array([0.0, 0.0]), np.array([0]), np.array([1]),
-        np.array([1000.0]), mode="car", speed_kmh=50,
+        np.array([0.0, 1000.0]),
+        np.array([0.0, 0.0]),
+        np.array([0]),
+        np.array([1]),
+        np.array([1000.0]),
+        mode="car",
+        speed_kmh=50,
     )
     scenario = services.create_scenario(tiny_region, "Tempo 30")
     services.add_transport_change(scenario, "speed", mode="car", speed_factor=0.6)
     applied = apply_scenario(scenario, base)
-    np.testing.assert_allclose(applied.inputs.networks["car"].time_s, base.networks["car"].time_s / 0.6)
+    np.testing.assert_allclose(
+        applied.inputs.networks["car"].time_s, base.networks["car"].time_s / 0.6
+    )
     assert base.networks["car"].time_s[0] == pytest.approx(1000 / (50 / 3.6))  # baseline untouched
 
 
@@ -123,8 +150,9 @@ def test_demand_responsive_service_gives_trips_inside_its_area(region_two_gps):
     from nahraum.scenarios.drt import drt_travel
 
     scenario = services.create_scenario(region_two_gps, "Rufbus Bedorf")
-    services.add_transport_change(scenario, "drt", district_keys=["A2", "B1"], wait_minutes=20,
-                                  detour_factor=1.5)
+    services.add_transport_change(
+        scenario, "drt", district_keys=["A2", "B1"], wait_minutes=20, detour_factor=1.5
+    )
     applied = apply_scenario(scenario, load_inputs(region_two_gps))
     got = drt_travel(applied.inputs, ["gp"])["gp"]
     cells = list(applied.inputs.cells["key"])
@@ -148,7 +176,7 @@ def test_comparison_page_shows_projected_people_and_assumptions(client, tiny_reg
     assert f"{year} → {year + 10}" in page
     assert "-0.02 (scenario)" in page  # the rate and where it came from
     # 200 people of Ahausen-Mitte shrink by 2 % a year: 200 · 0.98^10 ≈ 163
-    assert "<td class=\"num\">163</td>" in page
+    assert '<td class="num">163</td>' in page
     de = client.get(f"/de/scenarios/{scenario.pk}/compare/").content.decode()
     assert "Menschen je Ortsteil" in de
 

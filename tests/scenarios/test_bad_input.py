@@ -43,12 +43,23 @@ def test_growth_rate_of_minus_150_percent_is_refused(scenario, db_counts):
 
 def test_facility_outside_the_region_is_refused(scenario, db_counts):
     before = db_counts()
-    with pytest.raises(ValidationError, match="Praxis Köln: the place 50.93000, 6.95000 lies outside the region"):
-        services.add_facility_change(scenario, "open", type_key="gp", name="Praxis Köln",
-                                     lat=50.93, lon=6.95)
+    with pytest.raises(
+        ValidationError, match="Praxis Köln: the place 50.93000, 6.95000 lies outside the region"
+    ):
+        services.add_facility_change(
+            scenario, "open", type_key="gp", name="Praxis Köln", lat=50.93, lon=6.95
+        )
     with pytest.raises(ValidationError, match="outside the region"):
-        services.add_mobile_service(scenario, type_key="gp", name="Bus", lat=48.1, lon=11.6,
-                                    weekday=0, start=dt.time(9), end=dt.time(10))
+        services.add_mobile_service(
+            scenario,
+            type_key="gp",
+            name="Bus",
+            lat=48.1,
+            lon=11.6,
+            weekday=0,
+            start=dt.time(9),
+            end=dt.time(10),
+        )
     assert db_counts() == before
 
 
@@ -59,8 +70,16 @@ def test_unknown_or_incomplete_changes_are_named(scenario, db_counts):
     with pytest.raises(ValidationError, match="Give the new capacity"):
         services.add_facility_change(scenario, "capacity", facility_key="gp-1")
     with pytest.raises(ValidationError, match="end after it starts"):
-        services.add_mobile_service(scenario, type_key="gp", name="Bus", lat=52.0, lon=8.9,
-                                    weekday=0, start=dt.time(12), end=dt.time(9))
+        services.add_mobile_service(
+            scenario,
+            type_key="gp",
+            name="Bus",
+            lat=52.0,
+            lon=8.9,
+            weekday=0,
+            start=dt.time(12),
+            end=dt.time(9),
+        )
     with pytest.raises(ValidationError, match="unknown district key"):
         services.add_transport_change(scenario, "drt", wait_minutes=20, district_keys=["X9"])
     assert db_counts() == before
@@ -72,9 +91,17 @@ def test_candidate_list_with_no_valid_site_is_refused(tiny_region, db_counts):
 
     before = db_counts()
     candidates = locating.parse_candidates("Köln; 50.93; 6.95\nMünchen; 48.14; 11.58")
-    with pytest.raises(ValidationError, match="no valid candidate site: all 2 lie outside the region"):
-        locating.build_problem(tiny_region, load_inputs(tiny_region), type_key="gp",
-                               method="max_coverage", k=1, candidates=candidates)
+    with pytest.raises(
+        ValidationError, match="no valid candidate site: all 2 lie outside the region"
+    ):
+        locating.build_problem(
+            tiny_region,
+            load_inputs(tiny_region),
+            type_key="gp",
+            method="max_coverage",
+            k=1,
+            candidates=candidates,
+        )
     with pytest.raises(ValidationError, match="line 2: latitude 'abc'"):
         locating.parse_candidates("A; 52.0; 8.9\nB; abc; 8.9")
     assert db_counts() == before
@@ -88,17 +115,40 @@ def test_web_forms_show_the_error_and_save_nothing(client, planner, scenario, db
     url = f"/en/scenarios/{scenario.pk}/"
     before = db_counts()
     past = timezone.now().year - 1
-    r = client.post(url, {"form": "projection", "projection-base_year": 2020,
-                          "projection-target_year": past, "projection-cohort_ageing": "on",
-                          "projection-birth_rate": 0.008, "projection-top_band_mortality": 0.08})
+    r = client.post(
+        url,
+        {
+            "form": "projection",
+            "projection-base_year": 2020,
+            "projection-target_year": past,
+            "projection-cohort_ageing": "on",
+            "projection-birth_rate": 0.008,
+            "projection-top_band_mortality": 0.08,
+        },
+    )
     assert r.status_code == 200 and f"The target year {past} lies in the past" in r.content.decode()
-    r = client.post(url, {"form": "facility", "facility-action": "open",
-                          "facility-facility_type": scenario.region.municipalities.first()
-                          .facilities.first().type_id,
-                          "facility-name": "Praxis Köln", "facility-lat": 50.93, "facility-lon": 6.95})
+    r = client.post(
+        url,
+        {
+            "form": "facility",
+            "facility-action": "open",
+            "facility-facility_type": scenario.region.municipalities.first()
+            .facilities.first()
+            .type_id,
+            "facility-name": "Praxis Köln",
+            "facility-lat": 50.93,
+            "facility-lon": 6.95,
+        },
+    )
     assert r.status_code == 200 and "lies outside the region" in r.content.decode()
-    r = client.post(url, {"form": "rate", "rate-area": f"m:{scenario.region.municipalities.first().pk}",
-                          "rate-rate_percent": -150})
+    r = client.post(
+        url,
+        {
+            "form": "rate",
+            "rate-area": f"m:{scenario.region.municipalities.first().pk}",
+            "rate-rate_percent": -150,
+        },
+    )
     assert r.status_code == 200 and "-150 % is impossible" in r.content.decode()
     assert db_counts() == before
 
@@ -106,10 +156,18 @@ def test_web_forms_show_the_error_and_save_nothing(client, planner, scenario, db
 def test_web_locate_with_no_valid_site_shows_the_error(client, planner, tiny_region, db_counts):
     client.force_login(planner)
     before = db_counts()
-    r = client.post("/en/scenarios/locate/", {
-        "facility_type": "gp", "method": "max_coverage", "k": 1, "mode": "walk",
-        "candidate_source": "list", "candidates": "Köln; 50.93; 6.95", "make_scenario": "1",
-    })
+    r = client.post(
+        "/en/scenarios/locate/",
+        {
+            "facility_type": "gp",
+            "method": "max_coverage",
+            "k": 1,
+            "mode": "walk",
+            "candidate_source": "list",
+            "candidates": "Köln; 50.93; 6.95",
+            "make_scenario": "1",
+        },
+    )
     assert r.status_code == 200
     assert "no valid candidate site" in r.content.decode()
     assert db_counts() == before
@@ -121,8 +179,10 @@ def test_only_planners_may_change_scenarios(client, citizen, scenario, db_counts
     client.force_login(citizen)
     r = client.post("/de/scenarios/", {"name": "Heimlich"})
     assert r.status_code == 403
-    r = client.post(f"/de/scenarios/{scenario.pk}/", {"form": "facility", "facility-action": "close",
-                                                      "facility-facility": 1})
+    r = client.post(
+        f"/de/scenarios/{scenario.pk}/",
+        {"form": "facility", "facility-action": "close", "facility-facility": 1},
+    )
     assert r.status_code == 403
     assert db_counts() == before
     assert not Scenario.objects.filter(name="Heimlich").exists()

@@ -12,8 +12,9 @@ from tests.conftest import axe_violations, browser_login
 pytestmark = [pytest.mark.browser]
 
 
-def test_planner_builds_runs_and_compares_a_scenario(page, live_server, transactional_db,
-                                                     region_two_gps, planner):
+def test_planner_builds_runs_and_compares_a_scenario(
+    page, live_server, transactional_db, region_two_gps, planner
+):
     live = live_server.url
     browser_login(page.context, live_server.url, planner)
 
@@ -58,7 +59,9 @@ def test_planner_builds_runs_and_compares_a_scenario(page, live_server, transact
     # Ahausen-Mitte (200 people) loses its GP within 15 minutes on foot; Adorf (100) gains one
     assert page.inner_text("#fig-newly-beyond .value") == "200"
     assert page.inner_text("#fig-newly-within .value") == "100"
-    rows = {r.split("\t")[0]: r.split("\t") for r in page.inner_text("#gains-table tbody").split("\n")}
+    rows = {
+        r.split("\t")[0]: r.split("\t") for r in page.inner_text("#gains-table tbody").split("\n")
+    }
     assert rows["Ahausen-Mitte"][-1] == "200" and rows["Ahausen-Mitte"][-2] == "0"
     assert rows["Adorf"][-2] == "100" and rows["Adorf"][-1] == "0"
     assert "Bedorf" not in rows
@@ -70,8 +73,9 @@ def test_planner_builds_runs_and_compares_a_scenario(page, live_server, transact
     assert page.console_errors == []
 
 
-def test_location_planning_page_solves_and_makes_a_scenario(page, live_server, transactional_db,
-                                                            tiny_region, planner):
+def test_location_planning_page_solves_and_makes_a_scenario(
+    page, live_server, transactional_db, tiny_region, planner
+):
     live = live_server.url
     browser_login(page.context, live_server.url, planner)
     page.goto(f"{live}/de/scenarios/locate/")

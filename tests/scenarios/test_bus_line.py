@@ -45,20 +45,24 @@ def rail_only_feed() -> bytes:
             tid = f"rail-{d}-{n}"
             trips.append(f"RAIL,WD,{tid},{d}")
             seq = ["P1", "FAR"] if d == 0 else ["FAR", "P1"]
-            times += [f"{tid},{hms(t)},{hms(t)},{seq[0]},1",
-                      f"{tid},{hms(t + 1200)},{hms(t + 1200)},{seq[1]},2"]
-    return make_zip({
-        "agency.txt": "agency_id,agency_name,agency_url,agency_timezone\n"
-                      "T,Testverkehr,https://example.org,Europe/Berlin\n",
-        "stops.txt": "stop_id,stop_name,stop_lat,stop_lon\n"
-                     "P1,Ahausen Bf,52.0,8.9\nFAR,Fernstadt,52.3,8.5\n",
-        "routes.txt": "route_id,agency_id,route_short_name,route_long_name,route_type\n"
-                      "RAIL,T,RB 1,Ahausen – Fernstadt,2\n",
-        "trips.txt": "\n".join(trips) + "\n",
-        "stop_times.txt": "\n".join(times) + "\n",
-        "calendar.txt": "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,"
-                        "start_date,end_date\nWD,1,1,1,1,1,0,0,20250106,20250131\n",
-    })
+            times += [
+                f"{tid},{hms(t)},{hms(t)},{seq[0]},1",
+                f"{tid},{hms(t + 1200)},{hms(t + 1200)},{seq[1]},2",
+            ]
+    return make_zip(
+        {
+            "agency.txt": "agency_id,agency_name,agency_url,agency_timezone\n"
+            "T,Testverkehr,https://example.org,Europe/Berlin\n",
+            "stops.txt": "stop_id,stop_name,stop_lat,stop_lon\n"
+            "P1,Ahausen Bf,52.0,8.9\nFAR,Fernstadt,52.3,8.5\n",
+            "routes.txt": "route_id,agency_id,route_short_name,route_long_name,route_type\n"
+            "RAIL,T,RB 1,Ahausen – Fernstadt,2\n",
+            "trips.txt": "\n".join(trips) + "\n",
+            "stop_times.txt": "\n".join(times) + "\n",
+            "calendar.txt": "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,"
+            "start_date,end_date\nWD,1,1,1,1,1,0,0,20250106,20250131\n",
+        }
+    )
 
 
 @pytest.fixture
@@ -75,18 +79,33 @@ def metres(a: dict, b: dict) -> float:
 
 def feed_state(region) -> tuple:
     feed = Feed.objects.get(region=region, is_active=True)
-    stops = list(Stop.objects.filter(feed=feed).order_by("position")
-                 .values_list("stop_id", "departures_day", "category"))
+    stops = list(
+        Stop.objects.filter(feed=feed)
+        .order_by("position")
+        .values_list("stop_id", "departures_day", "category")
+    )
     parsed = transit.parsed_feed(feed)
-    return (feed.checksum, bytes(feed.timetable), stops, parsed.n_stops,
-            Feed.objects.count(), Stop.objects.count())
+    return (
+        feed.checksum,
+        bytes(feed.timetable),
+        stops,
+        parsed.n_stops,
+        Feed.objects.count(),
+        Stop.objects.count(),
+    )
 
 
 def test_new_line_brings_the_far_village_closer_to_the_gp(rail_region):
     scenario = create_scenario(rail_region, "Bus 99 nach Bedorf")
-    add_bus_line(scenario, name="Bus 99", stops=[B1, A1], headway_min=10,
-                 first_departure=dt.time(6, 0), last_departure=dt.time(20, 0),
-                 car_time_factor=1.0)
+    add_bus_line(
+        scenario,
+        name="Bus 99",
+        stops=[B1, A1],
+        headway_min=10,
+        first_departure=dt.time(6, 0),
+        last_departure=dt.time(20, 0),
+        car_time_factor=1.0,
+    )
     before = feed_state(rail_region)
 
     srun = run_scenario(scenario, modes=["transit"], facility_types=["gp"])
@@ -94,14 +113,14 @@ def test_new_line_brings_the_far_village_closer_to_the_gp(rail_region):
     # --- hand computation
     d = metres(B1, A1)
     assert 1990 < d < 2010
-    walk_s = d * 1.3 / WALK_MS                    # baseline: walk all the way (~31 min)
-    ride_s = np.ceil(d * 1.3 / (40 / 3.6) / 60) * 60   # 234 s → 4 whole minutes
+    walk_s = d * 1.3 / WALK_MS  # baseline: walk all the way (~31 min)
+    ride_s = np.ceil(d * 1.3 / (40 / 3.6) / 60) * 60  # 234 s → 4 whole minutes
     assert ride_s == 240
     # departures 07:00, 07:10, …; leaving at each minute of 07:00–08:59 the wait is 0…9 min,
     # each 12 times: median of 120 values = (4 + 5) / 2 = 4.5 min; cell and stop at the same
     # place, stop and practice at the same place: no walking
     expected = 4.5 * 60 + ride_s
-    assert expected <= 10 * 60 + ride_s           # ≤ headway + ride
+    assert expected <= 10 * 60 + ride_s  # ≤ headway + ride
 
     def transit_time(run, key: str) -> float:
         cells = unpack_cells(run)
@@ -137,9 +156,16 @@ def test_one_direction_and_factor_change_the_trips(rail_region):
     from nahraum.scenarios.apply import apply_scenario
 
     scenario = create_scenario(rail_region, "Einseitig")
-    add_bus_line(scenario, name="Bus 98", stops=[B1, A1], headway_min=30,
-                 first_departure=dt.time(7, 0), last_departure=dt.time(8, 0),
-                 both_directions=False, car_time_factor=2.0)
+    add_bus_line(
+        scenario,
+        name="Bus 98",
+        stops=[B1, A1],
+        headway_min=30,
+        first_departure=dt.time(7, 0),
+        last_departure=dt.time(8, 0),
+        both_directions=False,
+        car_time_factor=2.0,
+    )
     applied = apply_scenario(scenario, load_inputs(rail_region, with_networks=False))
     (line,) = applied.inputs.transit_extra_lines
     # 07:00, 07:30, 08:00 — one direction; 234 s × 2 = 468 s → 8 min
@@ -147,21 +173,35 @@ def test_one_direction_and_factor_change_the_trips(rail_region):
     assert {t["direction"] for t in line["trips"]} == {0}
 
 
-@pytest.mark.parametrize("changes, field, words", [
-    ({"stops": [B1]}, "stops", "at least 2 stops"),
-    ({"stops": []}, "stops", "at least 2 stops"),
-    ({"stops": [B1, {"name": "Paris", "lat": 48.85, "lon": 2.35}]}, "stops", "outside the region"),
-    ({"stops": [B1, {"name": "x", "lat": "nord", "lon": 8.9}]}, "stops", "must be numbers"),
-    ({"headway_min": 0}, "headway_min", "at least 1 minute"),
-    ({"headway_min": -5}, "headway_min", "at least 1 minute"),
-    ({"last_departure": dt.time(5, 0)}, "last_departure", "lies before the first"),
-])
-def test_bad_bus_lines_are_refused_and_nothing_is_saved(rail_region, db_counts, changes, field,
-                                                         words):
+@pytest.mark.parametrize(
+    "changes, field, words",
+    [
+        ({"stops": [B1]}, "stops", "at least 2 stops"),
+        ({"stops": []}, "stops", "at least 2 stops"),
+        (
+            {"stops": [B1, {"name": "Paris", "lat": 48.85, "lon": 2.35}]},
+            "stops",
+            "outside the region",
+        ),
+        ({"stops": [B1, {"name": "x", "lat": "nord", "lon": 8.9}]}, "stops", "must be numbers"),
+        ({"headway_min": 0}, "headway_min", "at least 1 minute"),
+        ({"headway_min": -5}, "headway_min", "at least 1 minute"),
+        ({"last_departure": dt.time(5, 0)}, "last_departure", "lies before the first"),
+    ],
+)
+def test_bad_bus_lines_are_refused_and_nothing_is_saved(
+    rail_region, db_counts, changes, field, words
+):
     scenario = create_scenario(rail_region, "Falsch")
     counts = db_counts()
-    args = {"name": "Bus X", "stops": [B1, A1], "headway_min": 20,
-            "first_departure": dt.time(6, 0), "last_departure": dt.time(20, 0), **changes}
+    args = {
+        "name": "Bus X",
+        "stops": [B1, A1],
+        "headway_min": 20,
+        "first_departure": dt.time(6, 0),
+        "last_departure": dt.time(20, 0),
+        **changes,
+    }
     with translation.override("en"), pytest.raises(ValidationError) as exc:
         add_bus_line(scenario, **args)
     assert field in exc.value.message_dict
@@ -171,7 +211,9 @@ def test_bad_bus_lines_are_refused_and_nothing_is_saved(rail_region, db_counts, 
 
 def test_stop_list_lines_are_read_or_named_when_wrong():
     assert parse_stops("Bedorf; 52.0; 8.9292\n\n52,0; 8,9\n") == [
-        {"name": "Bedorf", "lat": 52.0, "lon": 8.9292}, {"name": "2", "lat": 52.0, "lon": 8.9}]
+        {"name": "Bedorf", "lat": 52.0, "lon": 8.9292},
+        {"name": "2", "lat": 52.0, "lon": 8.9},
+    ]
     with pytest.raises(ValidationError, match="line 2"):
         parse_stops("Bedorf; 52.0; 8.9292\nAhausen 52.0 8.9")
 
@@ -179,9 +221,27 @@ def test_stop_list_lines_are_read_or_named_when_wrong():
 def test_add_bus_line_command_json_and_errors(rail_region, db_counts):
     runner = CliRunner()
     sid = str(Scenario.objects.create(region=rail_region, name="Kommando").pk)
-    ok = runner.invoke(main, ["scenario", "add-bus-line", sid, "--name", "Bus 99",
-                              "--stop", "Bedorf;52.0;8.9292", "--stop", "Ahausen;52.0;8.9",
-                              "--headway", "15", "--first", "06:30", "--last", "19:30", "--json"])
+    ok = runner.invoke(
+        main,
+        [
+            "scenario",
+            "add-bus-line",
+            sid,
+            "--name",
+            "Bus 99",
+            "--stop",
+            "Bedorf;52.0;8.9292",
+            "--stop",
+            "Ahausen;52.0;8.9",
+            "--headway",
+            "15",
+            "--first",
+            "06:30",
+            "--last",
+            "19:30",
+            "--json",
+        ],
+    )
     assert ok.exit_code == 0, ok.output
     line = json.loads(ok.output)["bus_lines"][0]
     assert line["headway_min"] == 15 and [s["name"] for s in line["stops"]] == ["Bedorf", "Ahausen"]
@@ -191,15 +251,48 @@ def test_add_bus_line_command_json_and_errors(rail_region, db_counts):
     for args, words in [
         (["--stop", "Bedorf;52.0;8.9292", "--headway", "15"], "mindestens 2 Haltestellen"),
         (["--stop", "52.0;8.9292", "--stop", "52.0;8.9", "--headway", "0"], "mindestens 1 Minute"),
-        (["--stop", "52.0;8.9292", "--stop", "53.5;10.0", "--headway", "10"],
-         "Haltestelle 2 (2): Der Ort 53.50000, 10.00000 liegt außerhalb der Region"),
+        (
+            ["--stop", "52.0;8.9292", "--stop", "53.5;10.0", "--headway", "10"],
+            "Haltestelle 2 (2): Der Ort 53.50000, 10.00000 liegt außerhalb der Region",
+        ),
     ]:
-        bad = runner.invoke(main, ["scenario", "add-bus-line", sid, "--name", "B", *args,
-                                   "--first", "06:00", "--last", "20:00", "--json"])
+        bad = runner.invoke(
+            main,
+            [
+                "scenario",
+                "add-bus-line",
+                sid,
+                "--name",
+                "B",
+                *args,
+                "--first",
+                "06:00",
+                "--last",
+                "20:00",
+                "--json",
+            ],
+        )
         assert bad.exit_code == 1 and words in bad.output, bad.output
-    bad = runner.invoke(main, ["scenario", "add-bus-line", sid, "--name", "B", "--stop",
-                               "52.0;8.9292", "--stop", "52.0;8.9", "--headway", "10",
-                               "--first", "20:00", "--last", "06:00"])
+    bad = runner.invoke(
+        main,
+        [
+            "scenario",
+            "add-bus-line",
+            sid,
+            "--name",
+            "B",
+            "--stop",
+            "52.0;8.9292",
+            "--stop",
+            "52.0;8.9",
+            "--headway",
+            "10",
+            "--first",
+            "20:00",
+            "--last",
+            "06:00",
+        ],
+    )
     assert bad.exit_code == 1 and "liegt vor der ersten" in bad.output
     assert db_counts() == counts and BusLine.objects.count() == 1
 
@@ -208,14 +301,26 @@ def test_editor_form_adds_a_line_or_shows_the_error(client, planner, rail_region
     client.force_login(planner)
     scenario = Scenario.objects.create(region=rail_region, name="Formular")
     url = f"/en/scenarios/{scenario.pk}/"
-    form = {"form": "busline", "busline-name": "Bus 99", "busline-headway_min": "20",
-            "busline-first_departure": "06:00", "busline-last_departure": "20:00",
-            "busline-both_directions": "on", "busline-car_time_factor": "1.3"}
+    form = {
+        "form": "busline",
+        "busline-name": "Bus 99",
+        "busline-headway_min": "20",
+        "busline-first_departure": "06:00",
+        "busline-last_departure": "20:00",
+        "busline-both_directions": "on",
+        "busline-car_time_factor": "1.3",
+    }
     counts = db_counts()
     r = client.post(url, {**form, "busline-stops": "Bedorf; 52.0; 8.9292"})
     assert r.status_code == 200 and "at least 2 stops" in r.content.decode()
-    r = client.post(url, {**form, "busline-stops": "Bedorf; 52.0; 8.9292\nAhausen; 52.0; 8.9",
-                          "busline-last_departure": "05:00"})
+    r = client.post(
+        url,
+        {
+            **form,
+            "busline-stops": "Bedorf; 52.0; 8.9292\nAhausen; 52.0; 8.9",
+            "busline-last_departure": "05:00",
+        },
+    )
     assert r.status_code == 200 and "lies before the first" in r.content.decode()
     assert db_counts() == counts
     r = client.post(url, {**form, "busline-stops": "Bedorf; 52.0; 8.9292\nAhausen; 52.0; 8.9"})
@@ -234,9 +339,15 @@ def test_running_times_follow_the_car_network_times_the_factor():
 
     # a road 0 → 1 → 2 along x, 1,000 m each, driven at 36 km/h (10 m/s): 100 s per segment;
     # a detour node 3 that the stops do not use
-    net = network_from_edges(np.array([0.0, 1000.0, 2000.0, 0.0]), np.array([0.0, 0, 0, 500]),
-                             np.array([0, 1, 0]), np.array([1, 2, 3]),
-                             np.array([1000.0, 1000.0, 500.0]), mode="car", speed_kmh=36.0)
+    net = network_from_edges(
+        np.array([0.0, 1000.0, 2000.0, 0.0]),
+        np.array([0.0, 0, 0, 500]),
+        np.array([0, 1, 0]),
+        np.array([1, 2, 3]),
+        np.array([1000.0, 1000.0, 500.0]),
+        mode="car",
+        speed_kmh=36.0,
+    )
     car = car_seconds(np.array([0.0, 2000.0, 1000.0]), np.array([0.0, 0.0, 0.0]), net)
     assert car.tolist() == pytest.approx([200.0, 100.0])
     # × 1.3 = 260 s and 130 s → rounded up to 5 and 3 minutes

@@ -23,8 +23,9 @@ def people(tiny_region):
     from nahraum.region.models import Municipality
 
     def make(name: str, role: str, municipality=None) -> User:
-        return User.objects.create_user(name, f"{name}@example.org", "pw-for-tests-1",
-                                        role=role, municipality=municipality)
+        return User.objects.create_user(
+            name, f"{name}@example.org", "pw-for-tests-1", role=role, municipality=municipality
+        )
 
     return {
         "ahausen": make("staff_ahausen", "staff", Municipality.objects.get(name="Ahausen")),
@@ -35,8 +36,9 @@ def people(tiny_region):
 
 @pytest.fixture
 def ahausen_scenario(tiny_region, people):
-    return services.create_scenario(tiny_region, "Praxis Mitte schließt",
-                                    municipality=people["ahausen"].municipality)
+    return services.create_scenario(
+        tiny_region, "Praxis Mitte schließt", municipality=people["ahausen"].municipality
+    )
 
 
 def test_other_municipality_may_not_edit_run_or_delete(client, people, ahausen_scenario):
@@ -67,7 +69,9 @@ def test_create_form_offers_only_own_municipality(client, people, tiny_region):
     refused = client.post("/de/scenarios/", {"name": "Fremd", "municipality": bedorf.pk})
     assert refused.status_code == 200 and not Scenario.objects.exists()
     own = people["ahausen"].municipality
-    assert client.post("/de/scenarios/", {"name": "Eigen", "municipality": own.pk}).status_code == 302
+    assert (
+        client.post("/de/scenarios/", {"name": "Eigen", "municipality": own.pk}).status_code == 302
+    )
     assert Scenario.objects.get().municipality == own
     client.force_login(people["office"])
     assert client.post("/de/scenarios/", {"name": "Gemeinsam"}).status_code == 302
@@ -89,8 +93,9 @@ def test_cli_create_takes_the_owner_by_ags(tiny_region):
     runner = CliRunner()
     joint = json.loads(runner.invoke(main, ["scenario", "create", "Gemeinsam", "--json"]).output)
     assert joint["municipality"] is None
-    res = runner.invoke(main, ["scenario", "create", "Bedorfs", "--municipality", "05766998",
-                               "--json"])
+    res = runner.invoke(
+        main, ["scenario", "create", "Bedorfs", "--municipality", "05766998", "--json"]
+    )
     assert json.loads(res.output)["municipality"] == "Bedorf"
     bad = runner.invoke(main, ["scenario", "create", "X", "--municipality", "00000000"])
     assert bad.exit_code == 1 and "00000000" in bad.output

@@ -19,8 +19,9 @@ def two_runs(region_two_gps):
     return closure, moved
 
 
-@pytest.mark.parametrize("lang, words", [("de", "Wer gewinnt, wer verliert"),
-                                         ("en", "Who gains and who loses")])
+@pytest.mark.parametrize(
+    "lang, words", [("de", "Wer gewinnt, wer verliert"), ("en", "Who gains and who loses")]
+)
 def test_pages_answer_in_both_languages(client, two_runs, lang, words):
     closure, _moved = two_runs
     assert client.get(f"/{lang}/scenarios/").status_code == 200
@@ -28,7 +29,9 @@ def test_pages_answer_in_both_languages(client, two_runs, lang, words):
     assert client.get(f"/{lang}/scenarios/{closure.pk}/").status_code == 200
     page = client.get(f"/{lang}/scenarios/{closure.pk}/compare/").content.decode()
     assert words in page
-    assert 'id="compare-map"' in page and 'id="compare-chart"' in page and 'id="gains-table"' in page
+    assert (
+        'id="compare-map"' in page and 'id="compare-chart"' in page and 'id="gains-table"' in page
+    )
     assert "estimate-badge" in page  # the tiny region's data is illustrative, and says so
 
 

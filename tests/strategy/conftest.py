@@ -31,7 +31,8 @@ def goal(tiny_region):
     from nahraum.strategy.models import Goal
 
     return Goal.objects.create(
-        field=InnovationField.objects.get(key="health"), key="gp-reach",
+        field=InnovationField.objects.get(key="health"),
+        key="gp-reach",
         title="Hausärztliche Versorgung sichern",
     )
 
@@ -53,20 +54,31 @@ def proposal(tiny_region, users):
     health = InnovationField.objects.get(key="health")
     bedorf = Municipality.objects.get(name="Bedorf")
     workshop = Workshop.objects.create(
-        title="Fokusgruppe Gesundheit Bedorf", field=health, municipality=bedorf,
-        starts_at=timezone.now() - dt.timedelta(days=30), place="Dorfgemeinschaftshaus",
+        title="Fokusgruppe Gesundheit Bedorf",
+        field=health,
+        municipality=bedorf,
+        starts_at=timezone.now() - dt.timedelta(days=30),
+        place="Dorfgemeinschaftshaus",
         capacity=20,
     )
-    group = SocietalGroup.objects.create(name="Seniorenbeirat Bedorf", kind="seniors",
-                                         municipality=bedorf)
+    group = SocietalGroup.objects.create(
+        name="Seniorenbeirat Bedorf", kind="seniors", municipality=bedorf
+    )
     result = WorkshopResult.objects.create(workshop=workshop, needs="Wege zum Arzt sind weit.")
     result.groups_present.add(group)
-    idea = Idea.objects.create(author=users["citizen"], title="Arztbus für die Dörfer",
-                               text="Ein Bus fährt zweimal die Woche zur Praxis.", field=health,
-                               municipality=bedorf)
+    idea = Idea.objects.create(
+        author=users["citizen"],
+        title="Arztbus für die Dörfer",
+        text="Ein Bus fährt zweimal die Woche zur Praxis.",
+        field=health,
+        municipality=bedorf,
+    )
     proposed = ProposedMeasure.objects.create(
-        result=result, title="Telemedizin in der Dorfpraxis",
-        description="Videosprechstunde für ältere Menschen.", field=health, municipality=bedorf,
+        result=result,
+        title="Telemedizin in der Dorfpraxis",
+        description="Videosprechstunde für ältere Menschen.",
+        field=health,
+        municipality=bedorf,
         action_field="Versorgung im Dorf",
     )
     proposed.ideas.add(idea)
@@ -92,13 +104,26 @@ def runs(tiny_region):
         AnalysisRun.objects.filter(pk=r.pk).update(started=when, finished=when)
         r.refresh_from_db()
         IndicatorValue.objects.create(
-            run=r, level="municipality", metric="share_within_norm", mode="walk",
-            facility_type=gp, field=gp.field, municipality=bedorf, age_band="75+", value=value,
+            run=r,
+            level="municipality",
+            metric="share_within_norm",
+            mode="walk",
+            facility_type=gp,
+            field=gp.field,
+            municipality=bedorf,
+            age_band="75+",
+            value=value,
             population=10,
         )
         IndicatorValue.objects.create(
-            run=r, level="region", metric="mean_minutes", mode="walk", facility_type=gp,
-            field=gp.field, value=12.0, population=400,
+            run=r,
+            level="region",
+            metric="mean_minutes",
+            mode="walk",
+            facility_type=gp,
+            field=gp.field,
+            value=12.0,
+            population=400,
         )
         return r
 
@@ -114,8 +139,12 @@ def gp_spec(tiny_region):
     from nahraum.region.models import FacilityType, Municipality
 
     return {
-        "level": "municipality", "metric": "share_within_norm", "mode": "walk",
+        "level": "municipality",
+        "metric": "share_within_norm",
+        "mode": "walk",
         "facility_type_id": FacilityType.objects.get(key="gp").pk,
-        "municipality_id": Municipality.objects.get(name="Bedorf").pk, "district_id": None,
-        "area_kind": "", "age_band": "75+",
+        "municipality_id": Municipality.objects.get(name="Bedorf").pk,
+        "district_id": None,
+        "area_kind": "",
+        "age_band": "75+",
     }

@@ -21,8 +21,9 @@ def live(transactional_db, tiny_region, users, goal, proposal, runs, live_server
     return live_server.url
 
 
-def test_staff_derive_measure_target_project_status_and_public_page(page, live, live_server,
-                                                                    users, proposal, runs, tmp_path):
+def test_staff_derive_measure_target_project_status_and_public_page(
+    page, live, live_server, users, proposal, runs, tmp_path
+):
     browser_login(page.context, live_server.url, users["bedorf_staff"])
 
     # 1. derive a measure draft from the workshop's proposed measure
@@ -57,7 +58,10 @@ def test_staff_derive_measure_target_project_status_and_public_page(page, live, 
     page.fill("#id_milestones-0-planned_end", "2025-02-01")
     page.click("button[type=submit].primary")
     error = page.locator("#form-errors")
-    assert "Nichts wurde gespeichert" in error.inner_text() or "Nothing was saved" in error.inner_text()
+    assert (
+        "Nichts wurde gespeichert" in error.inner_text()
+        or "Nothing was saved" in error.inner_text()
+    )
     assert "2025-02-01" in error.inner_text()
     assert Project.objects.count() == 0 and Milestone.objects.count() == 0
     page.fill("#id_milestones-0-planned_end", "2025-04-30")
@@ -99,8 +103,9 @@ def test_staff_derive_measure_target_project_status_and_public_page(page, live, 
     assert response.ok and response.headers["content-type"] == "application/pdf"
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(response.body())
-    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "Telemedizin in der Dorfpraxis" in text and "Videosprechstunde" in text
     public.close()
     # the refused form answered 400 (Bad Request) on purpose; nothing else may be logged
@@ -109,9 +114,15 @@ def test_staff_derive_measure_target_project_status_and_public_page(page, live, 
 
 @pytest.mark.parametrize(
     "path",
-    ["/de/strategy/", "/de/strategy/timeline/", "/de/strategy/map/",
-     "/de/strategy/innovationslandkarte/", "/de/strategy/network/", "/en/strategy/",
-     "/de/strategy/report/"],
+    [
+        "/de/strategy/",
+        "/de/strategy/timeline/",
+        "/de/strategy/map/",
+        "/de/strategy/innovationslandkarte/",
+        "/de/strategy/network/",
+        "/en/strategy/",
+        "/de/strategy/report/",
+    ],
 )
 def test_public_pages_are_accessible_with_bundled_content(page, live, path):
     from nahraum.region.models import Municipality

@@ -36,8 +36,10 @@ def test_load_export_and_progress(bundled_names):
 
 def test_load_of_a_broken_file_fails_with_the_place(bundled_names, tmp_path):
     bad = tmp_path / "s.json"
-    bad.write_text('{"region": "test", "goals": [{"key": "g", "field": "nowhere", "title": "x"}]}',
-                   encoding="utf-8")
+    bad.write_text(
+        '{"region": "test", "goals": [{"key": "g", "field": "nowhere", "title": "x"}]}',
+        encoding="utf-8",
+    )
     result = CliRunner().invoke(strategy_group, ["load", str(bad)])
     assert result.exit_code == 1
     assert "goals[0] (g): unknown innovation field 'nowhere'" in result.output

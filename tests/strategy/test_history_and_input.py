@@ -34,8 +34,9 @@ def english():
 def measure(goal, tiny_region):
     from nahraum.region.models import Municipality
 
-    return Measure.objects.create(goal=goal, title="Telemedizin",
-                                  municipality=Municipality.objects.get(name="Bedorf"))
+    return Measure.objects.create(
+        goal=goal, title="Telemedizin", municipality=Municipality.objects.get(name="Bedorf")
+    )
 
 
 def test_status_changes_are_appended_and_the_latest_date_is_current(measure, users):
@@ -101,14 +102,15 @@ def test_admin_records_the_first_status_of_new_measures_and_projects(goal, users
     site._registry[Project].save_model(request, project, None, False)
     site._registry[Project].save_model(request, project, None, True)
 
-    assert [(e.measure, e.status, e.changed_by) for e in StatusChange.objects.filter(measure=measure)] == [
-        (measure, "planned", users["office"])
-    ]
+    assert [
+        (e.measure, e.status, e.changed_by) for e in StatusChange.objects.filter(measure=measure)
+    ] == [(measure, "planned", users["office"])]
     assert [(e.status, e.changed_by) for e in StatusChange.objects.filter(project=project)] == [
         ("in_progress", users["office"])
     ]
     assert "status" in site._registry[Measure].readonly_fields
     assert "status" in site._registry[Project].readonly_fields
+
 
 def test_unknown_status_is_refused(measure, users):
     with pytest.raises(ValidationError, match="Unknown status"):
@@ -118,8 +120,12 @@ def test_unknown_status_is_refused(measure, users):
 
 def test_milestone_ending_before_it_starts_is_refused_by_model_and_database(measure):
     project = Project.objects.create(measure=measure, title="P")
-    bad = Milestone(project=project, title="Umbau", planned_start=dt.date(2025, 5, 1),
-                    planned_end=dt.date(2025, 4, 1))
+    bad = Milestone(
+        project=project,
+        title="Umbau",
+        planned_start=dt.date(2025, 5, 1),
+        planned_end=dt.date(2025, 4, 1),
+    )
     with pytest.raises(ValidationError) as info:
         bad.full_clean()
     assert "planned end (2025-04-01) lies before the planned start (2025-05-01)" in str(info.value)
@@ -144,11 +150,13 @@ def test_target_without_indicator_is_refused(measure, runs):
     with pytest.raises(ValidationError, match="must name an indicator"):
         attach_target(measure, {}, target_value=60, target_date=dt.date(2027, 1, 1))
     with pytest.raises(ValidationError, match="must name an indicator"):
-        IndicatorTarget(measure=measure, level="", metric="", target_value=1,
-                        target_date=dt.date(2027, 1, 1)).full_clean()
+        IndicatorTarget(
+            measure=measure, level="", metric="", target_value=1, target_date=dt.date(2027, 1, 1)
+        ).full_clean()
     with pytest.raises(IntegrityError), transaction.atomic():
-        IndicatorTarget.objects.create(measure=measure, level="", metric="", target_value=1,
-                                       target_date=dt.date(2027, 1, 1))
+        IndicatorTarget.objects.create(
+            measure=measure, level="", metric="", target_value=1, target_date=dt.date(2027, 1, 1)
+        )
     assert IndicatorTarget.objects.count() == 0
 
 

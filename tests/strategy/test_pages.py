@@ -35,18 +35,39 @@ def tree(goal, users, proposal, runs, gp_spec):
     measure = derive_measure(proposal, goal, user=users["bedorf_staff"])
     measure.lat, measure.lon, measure.place_name = 52.0, 8.9292, "Bedorf"
     measure.save()
-    attach_target(measure, gp_spec, target_value=0.6, target_date=dt.date(2027, 12, 31),
-                  label="Ab 75 in Bedorf: Hausarzt zu Fuß in Normzeit")
+    attach_target(
+        measure,
+        gp_spec,
+        target_value=0.6,
+        target_date=dt.date(2027, 12, 31),
+        label="Ab 75 in Bedorf: Hausarzt zu Fuß in Normzeit",
+    )
     tz = runs["first"].finished.tzinfo
     runs["make"](dt.datetime(2026, 1, 10, 12, tzinfo=tz), 0.55)
-    project = Project.objects.create(measure=measure, title="Videosprechstunde", municipality=bedorf,
-                                     planned_start=dt.date(2025, 1, 1),
-                                     planned_end=dt.date(2026, 12, 31), budget_planned=1000,
-                                     budget_spent=250, funding_source="Landesmittel")
-    Milestone.objects.create(project=project, title="Technik", planned_start=dt.date(2025, 1, 1),
-                             planned_end=dt.date(2025, 3, 31), actual_end=dt.date(2025, 3, 20))
-    Milestone.objects.create(project=project, title="Betrieb", planned_start=dt.date(2025, 4, 1),
-                             planned_end=dt.date(2026, 12, 31), weight=3)
+    project = Project.objects.create(
+        measure=measure,
+        title="Videosprechstunde",
+        municipality=bedorf,
+        planned_start=dt.date(2025, 1, 1),
+        planned_end=dt.date(2026, 12, 31),
+        budget_planned=1000,
+        budget_spent=250,
+        funding_source="Landesmittel",
+    )
+    Milestone.objects.create(
+        project=project,
+        title="Technik",
+        planned_start=dt.date(2025, 1, 1),
+        planned_end=dt.date(2025, 3, 31),
+        actual_end=dt.date(2025, 3, 20),
+    )
+    Milestone.objects.create(
+        project=project,
+        title="Betrieb",
+        planned_start=dt.date(2025, 4, 1),
+        planned_end=dt.date(2026, 12, 31),
+        weight=3,
+    )
     change_status(project, "in_progress", user=users["bedorf_staff"], date=dt.date(2025, 1, 2))
     return measure
 
@@ -55,9 +76,9 @@ def test_measure_page_shows_origin_progress_and_latest_value(client, tree):
     response = client.get(reverse("strategy:measure", args=[tree.pk]))
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Fokusgruppe Gesundheit Bedorf" in html          # origin: the workshop
-    assert "Arztbus für die Dörfer" in html                  # origin: the idea
-    assert "Seniorenbeirat Bedorf" in html                   # origin: the group present
+    assert "Fokusgruppe Gesundheit Bedorf" in html  # origin: the workshop
+    assert "Arztbus für die Dörfer" in html  # origin: the idea
+    assert "Seniorenbeirat Bedorf" in html  # origin: the group present
     # progress: 1 of 4 milestone weight reached → project 25 % → measure 25 %
     assert 'value="25"' in html
     # shares stored as fractions, shown as percent: latest 55 % (2026 run), baseline 40 %,
@@ -76,9 +97,11 @@ def test_overview_timeline_maps_network_render(client, tree):
 
 
 def test_unknown_field_is_a_clear_404(client, tree):
-    for url in (reverse("strategy:field", args=["space"]),
-                reverse("strategy:report_field", args=["space"]),
-                reverse("strategy:innovation_map") + "?field=space"):
+    for url in (
+        reverse("strategy:field", args=["space"]),
+        reverse("strategy:report_field", args=["space"]),
+        reverse("strategy:innovation_map") + "?field=space",
+    ):
         response = client.get(url)
         assert response.status_code == 404
 
@@ -109,8 +132,9 @@ def test_pdf_report_renders_with_the_measures(client, tree, tmp_path):
     assert response["Content-Type"] == "application/pdf"
     pdf = tmp_path / "report.pdf"
     pdf.write_bytes(response.content)
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     assert "Strategiebericht" in text
     assert tree.title in text
     assert "Videosprechstunde" in text
@@ -129,7 +153,8 @@ def test_outcomes_for_idea_workshop_and_group(tree, proposal):
         assert outcomes_for(obj) == [tree]
     assert outcomes_for(object()) == []
     html = Template("{% load strategy_outcomes %}{% strategy_outcomes obj %}").render(
-        Context({"obj": idea}))
+        Context({"obj": idea})
+    )
     assert tree.title in html and f"/strategy/measures/{tree.pk}/" in html
 
 
@@ -148,16 +173,27 @@ def test_bundled_strategy_loads_idempotently_and_is_marked_illustrative(tiny_reg
     # the runs hold the GP share for Kalletal's 75+ on foot, which the first example measure
     # names; the other two example targets name indicators the tiny region lacks
     first = load_strategy_file(region_slug="test")
-    counts = (Goal.objects.count(), Measure.objects.count(), Project.objects.count(),
-              Milestone.objects.count(), StatusChange.objects.count(), DigitalOffer.objects.count())
+    counts = (
+        Goal.objects.count(),
+        Measure.objects.count(),
+        Project.objects.count(),
+        Milestone.objects.count(),
+        StatusChange.objects.count(),
+        DigitalOffer.objects.count(),
+    )
     assert first["targets"] == 1
     target = Measure.objects.get(key="smart-pilot-practices").targets.get()
     assert (target.baseline_value, target.target_value) == (0.40, 0.6)
     second = load_strategy_file(region_slug="test")
     assert second["targets"] == 0
-    assert counts == (Goal.objects.count(), Measure.objects.count(), Project.objects.count(),
-                      Milestone.objects.count(), StatusChange.objects.count(),
-                      DigitalOffer.objects.count())
+    assert counts == (
+        Goal.objects.count(),
+        Measure.objects.count(),
+        Project.objects.count(),
+        Milestone.objects.count(),
+        StatusChange.objects.count(),
+        DigitalOffer.objects.count(),
+    )
     vision = Vision.objects.get()
     assert vision.motto == "Die gemeinsame Smart-City-Strategie schafft neue Räume"
     assert not vision.is_illustrative
@@ -186,12 +222,16 @@ def test_bad_strategy_file_names_the_place_and_saves_nothing(tiny_region, tmp_pa
     data["goals"][2]["field"] = "space-travel"
     bad = tmp_path / "strategy.json"
     bad.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(StrategyFileError, match=r"goals\[2\].*unknown innovation field 'space-travel'"):
+    with pytest.raises(
+        StrategyFileError, match=r"goals\[2\].*unknown innovation field 'space-travel'"
+    ):
         load_strategy_file(bad, region_slug="test")
     data = json.loads(BUNDLED_FILE.read_text(encoding="utf-8"))
     data["projects"][0]["budget_planned"] = -10
     bad.write_text(json.dumps(data), encoding="utf-8")
-    with pytest.raises(StrategyFileError, match=r"projects\[0\].*budget_planned: must not be negative"):
+    with pytest.raises(
+        StrategyFileError, match=r"projects\[0\].*budget_planned: must not be negative"
+    ):
         load_strategy_file(bad, region_slug="test")
     assert Goal.objects.count() == 0 and Vision.objects.count() == 0
     assert StatusChange.objects.count() == 0

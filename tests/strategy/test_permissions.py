@@ -18,8 +18,9 @@ pytestmark = pytest.mark.django_db
 def bedorf_measure(goal):
     from nahraum.region.models import Municipality
 
-    m = Measure.objects.create(goal=goal, title="Dorfpraxis",
-                               municipality=Municipality.objects.get(name="Bedorf"))
+    m = Measure.objects.create(
+        goal=goal, title="Dorfpraxis", municipality=Municipality.objects.get(name="Bedorf")
+    )
     change_status(m, "planned", date=dt.date(2025, 1, 1), check_permission=False)
     return m
 
@@ -63,8 +64,11 @@ def test_other_municipality_cannot_change_status_via_service(users, bedorf_measu
 def test_other_municipality_cannot_change_status_via_the_form(client, users, bedorf_measure, kind):
     from nahraum.region.models import Municipality
 
-    project = Project.objects.create(measure=bedorf_measure, title="Praxis-IT",
-                                     municipality=Municipality.objects.get(name="Bedorf"))
+    project = Project.objects.create(
+        measure=bedorf_measure,
+        title="Praxis-IT",
+        municipality=Municipality.objects.get(name="Bedorf"),
+    )
     obj = bedorf_measure if kind == "measure" else project
     before = StatusChange.objects.count()
     client.force_login(users["ahausen_staff"])
@@ -85,8 +89,9 @@ def test_other_municipality_cannot_change_status_via_the_form(client, users, bed
 def test_other_municipality_cannot_add_projects_or_targets(client, users, bedorf_measure, runs):
     client.force_login(users["ahausen_staff"])
     assert client.get(reverse("strategy:project_add", args=[bedorf_measure.pk])).status_code == 403
-    response = client.post(reverse("strategy:project_add", args=[bedorf_measure.pk]),
-                           {"title": "Fremdprojekt"})
+    response = client.post(
+        reverse("strategy:project_add", args=[bedorf_measure.pk]), {"title": "Fremdprojekt"}
+    )
     assert response.status_code == 403
     assert client.get(reverse("strategy:target_add", args=[bedorf_measure.pk])).status_code == 403
     assert Project.objects.count() == 0

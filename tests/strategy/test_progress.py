@@ -83,10 +83,10 @@ def test_dropping_a_project_changes_the_measure_as_computed_by_hand():
 @pytest.mark.parametrize(
     ("baseline", "target", "latest", "expected"),
     [
-        (40, 60, 55, 75.0),     # share rising: 15 of 20 points
-        (20, 10, 15, 50.0),     # minutes falling: 5 of 10
-        (40, 60, 30, 0.0),      # worse than the baseline: clamped
-        (40, 60, 70, 100.0),    # beyond the target: clamped
+        (40, 60, 55, 75.0),  # share rising: 15 of 20 points
+        (20, 10, 15, 50.0),  # minutes falling: 5 of 10
+        (40, 60, 30, 0.0),  # worse than the baseline: clamped
+        (40, 60, 70, 100.0),  # beyond the target: clamped
         (None, 60, 50, None),
         (40, 40, 50, None),
     ],

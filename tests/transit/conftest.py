@@ -36,8 +36,10 @@ def tiny_feed_files() -> dict[str, str]:
             tid = f"rail-{d}-{n}"
             trips.append(f"RAIL,WD,{tid},{d}")
             seq = ["P1", "FAR"] if d == 0 else ["FAR", "P1"]
-            times += [f"{tid},{hms(t)},{hms(t)},{seq[0]},1",
-                      f"{tid},{hms(t + 1200)},{hms(t + 1200)},{seq[1]},2"]
+            times += [
+                f"{tid},{hms(t)},{hms(t)},{seq[0]},1",
+                f"{tid},{hms(t + 1200)},{hms(t + 1200)},{seq[1]},2",
+            ]
         for n, t in enumerate(range(6 * 3600, 20 * 3600, 1800)):  # bus P1 – P2 (– P3)
             tid = f"bus-{d}-{n}"
             trips.append(f"BUS,WD,{tid},{d}")
@@ -48,22 +50,22 @@ def tiny_feed_files() -> dict[str, str]:
                 times.append(f"{tid},{hms(t + 300 * i)},{hms(t + 300 * i)},{stop},{i + 1}")
     return {
         "agency.txt": "agency_id,agency_name,agency_url,agency_timezone\n"
-                      "T,Testverkehr,https://example.org,Europe/Berlin\n",
+        "T,Testverkehr,https://example.org,Europe/Berlin\n",
         "stops.txt": "stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station\n"
-                     "S1,Ahausen Bf,52.0,8.9,1,\n"
-                     "P1,Ahausen Bf Gleis 1,52.0,8.9,0,S1\n"
-                     "P2,Adorf West,52.0,8.913,0,\n"
-                     "P3,Bedorf,52.0,8.9292,0,\n"
-                     "FAR,Fernstadt,52.3,8.5,0,\n",
+        "S1,Ahausen Bf,52.0,8.9,1,\n"
+        "P1,Ahausen Bf Gleis 1,52.0,8.9,0,S1\n"
+        "P2,Adorf West,52.0,8.913,0,\n"
+        "P3,Bedorf,52.0,8.9292,0,\n"
+        "FAR,Fernstadt,52.3,8.5,0,\n",
         "routes.txt": "route_id,agency_id,route_short_name,route_long_name,route_type\n"
-                      "RAIL,T,RB 1,Ahausen – Fernstadt,2\nBUS,T,10,Ahausen – Bedorf,3\n",
+        "RAIL,T,RB 1,Ahausen – Fernstadt,2\nBUS,T,10,Ahausen – Bedorf,3\n",
         "trips.txt": "\n".join(trips) + "\n",
         "stop_times.txt": "\n".join(times) + "\n",
         "calendar.txt": "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,"
-                        "start_date,end_date\nWD,1,1,1,1,1,0,0,20250106,20250131\n",
+        "start_date,end_date\nWD,1,1,1,1,1,0,0,20250106,20250131\n",
         "calendar_dates.txt": "service_id,date,exception_type\nWD,20250107,2\n",
         "feed_info.txt": "feed_publisher_name,feed_publisher_url,feed_lang\n"
-                         "Testverbund,https://example.org,de\n",
+        "Testverbund,https://example.org,de\n",
     }
 
 

@@ -20,7 +20,10 @@ def test_transit_is_a_registered_mode():
 
 
 def test_without_a_feed_the_mode_says_what_to_do(tiny_region):
-    with pytest.raises(AccessError, match=r"no timetable \(GTFS\) imported for region .test.; run .nahraum transit import"):
+    with pytest.raises(
+        AccessError,
+        match=r"no timetable \(GTFS\) imported for region .test.; run .nahraum transit import",
+    ):
         run_analysis(tiny_region, modes=["transit"], store=False)
 
 
@@ -39,12 +42,23 @@ def test_transit_indicators_match_a_hand_computed_journey(tiny_region, tiny_feed
     minutes = np.arange(7 * 3600 + 2700, 8 * 3600 + 300, 60)
     bus = np.where(minutes <= 8 * 3600, 8 * 3600 + 600 - minutes, np.inf)
     expected = np.median(np.minimum(walk, bus)) / 60
-    value = values.get(level="district", district__key="A1", facility_type__key="kita",
-                       metric="median_minutes", age_band="").value
+    value = values.get(
+        level="district",
+        district__key="A1",
+        facility_type__key="kita",
+        metric="median_minutes",
+        age_band="",
+    ).value
     assert value == pytest.approx(expected, abs=0.01)
     straight = IndicatorValue.objects.get(
-        run=run, mode="straight", level="district", district__key="A1",
-        facility_type__key="kita", metric="median_minutes", age_band="").value
+        run=run,
+        mode="straight",
+        level="district",
+        district__key="A1",
+        facility_type__key="kita",
+        metric="median_minutes",
+        age_band="",
+    ).value
     assert value < straight - 10  # the bus saves more than ten minutes
     # the Kita lies across the border (Bedorf): the mode has cross-border figures like walking
     assert CrossBorderFlow.objects.filter(run=run, mode="transit").exists()
@@ -66,8 +80,9 @@ def test_time_summaries_per_district_with_90th_percentile(tiny_region, tiny_feed
     x, y = to_utm(np.array([8.9, 8.9292]), np.array([52.0, 52.0]))
     walk = float(np.hypot(x[1] - x[0], y[1] - y[0])) * DETOUR / WALK_MS
     minutes = np.arange(7 * 3600 + 2700, 8 * 3600 + 300, 60)
-    times = np.sort(np.minimum(walk, np.where(minutes <= 8 * 3600, 8 * 3600 + 600 - minutes,
-                                              np.inf)))
+    times = np.sort(
+        np.minimum(walk, np.where(minutes <= 8 * 3600, 8 * 3600 + 600 - minutes, np.inf))
+    )
     assert row.median_min == pytest.approx(np.median(times) / 60, abs=0.01)
     assert row.p90_min == pytest.approx(times[int(np.ceil(0.9 * len(times))) - 1] / 60, abs=0.01)
     assert row.walk_min == pytest.approx(walk / 60, abs=0.01)
@@ -86,15 +101,27 @@ def test_transit_norms_count_people_within_them(tiny_region, tiny_feed):
     from nahraum.region.models import FacilityType, Norm
 
     kita = FacilityType.objects.get(key="kita")
-    Norm.objects.create(facility_type=kita, mode="transit", max_minutes=40, label_de="40 min ÖV",
-                        label_en="40 min by bus", source="test norm")
+    Norm.objects.create(
+        facility_type=kita,
+        mode="transit",
+        max_minutes=40,
+        label_de="40 min ÖV",
+        label_en="40 min by bus",
+        source="test norm",
+    )
     services.import_feed(tiny_feed, tiny_region, window=services.parse_window("07:45-08:05"))
     run = run_analysis(tiny_region, modes=["transit"])
 
     def value(metric):
-        return IndicatorValue.objects.get(run=run, mode="transit", level="district",
-                                          district__key="A1", facility_type__key="kita",
-                                          metric=metric, age_band="").value
+        return IndicatorValue.objects.get(
+            run=run,
+            mode="transit",
+            level="district",
+            district__key="A1",
+            facility_type__key="kita",
+            metric=metric,
+            age_band="",
+        ).value
 
     # Ahausen-Mitte's median to the Kita is about 20 min by bus or on foot (see above): within 40
     assert value("median_minutes") < 40
@@ -102,4 +129,3 @@ def test_transit_norms_count_people_within_them(tiny_region, tiny_feed):
     Norm.objects.filter(facility_type=kita, mode="transit").update(max_minutes=5)
     run = run_analysis(tiny_region, modes=["transit"])
     assert value("share_within_norm") == pytest.approx(0.0)
-

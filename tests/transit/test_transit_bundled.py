@@ -40,8 +40,12 @@ def test_demo_region_gets_timetable_rufbus_classes_and_times(db):
     talle = Stop.objects.filter(feed=feed, name__startswith="Haltestelle Talle").first()
     assert talle.service_group == "C" and talle.departures_window > 14
     assert TravelTimeSummary.objects.filter(feed=feed, facility_type__key="gp").count() == 29
-    times = {(r.district.name, r.facility_type.key): r for r in TravelTimeSummary.objects.filter(
-        feed=feed, facility_type__key__in=["gp", "hospital"]).select_related("district")}
+    times = {
+        (r.district.name, r.facility_type.key): r
+        for r in TravelTimeSummary.objects.filter(
+            feed=feed, facility_type__key__in=["gp", "hospital"]
+        ).select_related("district")
+    }
     # walking all the way is always allowed, so the bus never makes a district slower
     assert all(r.median_min <= r.walk_min + 0.01 for r in times.values())
     # Kalldorf (no GP; the 730 to Varenholz or Hohenhausen): the bus clearly wins the median
@@ -57,7 +61,9 @@ def test_demo_region_gets_timetable_rufbus_classes_and_times(db):
     erder = times["Erder", "gp"]
     assert erder.best_min < erder.walk_min - 5
     # the hospital in Lemgo: the bus (and the train) beat a two-hour walk by far
-    assert times["Bavenhausen", "hospital"].median_min < times["Bavenhausen", "hospital"].walk_min - 30
+    assert (
+        times["Bavenhausen", "hospital"].median_min < times["Bavenhausen", "hospital"].walk_min - 30
+    )
     # public-transport norms of the bundled taxonomy (RIN 2008 central-place targets)
     gp_norm = Norm.objects.get(facility_type__key="gp", mode="transit")
     hospital_norm = Norm.objects.get(facility_type__key="hospital", mode="transit")

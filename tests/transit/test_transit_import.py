@@ -15,8 +15,13 @@ from nahraum.transit.models import CellClass, DemandResponsiveService, Feed, Rou
 
 
 def counts():
-    return (Feed.objects.count(), Stop.objects.count(), Route.objects.count(),
-            CellClass.objects.count(), DataSource.objects.filter(key__startswith="gtfs-").count())
+    return (
+        Feed.objects.count(),
+        Stop.objects.count(),
+        Route.objects.count(),
+        CellClass.objects.count(),
+        DataSource.objects.filter(key__startswith="gtfs-").count(),
+    )
 
 
 def test_import_stores_feed_levels_and_classes(tiny_region, tiny_feed):
@@ -50,8 +55,13 @@ def test_reimport_replaces_and_a_new_feed_becomes_active(tiny_region, tiny_feed,
     first = services.import_feed(tiny_feed, tiny_region)
     again = services.import_feed(tiny_feed, tiny_region)
     assert Feed.objects.count() == 1 and again.pk != first.pk
-    other = services.import_feed(feed_with(agency__txt="agency_name,agency_url,agency_timezone\n"
-                                           "Andere,https://x.test,Europe/Berlin\n"), tiny_region)
+    other = services.import_feed(
+        feed_with(
+            agency__txt="agency_name,agency_url,agency_timezone\n"
+            "Andere,https://x.test,Europe/Berlin\n"
+        ),
+        tiny_region,
+    )
     assert list(Feed.objects.filter(is_active=True)) == [other]
     assert services.active_feed(tiny_region) == other
 
@@ -60,17 +70,31 @@ def test_reimport_replaces_and_a_new_feed_becomes_active(tiny_region, tiny_feed,
     ("changes", "message"),
     [
         ({"stop_times__txt": None}, r"stop_times\.txt: required file is missing"),
-        ({"stops__txt": "stop_id,stop_name,stop_lat\nP1,a,52\n"},
-         r"stops\.txt, field stop_lon: required column is missing"),
-        ({"stop_times__txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
-                             "bus-0-0,07:00:00,07:00:00,P1,1\nbus-0-0,07:05:00,07:05:00,NOPE,2\n"},
-         r"stop_times\.txt, row 3, field stop_id: unknown stop id 'NOPE'"),
-        ({"stop_times__txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
-                             "ghost,07:00:00,07:00:00,P1,1\n"},
-         r"stop_times\.txt, row 2, field trip_id: unknown trip id 'ghost'"),
-        ({"stop_times__txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
-                             "bus-0-0,07:00,07:00:00,P1,1\n"},
-         r"stop_times\.txt, row 2, field arrival_time: malformed time '07:00'"),
+        (
+            {"stops__txt": "stop_id,stop_name,stop_lat\nP1,a,52\n"},
+            r"stops\.txt, field stop_lon: required column is missing",
+        ),
+        (
+            {
+                "stop_times__txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+                "bus-0-0,07:00:00,07:00:00,P1,1\nbus-0-0,07:05:00,07:05:00,NOPE,2\n"
+            },
+            r"stop_times\.txt, row 3, field stop_id: unknown stop id 'NOPE'",
+        ),
+        (
+            {
+                "stop_times__txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+                "ghost,07:00:00,07:00:00,P1,1\n"
+            },
+            r"stop_times\.txt, row 2, field trip_id: unknown trip id 'ghost'",
+        ),
+        (
+            {
+                "stop_times__txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n"
+                "bus-0-0,07:00,07:00:00,P1,1\n"
+            },
+            r"stop_times\.txt, row 2, field arrival_time: malformed time '07:00'",
+        ),
     ],
 )
 def test_bad_feeds_are_named_and_nothing_is_imported(tiny_region, feed_with, changes, message):
@@ -82,6 +106,7 @@ def test_bad_feeds_are_named_and_nothing_is_imported(tiny_region, feed_with, cha
 
 def test_a_failure_inside_the_transaction_leaves_nothing(tiny_region, tiny_feed, monkeypatch):
     """Fault injection after stops and lines are written: everything must roll back."""
+
     def broken(feed, parsed=None):
         assert Stop.objects.filter(feed=feed).exists()  # the rows were there …
         raise RuntimeError("disk full")
@@ -96,10 +121,17 @@ def test_a_failure_inside_the_transaction_leaves_nothing(tiny_region, tiny_feed,
 def test_service_day_must_lie_within_validity(tiny_region, tiny_feed):
     with pytest.raises(AccessError, match=r"service day 2026-01-06: outside the feed's validity"):
         services.import_feed(tiny_feed, tiny_region, service_date=dt.date(2026, 1, 6))
-    feed = services.import_feed(tiny_feed, tiny_region, service_date=dt.date(2025, 1, 8),
-                                window=services.parse_window("06:30-08:00"))
+    feed = services.import_feed(
+        tiny_feed,
+        tiny_region,
+        service_date=dt.date(2025, 1, 8),
+        window=services.parse_window("06:30-08:00"),
+    )
     assert (feed.service_date, feed.window_start, feed.window_end) == (
-        dt.date(2025, 1, 8), 6 * 3600 + 1800, 8 * 3600)
+        dt.date(2025, 1, 8),
+        6 * 3600 + 1800,
+        8 * 3600,
+    )
 
 
 @pytest.mark.parametrize("text", ["7-9", "09:00-07:00", "07:00", "25:99-26:00"])
@@ -115,22 +147,44 @@ def test_a_saturday_gives_no_service_and_no_class(tiny_region, tiny_feed):
 
 def test_rufbus_area_adds_departures_and_is_validated(tiny_region, tiny_feed):
     feed = services.import_feed(tiny_feed, tiny_region)
-    square = {"type": "Polygon", "coordinates": [[[8.925, 51.996], [8.934, 51.996],
-                                                  [8.934, 52.004], [8.925, 52.004],
-                                                  [8.925, 51.996]]]}
+    square = {
+        "type": "Polygon",
+        "coordinates": [
+            [[8.925, 51.996], [8.934, 51.996], [8.934, 52.004], [8.925, 52.004], [8.925, 51.996]]
+        ],
+    }
     with pytest.raises(AccessError, match="service area: expected Polygon"):
         services.add_demand_responsive(
-            tiny_region, name="Kalle", area={"type": "Point", "coordinates": [8.9, 52.0]},
-            weekdays=[0, 1, 2, 3, 4], hours="08:00-18:00", max_wait_min=30,
-            source_name="test")
+            tiny_region,
+            name="Kalle",
+            area={"type": "Point", "coordinates": [8.9, 52.0]},
+            weekdays=[0, 1, 2, 3, 4],
+            hours="08:00-18:00",
+            max_wait_min=30,
+            source_name="test",
+        )
     with pytest.raises(AccessError, match="municipality '05766998'"):
         services.add_demand_responsive(
-            tiny_region, name="Kalle", municipality_ags="05766998", weekdays=[1],
-            hours="08:00-18:00", max_wait_min=30, source_name="test")
+            tiny_region,
+            name="Kalle",
+            municipality_ags="05766998",
+            weekdays=[1],
+            hours="08:00-18:00",
+            max_wait_min=30,
+            source_name="test",
+        )
     assert not DemandResponsiveService.objects.exists()
     services.add_demand_responsive(
-        tiny_region, name="Kalle", line="737", area=square, weekdays=[0, 1, 2, 3, 4],
-        hours="08:00-18:00", max_wait_min=30, source_name="test", illustrative=True)
+        tiny_region,
+        name="Kalle",
+        line="737",
+        area=square,
+        weekdays=[0, 1, 2, 3, 4],
+        hours="08:00-18:00",
+        max_wait_min=30,
+        source_name="test",
+        illustrative=True,
+    )
     p3 = Stop.objects.get(feed=feed, stop_id="P3")
     # 10 h × one departure per 30 min = 20 more departures: 27 → 31 min interval → category V
     assert p3.departures_window == pytest.approx(27)

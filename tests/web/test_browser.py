@@ -71,9 +71,12 @@ def test_overview_draws_supply_and_transit_classes(page, live_supply):
 def test_municipal_border_is_drawn_above_the_districts(page, live_region):
     from nahraum.region.models import Municipality
 
-    square = {"type": "Polygon", "coordinates": [[[8.895, 51.995], [8.919, 51.995],
-                                                   [8.919, 52.005], [8.895, 52.005],
-                                                   [8.895, 51.995]]]}
+    square = {
+        "type": "Polygon",
+        "coordinates": [
+            [[8.895, 51.995], [8.919, 51.995], [8.919, 52.005], [8.895, 52.005], [8.895, 51.995]]
+        ],
+    }
     Municipality.objects.filter(ags="05766999").update(boundary=square)
     page.goto(live_region + "/de/")
     page.wait_for_selector("#overview-map[data-ready=true]", timeout=15_000)

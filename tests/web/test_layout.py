@@ -14,7 +14,9 @@ def test_base_layout_in_german(client, tiny_region):
     assert 'aria-label="Hauptnavigation"' in html
     assert ">Versorgung</a>" in html and ">Beteiligung</a>" in html
     # the language switch: plain links to the same page, the current one marked
-    assert '<a href="/de/facilities/" hreflang="de" lang="de" aria-current="true">Deutsch</a>' in html
+    assert (
+        '<a href="/de/facilities/" hreflang="de" lang="de" aria-current="true">Deutsch</a>' in html
+    )
     assert '<a href="/en/facilities/" hreflang="en" lang="en">English</a>' in html
     assert "Freie Software unter der EUPL-1.2." in html
 
@@ -46,9 +48,16 @@ def test_sources_include_marks_illustrative_data(client, tiny_region):
 
     from nahraum.region.models import DataSource
 
-    official = DataSource.objects.create(key="it-nrw", name="Bevölkerungsstand", publisher="IT.NRW",
-                                         licence="dl-de/by-2-0", url="https://www.it.nrw/")
-    html = render_to_string("nahraum/_sources.html", {"sources": [official, DataSource.objects.get(key="test")]})
+    official = DataSource.objects.create(
+        key="it-nrw",
+        name="Bevölkerungsstand",
+        publisher="IT.NRW",
+        licence="dl-de/by-2-0",
+        url="https://www.it.nrw/",
+    )
+    html = render_to_string(
+        "nahraum/_sources.html", {"sources": [official, DataSource.objects.get(key="test")]}
+    )
     official_item, test_item = html.split('<li class="source">')[1:3]
     assert 'href="https://www.it.nrw/"' in official_item and "IT.NRW" in official_item
     assert "dl-de/by-2-0" in official_item and "estimate-badge" not in official_item

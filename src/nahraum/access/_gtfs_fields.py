@@ -25,8 +25,16 @@ REQUIRED_COLUMNS = {
     "trips.txt": ("route_id", "service_id", "trip_id"),
     "stop_times.txt": ("trip_id", "stop_id", "stop_sequence"),
     "calendar.txt": (
-        "service_id", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-        "sunday", "start_date", "end_date",
+        "service_id",
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+        "start_date",
+        "end_date",
     ),
     "calendar_dates.txt": ("service_id", "date", "exception_type"),
     "frequencies.txt": ("trip_id", "start_time", "end_time", "headway_secs"),
@@ -39,8 +47,9 @@ _DATE = re.compile(r"^\d{8}$")
 class GTFSError(AccessError):
     """A feed we cannot import; the message names file, row and field."""
 
-    def __init__(self, file: str, message: str, *, row: int | None = None,
-                 field: str | None = None) -> None:
+    def __init__(
+        self, file: str, message: str, *, row: int | None = None, field: str | None = None
+    ) -> None:
         where = file
         if row is not None:
             where += f", row {row}"
@@ -60,12 +69,17 @@ class Dropped:
     examples: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"file": self.file, "reason": self.reason, "count": self.count,
-                "examples": self.examples}
+        return {
+            "file": self.file,
+            "reason": self.reason,
+            "count": self.count,
+            "examples": self.examples,
+        }
 
 
-def parse_time(value: str, *, file: str = "", row: int | None = None,
-               field: str | None = None) -> int:
+def parse_time(
+    value: str, *, file: str = "", row: int | None = None, field: str | None = None
+) -> int:
     """``H:MM:SS`` (hours may exceed 24, as GTFS allows for trips past midnight) → seconds."""
     m = _TIME.match(value)
     if not m:
@@ -83,8 +97,9 @@ def parse_times(values: pd.Series, file: str, field: str, *, allow_empty: bool) 
         bad |= empty
     if bad.any():
         i = int(np.flatnonzero(bad.to_numpy())[0])
-        raise GTFSError(file, f"malformed time {values.iloc[i]!r} (expected HH:MM:SS)",
-                        row=i + 2, field=field)
+        raise GTFSError(
+            file, f"malformed time {values.iloc[i]!r} (expected HH:MM:SS)", row=i + 2, field=field
+        )
     out = np.full(len(s), -1, dtype=np.int64)
     ok = ~empty.to_numpy()
     p = parts[ok.tolist()].astype(np.int64).to_numpy() if ok.any() else np.zeros((0, 3), np.int64)
@@ -92,8 +107,15 @@ def parse_times(values: pd.Series, file: str, field: str, *, allow_empty: bool) 
     return out
 
 
-def parse_ints(values: pd.Series, file: str, field: str, *, allowed: tuple[int, ...] | None = None,
-                default: int | None = None, minimum: int | None = None) -> np.ndarray:
+def parse_ints(
+    values: pd.Series,
+    file: str,
+    field: str,
+    *,
+    allowed: tuple[int, ...] | None = None,
+    default: int | None = None,
+    minimum: int | None = None,
+) -> np.ndarray:
     s = values.str.strip()
     if default is not None:
         s = s.where(s != "", str(default))
@@ -108,8 +130,9 @@ def parse_ints(values: pd.Series, file: str, field: str, *, allowed: tuple[int, 
         expected = f"one of {', '.join(map(str, allowed))}" if allowed else "a whole number"
         if minimum is not None:
             expected += f" ≥ {minimum}"
-        raise GTFSError(file, f"invalid value {values.iloc[i]!r} (expected {expected})",
-                        row=i + 2, field=field)
+        raise GTFSError(
+            file, f"invalid value {values.iloc[i]!r} (expected {expected})", row=i + 2, field=field
+        )
     return num.to_numpy().astype(np.int64)
 
 
@@ -117,8 +140,9 @@ def parse_dates(values: pd.Series, file: str, field: str) -> np.ndarray:
     s = values.str.strip()
     for i, v in enumerate(s):
         if not _DATE.match(v):
-            raise GTFSError(file, f"malformed date {v!r} (expected YYYYMMDD)", row=i + 2,
-                            field=field)
+            raise GTFSError(
+                file, f"malformed date {v!r} (expected YYYYMMDD)", row=i + 2, field=field
+            )
         try:
             dt.date(int(v[:4]), int(v[4:6]), int(v[6:]))
         except ValueError:
@@ -143,8 +167,9 @@ def date_int(day: dt.date) -> int:
     return day.year * 10000 + day.month * 100 + day.day
 
 
-def read_table(zf: zipfile.ZipFile, names: dict[str, str], file: str,
-                required: bool = True) -> pd.DataFrame | None:
+def read_table(
+    zf: zipfile.ZipFile, names: dict[str, str], file: str, required: bool = True
+) -> pd.DataFrame | None:
     if file not in names:
         if required:
             raise GTFSError(file, "required file is missing from the feed")
@@ -159,8 +184,9 @@ def read_table(zf: zipfile.ZipFile, names: dict[str, str], file: str,
         df = pd.DataFrame()
     else:
         try:
-            df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False,
-                             skipinitialspace=False)
+            df = pd.read_csv(
+                io.StringIO(text), dtype=str, keep_default_na=False, skipinitialspace=False
+            )
         except pd.errors.ParserError as exc:
             raise GTFSError(file, f"not valid CSV ({exc})") from None
     df.columns = [str(c).strip() for c in df.columns]

@@ -22,8 +22,21 @@ INF = np.inf
 
 
 @njit(cache=True)
-def multi_source(indptr, indices, w, w2, seed_node, seed_cost, seed_cost2, seed_label, bound,
-                 track2, dist, dist2, lab):
+def multi_source(
+    indptr,
+    indices,
+    w,
+    w2,
+    seed_node,
+    seed_cost,
+    seed_cost2,
+    seed_label,
+    bound,
+    track2,
+    dist,
+    dist2,
+    lab,
+):
     """One Dijkstra from many seeds at once: for every node the cheapest seed (its label),
     the cost, and the secondary cost (e.g. metres when the primary is seconds) along that path.
     Without ``track2`` the secondary cost is not kept (the caller derives it). The outputs
@@ -167,9 +180,32 @@ def _decay(b, decay, beta, bound):
 
 
 @njit(cache=True, nogil=True)
-def per_source(indptr, indices, w, src_ptr, seed_node, seed_cost, att_ptr, att_sink, att_cost,
-               dptr, dsink, dcost, n_sinks, bound, mode, decay, beta, weights, lo, hi, n_needed,
-               out_od, acc, out_src):
+def per_source(
+    indptr,
+    indices,
+    w,
+    src_ptr,
+    seed_node,
+    seed_cost,
+    att_ptr,
+    att_sink,
+    att_cost,
+    dptr,
+    dsink,
+    dcost,
+    n_sinks,
+    bound,
+    mode,
+    decay,
+    beta,
+    weights,
+    lo,
+    hi,
+    n_needed,
+    out_od,
+    acc,
+    out_src,
+):
     """One bounded, targeted Dijkstra per source point ``lo <= s < hi``.
 
     mode 0: write every sink's cost into ``out_od[source, sink]``;
@@ -266,9 +302,21 @@ def single_source_all(indptr, indices, w, seed_node, seed_cost, bound):
     dist = np.empty(n)
     seed_node = np.asarray(seed_node, np.int64)
     seed_cost = np.asarray(seed_cost, np.float64)
-    multi_source(indptr, indices, w, w, seed_node, seed_cost, seed_cost,
-                 np.zeros(seed_node.shape[0], np.int64), float(bound), False, dist, np.empty(n),
-                 np.empty(n, np.int64))
+    multi_source(
+        indptr,
+        indices,
+        w,
+        w,
+        seed_node,
+        seed_cost,
+        seed_cost,
+        np.zeros(seed_node.shape[0], np.int64),
+        float(bound),
+        False,
+        dist,
+        np.empty(n),
+        np.empty(n, np.int64),
+    )
     return dist
 
 
@@ -329,8 +377,26 @@ def _on_edge(le, offset, access, acc_rate, acc_rate2):
 
 
 @njit(cache=True)
-def legs(ptail, head, twin, w, w2, edge, offset, access, length, acc_rate, acc_rate2, leave,
-         na, ca, ca2, nb, cb, cb2):
+def legs(
+    ptail,
+    head,
+    twin,
+    w,
+    w2,
+    edge,
+    offset,
+    access,
+    length,
+    acc_rate,
+    acc_rate2,
+    leave,
+    na,
+    ca,
+    ca2,
+    nb,
+    cb,
+    cb2,
+):
     """Per point the two legs between the point and its edge's end nodes (see ``_points.legs``),
     in one pass without numpy temporaries. ``ptail``: each point's edge's tail node.
     Node -1: no such leg."""
@@ -379,9 +445,35 @@ def legs(ptail, head, twin, w, w2, edge, offset, access, length, acc_rate, acc_r
 
 
 @njit(cache=True)
-def nearest_read_off(k, ptail, head, twin, w, w2, edge, offset, access, length, acc_rate,
-                     acc_rate2, dist, dist2, lab, dptr, dlab, dcost, dcost2, bound, conv, tpm,
-                     access_speed, dest_access, out_c, out_c2, out_l):
+def nearest_read_off(
+    k,
+    ptail,
+    head,
+    twin,
+    w,
+    w2,
+    edge,
+    offset,
+    access,
+    length,
+    acc_rate,
+    acc_rate2,
+    dist,
+    dist2,
+    lab,
+    dptr,
+    dlab,
+    dcost,
+    dcost2,
+    bound,
+    conv,
+    tpm,
+    access_speed,
+    dest_access,
+    out_c,
+    out_c2,
+    out_l,
+):
     """For every origin point: its leave legs (as in :func:`legs`) joined with the k labels at
     both end nodes and its same-street pairs, the k cheapest distinct within ``bound``.
 

@@ -20,7 +20,9 @@ def other_weight(weight: str) -> str:
 
 def check_points(network: Network, pts: Snapped, what: str) -> None:
     if not isinstance(pts, Snapped):
-        raise AccessError(f"{what} must be Snapped points (see nahraum.access.snap), got {type(pts).__name__}")
+        raise AccessError(
+            f"{what} must be Snapped points (see nahraum.access.snap), got {type(pts).__name__}"
+        )
     if pts.edge.size and pts.edge.max() >= network.n_edges:
         raise AccessError(f"{what} were snapped to another network (edge index out of range)")
 
@@ -56,11 +58,27 @@ def legs(network: Network, pts: Snapped, weight: str, kind: str):
     rate = 1.0 / ACCESS_SPEED_MS if weight == "time" else 1.0
     rate2 = 1.0 / ACCESS_SPEED_MS if other == "time" else 1.0
     n = len(pts)
-    out = (np.empty(n, np.int64), np.empty(n), np.empty(n), np.empty(n, np.int64), np.empty(n),
-           np.empty(n))
+    out = (
+        np.empty(n, np.int64),
+        np.empty(n),
+        np.empty(n),
+        np.empty(n, np.int64),
+        np.empty(n),
+        np.empty(n),
+    )
     K.legs(
-        tails(network, pts), network.indices, network.twins, network.weights(weight),
-        network.weights(other), pts.edge, pts.offset_m, pts.access_m, network.length_m,
-        rate, rate2, kind == "leave", *out,
+        tails(network, pts),
+        network.indices,
+        network.twins,
+        network.weights(weight),
+        network.weights(other),
+        pts.edge,
+        pts.offset_m,
+        pts.access_m,
+        network.length_m,
+        rate,
+        rate2,
+        kind == "leave",
+        *out,
     )
     return out

@@ -53,8 +53,15 @@ def region_crs(frame: Any, *, crs: Any = None, x: str = "x", y: str = "y") -> st
     return utm_crs(px, py)
 
 
-def points(frame: Any, target_crs: Any, *, crs: Any = None, x: str = "x", y: str = "y",
-           ids: str | None = None) -> tuple[pd.Index, np.ndarray, np.ndarray]:
+def points(
+    frame: Any,
+    target_crs: Any,
+    *,
+    crs: Any = None,
+    x: str = "x",
+    y: str = "y",
+    ids: str | None = None,
+) -> tuple[pd.Index, np.ndarray, np.ndarray]:
     """The frame's ids and its points' coordinates in ``target_crs``.
 
     ``crs`` is the CRS of a frame without one of its own (a plain DataFrame). Missing or empty
@@ -62,8 +69,10 @@ def points(frame: Any, target_crs: Any, *, crs: Any = None, x: str = "x", y: str
     source = getattr(frame, "crs", None)
     source = source if source is not None else crs
     if source is None:
-        raise AccessError("the points have no CRS: use a GeoDataFrame with a CRS, or pass crs= "
-                          "(e.g. crs='EPSG:4326' for longitude/latitude columns)")
+        raise AccessError(
+            "the points have no CRS: use a GeoDataFrame with a CRS, or pass crs= "
+            "(e.g. crs='EPSG:4326' for longitude/latitude columns)"
+        )
     geometry = _geometry(frame)
     if geometry is not None:
         geoms = np.asarray(geometry, dtype=object)
@@ -92,8 +101,16 @@ def _geometry(frame: Any) -> Any:
         return None
 
 
-def snap_frame(network: Network, frame: Any, *, crs: Any = None, x: str = "x", y: str = "y",
-               ids: str | None = None, max_snap_m: float = MAX_SNAP_M) -> tuple[pd.Index, Snapped]:
+def snap_frame(
+    network: Network,
+    frame: Any,
+    *,
+    crs: Any = None,
+    x: str = "x",
+    y: str = "y",
+    ids: str | None = None,
+    max_snap_m: float = MAX_SNAP_M,
+) -> tuple[pd.Index, Snapped]:
     """The frame's ids and its points snapped to ``network`` (reprojected to its CRS)."""
     index, px, py = points(frame, network.crs, crs=crs, x=x, y=y, ids=ids)
     return index, snap(network, px, py, max_distance_m=max_snap_m, ids=list(index))
@@ -105,9 +122,17 @@ def _nan(a: np.ndarray) -> np.ndarray:
     return out
 
 
-def travel_times(network: Network, origins: Any, destinations: Any, *,
-                 max_time_s: float | None = None, weight: str = "time", crs: Any = None,
-                 ids: str | None = None, max_snap_m: float = MAX_SNAP_M) -> pd.DataFrame:
+def travel_times(
+    network: Network,
+    origins: Any,
+    destinations: Any,
+    *,
+    max_time_s: float | None = None,
+    weight: str = "time",
+    crs: Any = None,
+    ids: str | None = None,
+    max_snap_m: float = MAX_SNAP_M,
+) -> pd.DataFrame:
     """Origin × destination travel times in seconds (metres with ``weight="distance"``): rows
     are the origins' ids, columns the destinations' ids, NaN where not reachable (or beyond
     ``max_time_s``) and for points off the network."""
@@ -117,9 +142,17 @@ def travel_times(network: Network, origins: Any, destinations: Any, *,
     return pd.DataFrame(_nan(m), index=oi, columns=di)
 
 
-def nearest(network: Network, origins: Any, destinations: Any, *, k: int = 1,
-            max_time_s: float | None = None, crs: Any = None, ids: str | None = None,
-            max_snap_m: float = MAX_SNAP_M) -> pd.DataFrame:
+def nearest(
+    network: Network,
+    origins: Any,
+    destinations: Any,
+    *,
+    k: int = 1,
+    max_time_s: float | None = None,
+    crs: Any = None,
+    ids: str | None = None,
+    max_snap_m: float = MAX_SNAP_M,
+) -> pd.DataFrame:
     """Per origin its ``k`` nearest destinations by time: columns ``destination`` (the
     destination's id, NaN/None for none), ``time_s`` and ``distance_m`` (NaN for none). With
     ``k == 1`` indexed by origin id, else by (origin id, ``rank`` 1…k)."""
@@ -128,38 +161,59 @@ def nearest(network: Network, origins: Any, destinations: Any, *, k: int = 1,
     res = route.nearest(network, o, d, k=k, max_time_s=max_time_s)
     found = res.index >= 0
     dest = np.where(found, np.asarray(di, dtype=object)[np.maximum(res.index, 0)], None)
-    table = pd.DataFrame({
-        "destination": dest.ravel(),
-        "time_s": np.where(found, _nan(res.time_s), np.nan).ravel(),
-        "distance_m": np.where(found, _nan(res.distance_m), np.nan).ravel(),
-    })
+    table = pd.DataFrame(
+        {
+            "destination": dest.ravel(),
+            "time_s": np.where(found, _nan(res.time_s), np.nan).ravel(),
+            "distance_m": np.where(found, _nan(res.distance_m), np.nan).ravel(),
+        }
+    )
     if k == 1:
         table.index = oi
     else:
-        table.index = pd.MultiIndex.from_product([oi, range(1, k + 1)],
-                                                 names=[oi.name, "rank"])
+        table.index = pd.MultiIndex.from_product([oi, range(1, k + 1)], names=[oi.name, "rank"])
     return table
 
 
-def counts_within(network: Network, origins: Any, destinations: Any, *,
-                  max_time_s: float | None = None, max_distance_m: float | None = None,
-                  weights: str | Sequence[float] | None = None, crs: Any = None,
-                  ids: str | None = None, max_snap_m: float = MAX_SNAP_M) -> pd.Series:
+def counts_within(
+    network: Network,
+    origins: Any,
+    destinations: Any,
+    *,
+    max_time_s: float | None = None,
+    max_distance_m: float | None = None,
+    weights: str | Sequence[float] | None = None,
+    crs: Any = None,
+    ids: str | None = None,
+    max_snap_m: float = MAX_SNAP_M,
+) -> pd.Series:
     """Per origin (by id) the number of destinations within ``max_time_s`` (or
     ``max_distance_m``); ``weights`` (a column of ``destinations`` or one value per destination)
     sums them instead. NaN for origins off the network."""
     oi, o = snap_frame(network, origins, crs=crs, ids=ids, max_snap_m=max_snap_m)
     _, d = snap_frame(network, destinations, crs=crs, ids=ids, max_snap_m=max_snap_m)
-    w = np.asarray(destinations[weights] if isinstance(weights, str) else weights, dtype=float) \
-        if weights is not None else None
-    counts = route.count_within(network, o, d, max_time_s=max_time_s,
-                                max_distance_m=max_distance_m, weights=w)
+    w = (
+        np.asarray(destinations[weights] if isinstance(weights, str) else weights, dtype=float)
+        if weights is not None
+        else None
+    )
+    counts = route.count_within(
+        network, o, d, max_time_s=max_time_s, max_distance_m=max_distance_m, weights=w
+    )
     return pd.Series(_nan(counts), index=oi, name="count" if weights is None else "sum")
 
 
-def isochrones(network: Network, origins: Any, cutoffs_s: Sequence[float], *,
-               buffer_m: float = 50.0, crs: Any = None, ids: str | None = None,
-               max_snap_m: float = MAX_SNAP_M, progress: Progress | None = None) -> Any:
+def isochrones(
+    network: Network,
+    origins: Any,
+    cutoffs_s: Sequence[float],
+    *,
+    buffer_m: float = 50.0,
+    crs: Any = None,
+    ids: str | None = None,
+    max_snap_m: float = MAX_SNAP_M,
+    progress: Progress | None = None,
+) -> Any:
     """One area per origin and cutoff (seconds), as a GeoDataFrame in the network's CRS indexed
     by (origin id, ``cutoff_s``); an origin off the network gets empty polygons. ``progress``
     is called once per origin."""

@@ -173,9 +173,7 @@ def _min_duplicates(a: scipy.sparse.csr_array) -> scipy.sparse.csr_array:
     if first.all():
         return a
     sel = order[first]
-    return scipy.sparse.csr_array(
-        (coo.data[sel], (coo.row[sel], coo.col[sel])), shape=a.shape
-    )
+    return scipy.sparse.csr_array((coo.data[sel], (coo.row[sel], coo.col[sel])), shape=a.shape)
 
 
 def _match_twins(tail: np.ndarray, head: np.ndarray, n: int) -> np.ndarray:
@@ -234,7 +232,9 @@ def network_from_edges(
     n = x.shape[0]
     m = u.shape[0]
     if y.shape != x.shape or x.ndim != 1:
-        raise AccessError(f"x and y must be 1-d arrays of equal length, got {x.shape} and {y.shape}")
+        raise AccessError(
+            f"x and y must be 1-d arrays of equal length, got {x.shape} and {y.shape}"
+        )
     if v.shape != (m,) or length.shape != (m,):
         raise AccessError(
             f"u, v and length_m must have equal length, got {u.shape}, {v.shape}, {length.shape}"
@@ -282,8 +282,18 @@ def network_from_edges(
     lengths = np.empty(m_dir)
     times = np.empty(m_dir)
     twin = np.empty(m_dir, dtype=np.int64)
-    csr_fill(indptr, u, v, np.ascontiguousarray(length), np.ascontiguousarray(time), ow,
-             indices, lengths, times, twin)
+    csr_fill(
+        indptr,
+        u,
+        v,
+        np.ascontiguousarray(length),
+        np.ascontiguousarray(time),
+        ow,
+        indices,
+        lengths,
+        times,
+        twin,
+    )
     net = Network(
         mode=mode,
         x=x,
@@ -311,8 +321,13 @@ _CACHE_FIELDS = ("x", "y", "indptr", "indices", "length_m", "time_s", "twin", "n
 def save_network(net: Network, path: Path) -> None:
     """Store a network as an ``.npz`` file (the cache :func:`build_networks` keeps)."""
     tmp = path.with_suffix(".tmp.npz")
-    np.savez(tmp, mode=net.mode, checksum=net.checksum, crs=net.crs,
-             **{f: getattr(net, f) for f in _CACHE_FIELDS})
+    np.savez(
+        tmp,
+        mode=net.mode,
+        checksum=net.checksum,
+        crs=net.crs,
+        **{f: getattr(net, f) for f in _CACHE_FIELDS},
+    )
     os.replace(tmp, path)
 
 
@@ -320,5 +335,9 @@ def load_network(path: Path) -> Network:
     """A network stored by :func:`save_network`."""
     with np.load(path, allow_pickle=False) as z:
         crs = str(z["crs"]) if "crs" in z.files else DEFAULT_CRS  # caches from before the field
-        return Network(mode=str(z["mode"]), checksum=str(z["checksum"]), crs=crs,
-                       **{f: z[f] for f in _CACHE_FIELDS})
+        return Network(
+            mode=str(z["mode"]),
+            checksum=str(z["checksum"]),
+            crs=crs,
+            **{f: z[f] for f in _CACHE_FIELDS},
+        )

@@ -51,13 +51,13 @@ class Timetable:
     that run past midnight (GTFS times ≥ 24:00) are included, shifted by one day.
     """
 
-    trip_indptr: np.ndarray   # int64 [n_trips+1]
-    stop: np.ndarray          # int32 stop index per stop time
-    arr: np.ndarray           # int32 seconds
+    trip_indptr: np.ndarray  # int64 [n_trips+1]
+    stop: np.ndarray  # int32 stop index per stop time
+    arr: np.ndarray  # int32 seconds
     dep: np.ndarray
-    trip_route: np.ndarray    # route index (into the feed's routes) per trip
+    trip_route: np.ndarray  # route index (into the feed's routes) per trip
     trip_direction: np.ndarray
-    trip_source: np.ndarray   # feed trip index the trip was made from
+    trip_source: np.ndarray  # feed trip index the trip was made from
     n_stops: int
     day: dt.date
 
@@ -66,8 +66,9 @@ class Timetable:
         return len(self.trip_indptr) - 1
 
 
-def timetable_for_day(feed: Feed, day: dt.date, *, start_s: int = 0,
-                      end_s: int = 48 * 3600) -> Timetable:
+def timetable_for_day(
+    feed: Feed, day: dt.date, *, start_s: int = 0, end_s: int = 48 * 3600
+) -> Timetable:
     """All trips running on ``day`` that are under way between ``start_s`` and ``end_s``.
 
     Frequency-based trips start every ``headway_secs`` from ``start_time`` (before ``end_time``)
@@ -111,7 +112,9 @@ def timetable_for_day(feed: Feed, day: dt.date, *, start_s: int = 0,
         arr=np.concatenate(arrs).astype(np.int32) if arrs else empty,
         dep=np.concatenate(deps).astype(np.int32) if deps else empty,
         trip_route=feed.trip_route[src_arr].astype(np.int32) if src else empty,
-        trip_direction=feed.trip_direction[src_arr].astype(np.int8) if src else empty.astype(np.int8),
+        trip_direction=feed.trip_direction[src_arr].astype(np.int8)
+        if src
+        else empty.astype(np.int8),
         trip_source=src_arr,
         n_stops=feed.n_stops,
         day=day,

@@ -22,8 +22,8 @@ class Feed:
     stop_name: np.ndarray
     stop_lat: np.ndarray
     stop_lon: np.ndarray
-    stop_parent: np.ndarray          # index of the parent station, -1 if none
-    stop_location_type: np.ndarray   # 0 stop/platform, 1 station
+    stop_parent: np.ndarray  # index of the parent station, -1 if none
+    stop_location_type: np.ndarray  # 0 stop/platform, 1 station
     route_id: np.ndarray
     route_short_name: np.ndarray
     route_long_name: np.ndarray
@@ -32,18 +32,18 @@ class Feed:
     trip_id: np.ndarray
     trip_route: np.ndarray
     trip_service: np.ndarray
-    trip_direction: np.ndarray       # 0/1, -1 if the feed does not say
+    trip_direction: np.ndarray  # 0/1, -1 if the feed does not say
     service_id: np.ndarray
     cal_service: np.ndarray
-    cal_days: np.ndarray             # bool [n, 7], Monday first
-    cal_start: np.ndarray            # YYYYMMDD as int
+    cal_days: np.ndarray  # bool [n, 7], Monday first
+    cal_start: np.ndarray  # YYYYMMDD as int
     cal_end: np.ndarray
     cd_service: np.ndarray
     cd_date: np.ndarray
-    cd_type: np.ndarray              # 1 added, 2 removed
-    st_indptr: np.ndarray            # stop_times of trip t: st_indptr[t]:st_indptr[t+1]
+    cd_type: np.ndarray  # 1 added, 2 removed
+    st_indptr: np.ndarray  # stop_times of trip t: st_indptr[t]:st_indptr[t+1]
     st_stop: np.ndarray
-    st_arr: np.ndarray               # seconds after the service day's noon-minus-12h
+    st_arr: np.ndarray  # seconds after the service day's noon-minus-12h
     st_dep: np.ndarray
     freq_trip: np.ndarray
     freq_start: np.ndarray
@@ -55,12 +55,38 @@ class Feed:
     notes: list[str] = field(default_factory=list)
 
     _ARRAYS = (
-        "stop_id", "stop_name", "stop_lat", "stop_lon", "stop_parent", "stop_location_type",
-        "route_id", "route_short_name", "route_long_name", "route_type", "route_agency",
-        "trip_id", "trip_route", "trip_service", "trip_direction", "service_id",
-        "cal_service", "cal_days", "cal_start", "cal_end", "cd_service", "cd_date", "cd_type",
-        "st_indptr", "st_stop", "st_arr", "st_dep",
-        "freq_trip", "freq_start", "freq_end", "freq_headway", "freq_exact",
+        "stop_id",
+        "stop_name",
+        "stop_lat",
+        "stop_lon",
+        "stop_parent",
+        "stop_location_type",
+        "route_id",
+        "route_short_name",
+        "route_long_name",
+        "route_type",
+        "route_agency",
+        "trip_id",
+        "trip_route",
+        "trip_service",
+        "trip_direction",
+        "service_id",
+        "cal_service",
+        "cal_days",
+        "cal_start",
+        "cal_end",
+        "cd_service",
+        "cd_date",
+        "cd_type",
+        "st_indptr",
+        "st_stop",
+        "st_arr",
+        "st_dep",
+        "freq_trip",
+        "freq_start",
+        "freq_end",
+        "freq_headway",
+        "freq_exact",
     )
 
     @property
@@ -98,8 +124,13 @@ class Feed:
     def to_bytes(self) -> bytes:
         """Compressed ``.npz`` (no pickles): what the Django app stores for this feed."""
         buf = io.BytesIO()
-        meta = {"agencies": self.agencies, "feed_info": self.feed_info, "checksum": self.checksum,
-                "dropped": [d.as_dict() for d in self.dropped], "notes": self.notes}
+        meta = {
+            "agencies": self.agencies,
+            "feed_info": self.feed_info,
+            "checksum": self.checksum,
+            "dropped": [d.as_dict() for d in self.dropped],
+            "notes": self.notes,
+        }
         arrays = {name: _plain(getattr(self, name)) for name in self._ARRAYS}
         np.savez_compressed(buf, __meta__=np.array(json.dumps(meta)), **arrays)
         return buf.getvalue()
@@ -109,9 +140,14 @@ class Feed:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             meta = json.loads(str(npz["__meta__"]))
             arrays = {name: npz[name] for name in cls._ARRAYS}
-        return cls(agencies=meta["agencies"], feed_info=meta["feed_info"],
-                   dropped=[Dropped(**d) for d in meta["dropped"]], checksum=meta["checksum"],
-                   notes=meta.get("notes", []), **arrays)
+        return cls(
+            agencies=meta["agencies"],
+            feed_info=meta["feed_info"],
+            dropped=[Dropped(**d) for d in meta["dropped"]],
+            checksum=meta["checksum"],
+            notes=meta.get("notes", []),
+            **arrays,
+        )
 
 
 def _plain(a: np.ndarray) -> np.ndarray:
@@ -141,8 +177,9 @@ def default_service_date(feed: Feed, weekday: int = 1) -> dt.date:
     start, end = feed.validity()
     day = start + dt.timedelta(days=(weekday - start.weekday()) % 7)
     best, best_count = None, -1
-    trips_per_service = np.bincount(feed.trip_service[feed.trip_service >= 0],
-                                    minlength=len(feed.service_id))
+    trips_per_service = np.bincount(
+        feed.trip_service[feed.trip_service >= 0], minlength=len(feed.service_id)
+    )
     n = 0
     while day <= end and n < 60:
         count = int(trips_per_service[active_services(feed, day)].sum())
@@ -152,6 +189,7 @@ def default_service_date(feed: Feed, weekday: int = 1) -> dt.date:
         n += 1
     if best is None or best_count <= 0:
         names = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-        raise GTFSError("calendar.txt", f"no {names[weekday]} with service between {start} and "
-                        f"{end}")
+        raise GTFSError(
+            "calendar.txt", f"no {names[weekday]} with service between {start} and {end}"
+        )
     return best

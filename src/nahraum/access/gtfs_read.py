@@ -64,7 +64,12 @@ def read_feed(source: str | Path | bytes) -> Feed:
     return Feed(
         agencies=agencies,
         feed_info=info.iloc[0].to_dict() if info is not None and len(info) else {},
-        **stops.fields, **routes, **calendar, **trips.kept(new_trip), **stop_times, **frequencies,
+        **stops.fields,
+        **routes,
+        **calendar,
+        **trips.kept(new_trip),
+        **stop_times,
+        **frequencies,
         dropped=report.dropped,
         checksum=hashlib.sha256(data).hexdigest(),
         notes=report.notes,
@@ -83,8 +88,10 @@ def _tables(data: bytes) -> dict[str, pd.DataFrame | None]:
         tables = {f: read_table(zf, names, f) for f in REQUIRED_FILES}
         tables.update({f: read_table(zf, names, f, required=False) for f in OPTIONAL_FILES})
     if tables["calendar.txt"] is None and tables["calendar_dates.txt"] is None:
-        raise GTFSError("calendar.txt", "required file is missing (neither calendar.txt nor "
-                        "calendar_dates.txt is in the feed)")
+        raise GTFSError(
+            "calendar.txt",
+            "required file is missing (neither calendar.txt nor calendar_dates.txt is in the feed)",
+        )
     return tables
 
 
@@ -106,13 +113,23 @@ class _Stops:
 
 def _read_stops(stops: pd.DataFrame, report: _Report) -> _Stops:
     first_dupe(stops["stop_id"], "stops.txt", "stop_id")
-    loc = parse_ints(col(stops, "location_type"), "stops.txt", "location_type",
-                     allowed=(0, 1, 2, 3, 4), default=0)
+    loc = parse_ints(
+        col(stops, "location_type"),
+        "stops.txt",
+        "location_type",
+        allowed=(0, 1, 2, 3, 4),
+        default=0,
+    )
     keep = np.isin(loc, (0, 1, 4))
     if (~keep).any():
-        report.dropped.append(Dropped(
-            "stops.txt", "entrances and generic nodes (location_type 2, 3) are not needed for "
-            "routing", int((~keep).sum()), stops["stop_id"][~keep].head(5).tolist()))
+        report.dropped.append(
+            Dropped(
+                "stops.txt",
+                "entrances and generic nodes (location_type 2, 3) are not needed for routing",
+                int((~keep).sum()),
+                stops["stop_id"][~keep].head(5).tolist(),
+            )
+        )
     lat, lon = _stop_coordinates(stops, keep, loc)
     index = {sid: i for i, sid in enumerate(stops["stop_id"])}
     parent_raw = col(stops, "parent_station").str.strip()
@@ -124,26 +141,35 @@ def _read_stops(stops: pd.DataFrame, report: _Report) -> _Stops:
     redirect = np.arange(len(stops))
     for i in np.flatnonzero(loc == 4):
         if parent_all[i] < 0:
-            raise GTFSError("stops.txt", "a boarding area (location_type 4) needs a "
-                            "parent_station", row=int(i) + 2, field="parent_station")
+            raise GTFSError(
+                "stops.txt",
+                "a boarding area (location_type 4) needs a parent_station",
+                row=int(i) + 2,
+                field="parent_station",
+            )
         redirect[i] = parent_all[i]
         lat[i], lon[i] = lat[parent_all[i]], lon[parent_all[i]]
     kept = np.flatnonzero(keep & (loc != 4))
     new_pos = np.full(len(stops), -1, dtype=np.int64)
     new_pos[kept] = np.arange(len(kept))
     stop_parent = np.where(parent_all[kept] >= 0, new_pos[np.maximum(parent_all[kept], 0)], -1)
-    return _Stops(index, new_pos[redirect], {
-        "stop_id": stops["stop_id"].to_numpy()[kept].astype(str),
-        "stop_name": col(stops, "stop_name").to_numpy()[kept].astype(str),
-        "stop_lat": lat[kept],
-        "stop_lon": lon[kept],
-        "stop_parent": stop_parent.astype(np.int32),
-        "stop_location_type": loc[kept].astype(np.int8),
-    })
+    return _Stops(
+        index,
+        new_pos[redirect],
+        {
+            "stop_id": stops["stop_id"].to_numpy()[kept].astype(str),
+            "stop_name": col(stops, "stop_name").to_numpy()[kept].astype(str),
+            "stop_lat": lat[kept],
+            "stop_lon": lon[kept],
+            "stop_parent": stop_parent.astype(np.int32),
+            "stop_location_type": loc[kept].astype(np.int8),
+        },
+    )
 
 
-def _stop_coordinates(stops: pd.DataFrame, keep: np.ndarray,
-                      loc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _stop_coordinates(
+    stops: pd.DataFrame, keep: np.ndarray, loc: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Latitude and longitude, checked where required (stops and stations)."""
     for column in ("stop_lat", "stop_lon"):  # conditionally required: stops and stations
         if column not in stops.columns and len(stops):
@@ -154,19 +180,28 @@ def _stop_coordinates(stops: pd.DataFrame, keep: np.ndarray,
         bad = keep & (np.isnan(values) | (np.abs(values) > limit)) & (loc != 4)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise GTFSError("stops.txt", f"invalid coordinate {col(stops, name).iloc[i]!r}",
-                            row=i + 2, field=name)
+            raise GTFSError(
+                "stops.txt",
+                f"invalid coordinate {col(stops, name).iloc[i]!r}",
+                row=i + 2,
+                field=name,
+            )
     return lat, lon
 
 
-def _parent_lookup(parent_raw: pd.Series, has_parent: np.ndarray,
-                   index: dict[str, int]) -> np.ndarray:
+def _parent_lookup(
+    parent_raw: pd.Series, has_parent: np.ndarray, index: dict[str, int]
+) -> np.ndarray:
     out = []
     for i in np.flatnonzero(has_parent):
         pid = parent_raw.iloc[i]
         if pid not in index:
-            raise GTFSError("stops.txt", f"unknown parent stop id {pid!r}", row=int(i) + 2,
-                            field="parent_station")
+            raise GTFSError(
+                "stops.txt",
+                f"unknown parent stop id {pid!r}",
+                row=int(i) + 2,
+                field="parent_station",
+            )
         out.append(index[pid])
     return np.array(out, dtype=np.int64)
 
@@ -179,8 +214,12 @@ def _read_routes(routes: pd.DataFrame, agency_ids: set[str]) -> tuple[dict[str, 
         unknown = (route_agency != "") & ~route_agency.isin(agency_ids)
         if unknown.any():
             i = int(np.flatnonzero(unknown.to_numpy())[0])
-            raise GTFSError("routes.txt", f"unknown agency id {route_agency.iloc[i]!r}",
-                            row=i + 2, field="agency_id")
+            raise GTFSError(
+                "routes.txt",
+                f"unknown agency id {route_agency.iloc[i]!r}",
+                row=i + 2,
+                field="agency_id",
+            )
     index = {rid: i for i, rid in enumerate(routes["route_id"])}
     return index, {
         "route_id": routes["route_id"].to_numpy().astype(str),
@@ -194,8 +233,9 @@ def _read_routes(routes: pd.DataFrame, agency_ids: set[str]) -> tuple[dict[str, 
 # -- calendar.txt, calendar_dates.txt ----------------------------------------------------------
 
 
-def _read_calendar(calendar: pd.DataFrame | None,
-                   calendar_dates: pd.DataFrame | None) -> tuple[dict[str, int], dict]:
+def _read_calendar(
+    calendar: pd.DataFrame | None, calendar_dates: pd.DataFrame | None
+) -> tuple[dict[str, int], dict]:
     """Services (id → position, in order of first mention) and the calendar fields."""
     services: dict[str, int] = {}
 
@@ -205,22 +245,25 @@ def _read_calendar(calendar: pd.DataFrame | None,
     empty = np.zeros(0, dtype=np.int64)
     cal_days, cal_start, cal_end, cal_service = np.zeros((0, 7), dtype=bool), empty, empty, empty
     if calendar is not None and len(calendar):
-        cal_days = np.stack([parse_ints(calendar[d], "calendar.txt", d, allowed=(0, 1))
-                             for d in WEEKDAYS], axis=1).astype(bool)
+        cal_days = np.stack(
+            [parse_ints(calendar[d], "calendar.txt", d, allowed=(0, 1)) for d in WEEKDAYS], axis=1
+        ).astype(bool)
         cal_start = parse_dates(calendar["start_date"], "calendar.txt", "start_date")
         cal_end = parse_dates(calendar["end_date"], "calendar.txt", "end_date")
         backwards = cal_end < cal_start
         if backwards.any():
             i = int(np.flatnonzero(backwards)[0])
-            raise GTFSError("calendar.txt", "end_date lies before start_date", row=i + 2,
-                            field="end_date")
+            raise GTFSError(
+                "calendar.txt", "end_date lies before start_date", row=i + 2, field="end_date"
+            )
         first_dupe(calendar["service_id"], "calendar.txt", "service_id")
         cal_service = positions(calendar["service_id"])
     cd_date = cd_type = cd_service = empty
     if calendar_dates is not None and len(calendar_dates):
         cd_date = parse_dates(calendar_dates["date"], "calendar_dates.txt", "date")
-        cd_type = parse_ints(calendar_dates["exception_type"], "calendar_dates.txt",
-                             "exception_type", allowed=(1, 2))
+        cd_type = parse_ints(
+            calendar_dates["exception_type"], "calendar_dates.txt", "exception_type", allowed=(1, 2)
+        )
         cd_service = positions(calendar_dates["service_id"])
     return services, {
         "service_id": np.array(list(services), dtype=str) if services else np.zeros(0, dtype="<U1"),
@@ -257,17 +300,24 @@ class _Trips:
         }
 
 
-def _read_trips(trips: pd.DataFrame, route_index: dict[str, int], services: dict[str, int],
-                report: _Report) -> _Trips:
+def _read_trips(
+    trips: pd.DataFrame, route_index: dict[str, int], services: dict[str, int], report: _Report
+) -> _Trips:
     first_dupe(trips["trip_id"], "trips.txt", "trip_id")
     route = lookup(trips["route_id"], route_index, "trips.txt", "route_id", "route id")
     no_service = ~trips["service_id"].isin(services)
     if no_service.any():
-        report.dropped.append(Dropped(
-            "trips.txt", "service_id has no entry in calendar.txt or calendar_dates.txt",
-            int(no_service.sum()), trips["trip_id"][no_service].head(5).tolist()))
-    direction = parse_ints(col(trips, "direction_id"), "trips.txt", "direction_id",
-                           allowed=(0, 1, -1), default=-1)
+        report.dropped.append(
+            Dropped(
+                "trips.txt",
+                "service_id has no entry in calendar.txt or calendar_dates.txt",
+                int(no_service.sum()),
+                trips["trip_id"][no_service].head(5).tolist(),
+            )
+        )
+    direction = parse_ints(
+        col(trips, "direction_id"), "trips.txt", "direction_id", allowed=(0, 1, -1), default=-1
+    )
     return _Trips(
         ids=trips["trip_id"],
         index={tid: i for i, tid in enumerate(trips["trip_id"])},
@@ -278,8 +328,9 @@ def _read_trips(trips: pd.DataFrame, route_index: dict[str, int], services: dict
     )
 
 
-def _read_stop_times(st: pd.DataFrame, trips: _Trips, stops: _Stops,
-                     report: _Report) -> tuple[np.ndarray, dict]:
+def _read_stop_times(
+    st: pd.DataFrame, trips: _Trips, stops: _Stops, report: _Report
+) -> tuple[np.ndarray, dict]:
     """(new position per trip row, -1 if dropped; the stop-time fields). Trips with fewer than
     two stop times, untimed first/last stops or times running backwards are dropped."""
     st_trip = lookup(st["trip_id"], trips.index, "stop_times.txt", "trip_id", "trip id")
@@ -287,12 +338,17 @@ def _read_stop_times(st: pd.DataFrame, trips: _Trips, stops: _Stops,
     mapped = stops.to_kept[st_stop_all]
     if (mapped < 0).any():
         i = int(np.flatnonzero(mapped < 0)[0])
-        raise GTFSError("stop_times.txt", f"stop id {st['stop_id'].iloc[i]!r} is an entrance "
-                        "or generic node, not a stop", row=i + 2, field="stop_id")
+        raise GTFSError(
+            "stop_times.txt",
+            f"stop id {st['stop_id'].iloc[i]!r} is an entrance or generic node, not a stop",
+            row=i + 2,
+            field="stop_id",
+        )
     seq = parse_ints(st["stop_sequence"], "stop_times.txt", "stop_sequence", minimum=0)
     arr = parse_times(col(st, "arrival_time"), "stop_times.txt", "arrival_time", allow_empty=True)
-    dep = parse_times(col(st, "departure_time"), "stop_times.txt", "departure_time",
-                      allow_empty=True)
+    dep = parse_times(
+        col(st, "departure_time"), "stop_times.txt", "departure_time", allow_empty=True
+    )
     arr = np.where(arr < 0, dep, arr)
     dep = np.where(dep < 0, arr, dep)
     order = np.lexsort((seq, st_trip))
@@ -300,15 +356,24 @@ def _read_stop_times(st: pd.DataFrame, trips: _Trips, stops: _Stops,
     dupe = (np.diff(st_trip) == 0) & (np.diff(seq) == 0)
     if dupe.any():
         i = int(np.flatnonzero(dupe)[0]) + 1
-        raise GTFSError("stop_times.txt", f"stop_sequence {seq[i]} appears twice in trip "
-                        f"{trips.ids.iloc[st_trip[i]]!r}", row=int(order[i] + 2),
-                        field="stop_sequence")
+        raise GTFSError(
+            "stop_times.txt",
+            f"stop_sequence {seq[i]} appears twice in trip {trips.ids.iloc[st_trip[i]]!r}",
+            row=int(order[i] + 2),
+            field="stop_sequence",
+        )
     counts = np.bincount(st_trip, minlength=len(trips.ids))
     trip_ok = ~trips.no_service & (counts >= 2)
     few = ~trips.no_service & (counts < 2)
     if few.any():
-        report.dropped.append(Dropped("trips.txt", "fewer than two stop_times", int(few.sum()),
-                                      trips.ids[few].head(5).tolist()))
+        report.dropped.append(
+            Dropped(
+                "trips.txt",
+                "fewer than two stop_times",
+                int(few.sum()),
+                trips.ids[few].head(5).tolist(),
+            )
+        )
     _interpolate_untimed(st_trip, arr, dep, counts, trip_ok, trips.ids, report)
     _drop_backwards(st_trip, arr, dep, trip_ok, trips.ids, report)
     keep_trips = np.flatnonzero(trip_ok)
@@ -323,9 +388,15 @@ def _read_stop_times(st: pd.DataFrame, trips: _Trips, stops: _Stops,
     }
 
 
-def _interpolate_untimed(st_trip: np.ndarray, arr: np.ndarray, dep: np.ndarray,
-                         counts: np.ndarray, trip_ok: np.ndarray, ids: pd.Series,
-                         report: _Report) -> None:
+def _interpolate_untimed(
+    st_trip: np.ndarray,
+    arr: np.ndarray,
+    dep: np.ndarray,
+    counts: np.ndarray,
+    trip_ok: np.ndarray,
+    ids: pd.Series,
+    report: _Report,
+) -> None:
     """Untimed intermediate stops: interpolated along the sequence (in place); a trip whose
     first or last stop has no time is dropped (``trip_ok`` set False)."""
     indptr = np.concatenate([[0], np.cumsum(counts)])
@@ -348,12 +419,24 @@ def _interpolate_untimed(st_trip: np.ndarray, arr: np.ndarray, dep: np.ndarray,
         report.notes.append(f"stop_times.txt: {interpolated} untimed stop times interpolated")
     if untimed_end:
         trip_ok[untimed_end] = False
-        report.dropped.append(Dropped("stop_times.txt", "first or last stop has no time",
-                                      len(untimed_end), [ids.iloc[t] for t in untimed_end[:5]]))
+        report.dropped.append(
+            Dropped(
+                "stop_times.txt",
+                "first or last stop has no time",
+                len(untimed_end),
+                [ids.iloc[t] for t in untimed_end[:5]],
+            )
+        )
 
 
-def _drop_backwards(st_trip: np.ndarray, arr: np.ndarray, dep: np.ndarray, trip_ok: np.ndarray,
-                    ids: pd.Series, report: _Report) -> None:
+def _drop_backwards(
+    st_trip: np.ndarray,
+    arr: np.ndarray,
+    dep: np.ndarray,
+    trip_ok: np.ndarray,
+    ids: pd.Series,
+    report: _Report,
+) -> None:
     """Times must not run backwards within a trip: such trips are dropped."""
     same = np.diff(st_trip) == 0
     back = same & ((arr[1:] < dep[:-1]) | (dep[1:] < arr[1:]))
@@ -361,12 +444,19 @@ def _drop_backwards(st_trip: np.ndarray, arr: np.ndarray, dep: np.ndarray, trip_
     back_trips = back_trips[trip_ok[back_trips]]
     if len(back_trips):
         trip_ok[back_trips] = False
-        report.dropped.append(Dropped("stop_times.txt", "times run backwards within the trip",
-                                      len(back_trips), [ids.iloc[t] for t in back_trips[:5]]))
+        report.dropped.append(
+            Dropped(
+                "stop_times.txt",
+                "times run backwards within the trip",
+                len(back_trips),
+                [ids.iloc[t] for t in back_trips[:5]],
+            )
+        )
 
 
-def _read_frequencies(frequencies: pd.DataFrame | None, trips: _Trips, new_trip: np.ndarray,
-                      report: _Report) -> dict:
+def _read_frequencies(
+    frequencies: pd.DataFrame | None, trips: _Trips, new_trip: np.ndarray, report: _Report
+) -> dict:
     names = ("freq_trip", "freq_start", "freq_end", "freq_headway", "freq_exact")
     types = (np.int32, np.int32, np.int32, np.int32, np.int8)
     if frequencies is None or not len(frequencies):
@@ -376,15 +466,22 @@ def _read_frequencies(frequencies: pd.DataFrame | None, trips: _Trips, new_trip:
     f_start = parse_times(frequencies["start_time"], f, "start_time", allow_empty=False)
     f_end = parse_times(frequencies["end_time"], f, "end_time", allow_empty=False)
     f_head = parse_ints(frequencies["headway_secs"], f, "headway_secs", minimum=1)
-    f_exact = parse_ints(col(frequencies, "exact_times"), f, "exact_times", allowed=(0, 1),
-                         default=0)
+    f_exact = parse_ints(
+        col(frequencies, "exact_times"), f, "exact_times", allowed=(0, 1), default=0
+    )
     bad = f_end <= f_start
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
         raise GTFSError(f, "end_time is not after start_time", row=i + 2, field="end_time")
     ok = new_trip[f_trip] >= 0
     if (~ok).any():
-        report.dropped.append(Dropped(f, "refers to a dropped trip", int((~ok).sum()),
-                                      frequencies["trip_id"][~ok].head(5).tolist()))
+        report.dropped.append(
+            Dropped(
+                f,
+                "refers to a dropped trip",
+                int((~ok).sum()),
+                frequencies["trip_id"][~ok].head(5).tolist(),
+            )
+        )
     values = (new_trip[f_trip][ok], f_start[ok], f_end[ok], f_head[ok], f_exact[ok])
     return {n: v.astype(t) for n, v, t in zip(names, values, types, strict=True)}

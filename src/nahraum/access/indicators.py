@@ -72,8 +72,17 @@ LEVELS: tuple[str, ...] = ("district", "municipality", "area_kind", "region")
 
 #: Columns of the long indicator table (one row per figure), matching analysis.IndicatorValue.
 VALUE_COLUMNS: list[str] = [
-    "level", "district_id", "municipality_id", "area_kind", "metric", "mode", "type_key",
-    "age_band", "value", "population", "field_key",
+    "level",
+    "district_id",
+    "municipality_id",
+    "area_kind",
+    "metric",
+    "mode",
+    "type_key",
+    "age_band",
+    "value",
+    "population",
+    "field_key",
 ]
 
 
@@ -99,9 +108,9 @@ class Travel:
 class Indicators:
     """What :func:`compute_indicators` returns."""
 
-    values: pd.DataFrame            # VALUE_COLUMNS
-    flows: pd.DataFrame             # mode, type_key, home_municipality_id, serving_municipality_id, people
-    methods: dict[str, str] = field(default_factory=dict)   # "mode/type" → capacity method
+    values: pd.DataFrame  # VALUE_COLUMNS
+    flows: pd.DataFrame  # mode, type_key, home_municipality_id, serving_municipality_id, people
+    methods: dict[str, str] = field(default_factory=dict)  # "mode/type" → capacity method
     notes: list[str] = field(default_factory=list)
 
 
@@ -131,8 +140,9 @@ def grouped_weighted_quantile(
     v_sorted = values[order]
     g_sorted = codes[order]
     w_sorted = w[order]
-    totals = np.column_stack([np.bincount(codes, weights=w[:, c], minlength=n_groups)
-                              for c in range(w.shape[1])])
+    totals = np.column_stack(
+        [np.bincount(codes, weights=w[:, c], minlength=n_groups) for c in range(w.shape[1])]
+    )
     cum = np.cumsum(w_sorted, axis=0)
     # Cumulative weight within the group: subtract what came before the group's first row.
     starts = np.searchsorted(g_sorted, np.arange(n_groups), side="left")
@@ -264,7 +274,9 @@ def two_step_fca(
     return inside.astype(float) @ ratio
 
 
-def nearest_catchment(nearest: np.ndarray, capacity_by_row: np.ndarray, demand: np.ndarray) -> np.ndarray:
+def nearest_catchment(
+    nearest: np.ndarray, capacity_by_row: np.ndarray, demand: np.ndarray
+) -> np.ndarray:
     """Supply per demand person when every cell belongs to its nearest facility's catchment."""
     n_rows = len(capacity_by_row)
     served = nearest >= 0
@@ -283,8 +295,8 @@ def nearest_catchment(nearest: np.ndarray, capacity_by_row: np.ndarray, demand: 
 @dataclass(frozen=True)
 class _Unit:
     level: str
-    codes: np.ndarray          # [n_cells] group index
-    labels: list[tuple]        # per group: (district_id, municipality_id, area_kind)
+    codes: np.ndarray  # [n_cells] group index
+    labels: list[tuple]  # per group: (district_id, municipality_id, area_kind)
 
 
 def _units(cells: pd.DataFrame) -> list[_Unit]:
@@ -295,13 +307,19 @@ def _units(cells: pd.DataFrame) -> list[_Unit]:
 
     def build(level: str, keys: list[np.ndarray], label) -> _Unit:
         frame = pd.DataFrame({f"k{i}": k for i, k in enumerate(keys)})
-        codes, uniques = pd.factorize(pd.MultiIndex.from_frame(frame)) if len(keys) > 1 else pd.factorize(keys[0])
+        codes, uniques = (
+            pd.factorize(pd.MultiIndex.from_frame(frame))
+            if len(keys) > 1
+            else pd.factorize(keys[0])
+        )
         labels = [label(u if isinstance(u, tuple) else (u,)) for u in uniques]
         return _Unit(level, np.asarray(codes, dtype=np.int64), labels)
 
     has_district = pd.notna(cells["district_id"]).to_numpy()
     if has_district.any():
-        out.append(build("district", [np.where(has_district, district, -1)], lambda u: (u[0], None, "")))
+        out.append(
+            build("district", [np.where(has_district, district, -1)], lambda u: (u[0], None, ""))
+        )
     out.append(build("municipality", [municipality], lambda u: (None, u[0], "")))
     out.append(build("area_kind", [kind], lambda u: (None, None, u[0])))
     out.append(build("area_kind", [municipality, kind], lambda u: (None, u[0], u[1])))
@@ -365,7 +383,8 @@ def compute_indicators(
     fac_type = facilities["type_key"].astype(str).to_numpy() if len(facilities) else np.array([])
     fac_cap = (
         pd.to_numeric(facilities["capacity"], errors="coerce").to_numpy(dtype=float)
-        if len(facilities) else np.array([])
+        if len(facilities)
+        else np.array([])
     )
     rows: list[tuple] = []
     flows: list[tuple] = []
@@ -410,7 +429,8 @@ def compute_indicators(
             people = np.bincount(codes, weights=weights[known, 0], minlength=len(uniques))
             flows.extend(
                 (tr.mode, tr.type_key, h, s, float(p))
-                for (h, s), p in zip(uniques, people, strict=True) if p > 0
+                for (h, s), p in zip(uniques, people, strict=True)
+                if p > 0
             )
 
         # Capacity against demand.
@@ -431,13 +451,20 @@ def compute_indicators(
                     raise AccessError(f"type {tr.type_key}: unknown demand age band(s) {unknown}")
                 demand = (
                     weights[:, [1 + list(age_bands).index(b) for b in bands]].sum(axis=1)
-                    if bands else weights[:, 0]
+                    if bands
+                    else weights[:, 0]
                 )
                 band_col = 1 + list(age_bands).index(bands[0]) if len(bands) == 1 else 0
                 catch_s = np.where(has[:, band_col], max_s[:, band_col], np.inf)
-                if tr.od_time_s is not None and tr.od_facility is not None and np.isfinite(catch_s).all():
+                if (
+                    tr.od_time_s is not None
+                    and tr.od_facility is not None
+                    and np.isfinite(catch_s).all()
+                ):
                     cap_by_col = fac_cap[np.asarray(tr.od_facility, dtype=np.int64)]
-                    cap_cell = two_step_fca(np.asarray(tr.od_time_s, float), cap_by_col, demand, catch_s)
+                    cap_cell = two_step_fca(
+                        np.asarray(tr.od_time_s, float), cap_by_col, demand, catch_s
+                    )
                     methods[f"{tr.mode}/{tr.type_key}"] = "2sfca"
                 else:
                     cap_all = np.where(np.isfinite(fac_cap), fac_cap, 0.0)
@@ -446,16 +473,23 @@ def compute_indicators(
 
         # Median and 90th percentile of every unit of every level in one sort.
         quantiles = grouped_weighted_quantile(
-            minutes[all_rows], np.repeat(weights[all_rows, :1], 2, axis=1), all_codes, n_all,
-            (0.5, 0.9))
+            minutes[all_rows],
+            np.repeat(weights[all_rows, :1], 2, axis=1),
+            all_codes,
+            n_all,
+            (0.5, 0.9),
+        )
         offset = 0
         for unit, onehot in zip(units, onehots, strict=True):
             ng = len(unit.labels)
             pop = _group_sum(weights, onehot, ng)
             reach_w = np.where(reached[:, None], weights, 0.0)
             reach_pop = _group_sum(reach_w, onehot, ng)
-            mean = _ratio(_group_sum(reach_w * np.where(reached, minutes, 0.0)[:, None], onehot, ng), reach_pop)
-            median, p90 = quantiles[offset:offset + ng].T
+            mean = _ratio(
+                _group_sum(reach_w * np.where(reached, minutes, 0.0)[:, None], onehot, ng),
+                reach_pop,
+            )
+            median, p90 = quantiles[offset : offset + ng].T
             offset += ng
             unreachable = _ratio(pop[:, 0] - reach_pop[:, 0], pop[:, 0])
             normed = _group_sum(np.where(has, weights, 0.0), onehot, ng)
@@ -470,11 +504,18 @@ def compute_indicators(
                     continue
                 base = (unit.level, dist_id, muni_id, akind)
 
-                def add(metric: str, band: str, value: float, people: float,
-                        _base=base, _pair=(tr.mode, tr.type_key)) -> None:
+                def add(
+                    metric: str,
+                    band: str,
+                    value: float,
+                    people: float,
+                    _base=base,
+                    _pair=(tr.mode, tr.type_key),
+                ) -> None:
                     v = float(value)
-                    rows.append((*_base, metric, *_pair, band,
-                                 v if np.isfinite(v) else None, float(people)))
+                    rows.append(
+                        (*_base, metric, *_pair, band, v if np.isfinite(v) else None, float(people))
+                    )
 
                 add("mean_minutes", "", mean[gi, 0], reach_pop[gi, 0])
                 add("median_minutes", "", median[gi], pop[gi, 0])
@@ -488,9 +529,13 @@ def compute_indicators(
                 if cap_cell is not None:
                     add("capacity_per_demand", "", cap_val[gi], dem[gi])
             if has_col.any() and unit.level == "area_kind":
-                rows.extend(_balance_rows(unit, share, normed, columns, has_col, tr.mode, tr.type_key))
+                rows.extend(
+                    _balance_rows(unit, share, normed, columns, has_col, tr.mode, tr.type_key)
+                )
         if cap_cell is not None:
-            rows.extend(_capacity_in_unit_rows(cells, facilities, of_type, demand, tr.mode, tr.type_key))
+            rows.extend(
+                _capacity_in_unit_rows(cells, facilities, of_type, demand, tr.mode, tr.type_key)
+            )
 
     for (mode, field_key), (ok, normed_any) in field_state.items():
         for unit, onehot in zip(units, onehots, strict=True):
@@ -502,19 +547,34 @@ def compute_indicators(
                 if unit.level == "district" and dist_id == -1:
                     continue
                 v = float(share[gi])
-                rows.append((unit.level, dist_id, muni_id, akind, "share_within_all_norms", mode,
-                             None, "", v if np.isfinite(v) else None, float(people[gi]),
-                             field_key))
+                rows.append(
+                    (
+                        unit.level,
+                        dist_id,
+                        muni_id,
+                        akind,
+                        "share_within_all_norms",
+                        mode,
+                        None,
+                        "",
+                        v if np.isfinite(v) else None,
+                        float(people[gi]),
+                        field_key,
+                    )
+                )
     fkeys = dict(fields or {})
     rows = [r if len(r) == len(VALUE_COLUMNS) else (*r, fkeys.get(r[6])) for r in rows]
     values = pd.DataFrame(rows, columns=VALUE_COLUMNS)
     flow_frame = pd.DataFrame(
-        flows, columns=["mode", "type_key", "home_municipality_id", "serving_municipality_id", "people"]
+        flows,
+        columns=["mode", "type_key", "home_municipality_id", "serving_municipality_id", "people"],
     )
     return Indicators(values=values, flows=flow_frame, methods=methods, notes=notes)
 
 
-def _balance_rows(unit: _Unit, share: np.ndarray, pop: np.ndarray, columns, has_col, mode, type_key):
+def _balance_rows(
+    unit: _Unit, share: np.ndarray, pop: np.ndarray, columns, has_col, mode, type_key
+):
     """Core town vs villages: gap in percentage points and ratio village/core, per scope."""
     by_scope: dict = {}
     for gi, (_d, muni, akind) in enumerate(unit.labels):
@@ -533,8 +593,20 @@ def _balance_rows(unit: _Unit, share: np.ndarray, pop: np.ndarray, columns, has_
             gap = (sc - sv) * 100.0 if np.isfinite(sc) and np.isfinite(sv) else np.nan
             ratio = sv / sc if np.isfinite(sc) and np.isfinite(sv) and sc > 0 else np.nan
             for metric, v in (("core_village_gap_pp", gap), ("core_village_ratio", ratio)):
-                out.append((level, None, muni, "", metric, mode, type_key, band,
-                            float(v) if np.isfinite(v) else None, float(people)))
+                out.append(
+                    (
+                        level,
+                        None,
+                        muni,
+                        "",
+                        metric,
+                        mode,
+                        type_key,
+                        band,
+                        float(v) if np.isfinite(v) else None,
+                        float(people),
+                    )
+                )
     return out
 
 
@@ -548,19 +620,46 @@ def _capacity_in_unit_rows(cells, facilities, of_type, demand, mode, type_key):
             continue
         cell_keys = cells[col].to_numpy(dtype=object)
         fac_keys = fac[col].to_numpy(dtype=object)
-        keys, codes = np.unique(cell_keys[pd.notna(cell_keys)].astype(np.int64), return_inverse=True)
+        keys, codes = np.unique(
+            cell_keys[pd.notna(cell_keys)].astype(np.int64), return_inverse=True
+        )
         dem = np.bincount(codes, weights=demand[pd.notna(cell_keys)], minlength=len(keys))
         placed = pd.notna(fac_keys)
         pos = np.searchsorted(keys, fac_keys[placed].astype(np.int64))
-        inside = (pos < len(keys)) & (keys[np.minimum(pos, len(keys) - 1)] == fac_keys[placed].astype(np.int64))
+        inside = (pos < len(keys)) & (
+            keys[np.minimum(pos, len(keys) - 1)] == fac_keys[placed].astype(np.int64)
+        )
         sup = np.bincount(pos[inside], weights=cap[placed][inside], minlength=len(keys))
         for key, dm, sp in zip(keys.tolist(), dem, sup, strict=True):
             ids = (key, None) if level == "district" else (None, key)
-            out.append((level, *ids, "", "capacity_in_unit_per_demand", mode, type_key, "",
-                        float(sp / dm) if dm > 0 else None, float(dm)))
+            out.append(
+                (
+                    level,
+                    *ids,
+                    "",
+                    "capacity_in_unit_per_demand",
+                    mode,
+                    type_key,
+                    "",
+                    float(sp / dm) if dm > 0 else None,
+                    float(dm),
+                )
+            )
     total_dem = float(np.sum(demand))
-    out.append(("region", None, None, "", "capacity_in_unit_per_demand", mode, type_key, "",
-                float(np.nansum(cap)) / total_dem if total_dem > 0 else None, total_dem))
+    out.append(
+        (
+            "region",
+            None,
+            None,
+            "",
+            "capacity_in_unit_per_demand",
+            mode,
+            type_key,
+            "",
+            float(np.nansum(cap)) / total_dem if total_dem > 0 else None,
+            total_dem,
+        )
+    )
     return out
 
 
@@ -584,6 +683,9 @@ def who_serves_whom(flows: pd.DataFrame, mode: str, type_key: str) -> pd.DataFra
     """People by home municipality (rows) × municipality of their nearest facility (columns)."""
     sel = flows[(flows["mode"] == mode) & (flows["type_key"] == type_key)]
     return sel.pivot_table(
-        index="home_municipality_id", columns="serving_municipality_id", values="people",
-        aggfunc="sum", fill_value=0.0,
+        index="home_municipality_id",
+        columns="serving_municipality_id",
+        values="people",
+        aggfunc="sum",
+        fill_value=0.0,
     )

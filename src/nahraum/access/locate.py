@@ -499,8 +499,12 @@ def greedy_p_median(cost: np.ndarray, weights: np.ndarray, k: int, cap: np.ndarr
 
 
 def swap_improve(
-    cost: np.ndarray, weights: np.ndarray, cap: np.ndarray, chosen: np.ndarray,
-    *, deadline: float | None = None,
+    cost: np.ndarray,
+    weights: np.ndarray,
+    cap: np.ndarray,
+    chosen: np.ndarray,
+    *,
+    deadline: float | None = None,
 ) -> np.ndarray:
     """Vertex substitution (Teitz & Bart 1968): swap a chosen site for another while it helps.
 
@@ -528,8 +532,9 @@ def swap_improve(
                 continue
             cj = cost[:, j]
             only_add = np.minimum(cj, best)
-            extra = np.bincount(best_pos, weights=w * (np.minimum(cj, second) - only_add),
-                                minlength=k)
+            extra = np.bincount(
+                best_pos, weights=w * (np.minimum(cj, second) - only_add), minlength=k
+            )
             f = int(np.argmin(extra))
             delta = float((w * only_add).sum() + extra[f]) - current
             if delta < best_delta:
@@ -541,8 +546,14 @@ def swap_improve(
 
 
 def lagrangian_bound(
-    cost: np.ndarray, weights: np.ndarray, cap: np.ndarray, k: int, upper: float,
-    *, iterations: int = 2000, deadline: float | None = None,
+    cost: np.ndarray,
+    weights: np.ndarray,
+    cap: np.ndarray,
+    k: int,
+    upper: float,
+    *,
+    iterations: int = 2000,
+    deadline: float | None = None,
 ) -> float:
     """A lower bound on the p-median optimum by Lagrangian relaxation (Cornuejols et al. 1977).
 
@@ -715,8 +726,9 @@ def p_median(
         depth[where] *= 4
         notes.append(f"round {rounds}: {int(overflow.sum())} points beyond their list, lengthened")
     if status != "optimal" and len(rows):
-        bound = lagrangian_bound(cost, w, cap, k, best_obj,
-                                 deadline=max(start + time_limit_s, time.perf_counter() + 1.0))
+        bound = lagrangian_bound(
+            cost, w, cap, k, best_obj, deadline=max(start + time_limit_s, time.perf_counter() + 1.0)
+        )
         if bound > lower:
             notes.append("lower bound from Lagrangian relaxation")
             lower = bound

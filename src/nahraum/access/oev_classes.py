@@ -26,8 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-SOURCE = ("Bundesamt für Raumentwicklung ARE (2022): ÖV-Güteklassen. Berechnungsmethodik ARE. "
-          "Bern. Tables as in nahraum shared/DESIGN.md.")
+SOURCE = (
+    "Bundesamt für Raumentwicklung ARE (2022): ÖV-Güteklassen. Berechnungsmethodik ARE. "
+    "Bern. Tables as in nahraum shared/DESIGN.md."
+)
 
 #: Weekday time window of the method, seconds after midnight (06:00–20:00).
 WINDOW_S: tuple[int, int] = (6 * 3600, 20 * 3600)
@@ -37,9 +39,9 @@ INTERVAL_BOUNDS_MIN: tuple[float, ...] = (5, 10, 20, 40, 60, 120)
 
 #: Step 1: stop category (1 = I … 7 = VII) by service group and interval column.
 CATEGORY_TABLE: dict[str, tuple[int, ...]] = {
-    "A": (1, 1, 2, 3, 4, 5),   # rail: S-/U-Bahn, train
-    "B": (1, 2, 3, 4, 5, 6),   # tram
-    "C": (2, 3, 4, 5, 6, 7),   # bus, demand-responsive bus
+    "A": (1, 1, 2, 3, 4, 5),  # rail: S-/U-Bahn, train
+    "B": (1, 2, 3, 4, 5, 6),  # tram
+    "C": (2, 3, 4, 5, 6, 7),  # bus, demand-responsive bus
 }
 GROUP_LABELS = {"A": "rail", "B": "tram", "C": "bus"}
 
@@ -82,8 +84,9 @@ def interval_column(interval_min: float) -> int | None:
     return None
 
 
-def stop_category(group: str, departures: float, window_s: int = WINDOW_S[1] - WINDOW_S[0]
-                  ) -> int | None:
+def stop_category(
+    group: str, departures: float, window_s: int = WINDOW_S[1] - WINDOW_S[0]
+) -> int | None:
     """Category (1–7) of a stop from its group and departures (per direction) in the window."""
     if departures <= 0:
         return None
@@ -101,8 +104,9 @@ def quality_class(category: int, distance_m: float) -> str | None:
     return None
 
 
-def drt_departures(start_s: int, end_s: int, max_wait_s: float,
-                   window: tuple[int, int] = WINDOW_S) -> float:
+def drt_departures(
+    start_s: int, end_s: int, max_wait_s: float, window: tuple[int, int] = WINDOW_S
+) -> float:
     """Departures an area service offers in the window: one per maximum wait while it runs."""
     overlap = max(0, min(end_s, window[1]) - max(start_s, window[0]))
     return overlap / max_wait_s if max_wait_s > 0 else 0.0
@@ -112,17 +116,25 @@ def drt_departures(start_s: int, end_s: int, max_wait_s: float,
 class StopLevels:
     """Step 1 for every stop group (station or lone stop)."""
 
-    group_of_stop: np.ndarray   # [n_stops] index of the stop group each stop belongs to
-    departures: np.ndarray      # [n_groups] departures per direction in the window
-    service_group: np.ndarray   # [n_groups] "A"/"B"/"C" or "" if not served
-    interval_min: np.ndarray    # [n_groups] mean interval, inf if not served
-    category: np.ndarray        # [n_groups] 1–7, 0 if none
+    group_of_stop: np.ndarray  # [n_stops] index of the stop group each stop belongs to
+    departures: np.ndarray  # [n_groups] departures per direction in the window
+    service_group: np.ndarray  # [n_groups] "A"/"B"/"C" or "" if not served
+    interval_min: np.ndarray  # [n_groups] mean interval, inf if not served
+    category: np.ndarray  # [n_groups] 1–7, 0 if none
 
 
-def stop_levels(stop_parent: np.ndarray, trip_route: np.ndarray, trip_direction: np.ndarray,
-                route_type: np.ndarray, dep_stop: np.ndarray, dep_trip: np.ndarray,
-                dep_time: np.ndarray, *, window: tuple[int, int] = WINDOW_S,
-                extra_departures: np.ndarray | None = None) -> StopLevels:
+def stop_levels(
+    stop_parent: np.ndarray,
+    trip_route: np.ndarray,
+    trip_direction: np.ndarray,
+    route_type: np.ndarray,
+    dep_stop: np.ndarray,
+    dep_trip: np.ndarray,
+    dep_time: np.ndarray,
+    *,
+    window: tuple[int, int] = WINDOW_S,
+    extra_departures: np.ndarray | None = None,
+) -> StopLevels:
     """Categories of all stops from departure events (stop, trip, time) of one weekday.
 
     ``extra_departures`` [n_stops] adds departures of services without a timetable (area-based
@@ -154,13 +166,15 @@ def stop_levels(stop_parent: np.ndarray, trip_route: np.ndarray, trip_direction:
         best = np.where(extra > 0, np.minimum(best, 2), best)
     window_s = window[1] - window[0]
     with np.errstate(divide="ignore"):
-        interval = np.where(departures > 0, window_s / 60.0 / np.maximum(departures, 1e-12),
-                            np.inf)
+        interval = np.where(departures > 0, window_s / 60.0 / np.maximum(departures, 1e-12), np.inf)
     letters = np.array(["A", "B", "C", ""])[best]
-    category = np.array([
-        (stop_category(letters[i], departures[i], window_s) or 0) if letters[i] else 0
-        for i in range(n_groups)
-    ], dtype=np.int8)
+    category = np.array(
+        [
+            (stop_category(letters[i], departures[i], window_s) or 0) if letters[i] else 0
+            for i in range(n_groups)
+        ],
+        dtype=np.int8,
+    )
     return StopLevels(group_of_stop, departures, letters, interval, category)
 
 

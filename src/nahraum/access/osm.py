@@ -62,8 +62,19 @@ ACCESS_KEYS = {
     "car": ("motorcar", "motor_vehicle", "vehicle", "access"),
 }
 DENIED = frozenset(
-    {"no", "private", "agricultural", "forestry", "delivery", "military", "emergency",
-     "use_sidepath", "psv", "bus", "dismount"}
+    {
+        "no",
+        "private",
+        "agricultural",
+        "forestry",
+        "delivery",
+        "military",
+        "emergency",
+        "use_sidepath",
+        "psv",
+        "bus",
+        "dismount",
+    }
 )
 ALLOWED = frozenset({"yes", "designated", "permissive", "destination", "customers", "official"})
 
@@ -71,16 +82,38 @@ ALLOWED = frozenset({"yes", "designated", "permissive", "destination", "customer
 #: limits of German roads (e.g. 100 km/h outside towns) because a road class covers both urban
 #: and rural stretches; living streets at walking pace (StVO: "Schrittgeschwindigkeit").
 CAR_SPEEDS_KMH = {
-    "motorway": 120.0, "motorway_link": 60.0, "trunk": 90.0, "trunk_link": 50.0,
-    "primary": 70.0, "primary_link": 40.0, "secondary": 60.0, "secondary_link": 40.0,
-    "tertiary": 50.0, "tertiary_link": 30.0, "unclassified": 40.0, "residential": 30.0,
-    "living_street": 7.0, "service": 20.0, "road": 30.0, "track": 15.0,
+    "motorway": 120.0,
+    "motorway_link": 60.0,
+    "trunk": 90.0,
+    "trunk_link": 50.0,
+    "primary": 70.0,
+    "primary_link": 40.0,
+    "secondary": 60.0,
+    "secondary_link": 40.0,
+    "tertiary": 50.0,
+    "tertiary_link": 30.0,
+    "unclassified": 40.0,
+    "residential": 30.0,
+    "living_street": 7.0,
+    "service": 20.0,
+    "road": 30.0,
+    "track": 15.0,
 }
 #: Symbolic maxspeed values (Germany first; "walk" = living street).
 MAXSPEED_WORDS = {
-    "DE:urban": 50.0, "DE:rural": 100.0, "DE:living_street": 7.0, "DE:bicycle_road": 30.0,
-    "DE:zone30": 30.0, "DE:zone:30": 30.0, "DE:zone20": 20.0, "DE:zone:20": 20.0, "walk": 7.0,
-    "AT:urban": 50.0, "AT:rural": 100.0, "FI:urban": 50.0, "FI:rural": 80.0,
+    "DE:urban": 50.0,
+    "DE:rural": 100.0,
+    "DE:living_street": 7.0,
+    "DE:bicycle_road": 30.0,
+    "DE:zone30": 30.0,
+    "DE:zone:30": 30.0,
+    "DE:zone20": 20.0,
+    "DE:zone:20": 20.0,
+    "walk": 7.0,
+    "AT:urban": 50.0,
+    "AT:rural": 100.0,
+    "FI:urban": 50.0,
+    "FI:rural": 80.0,
 }
 
 BUILD_VERSION = 1  # bump when the rules change, so that old caches are not reused
@@ -145,7 +178,10 @@ def _oneway(tags: dict, highway: str, mode: str) -> int:
         return -1
     if value in ("no", "false", "0"):
         return 0
-    if tags.get("junction") in ("roundabout", "circular") or highway in ("motorway", "motorway_link"):
+    if tags.get("junction") in ("roundabout", "circular") or highway in (
+        "motorway",
+        "motorway_link",
+    ):
         return 1
     return 0
 
@@ -204,7 +240,9 @@ def _read_osm(path: Path, modes: Sequence[str], speeds: dict[str, float]):
                 oneway[m].append(_oneway(tags, highway, m) if ok[m] else 0)
             if "car" in modes:
                 sp = parse_maxspeed(tags.get("maxspeed"))
-                car_speed.append(sp if sp is not None else speeds.get(highway, DEFAULT_CAR_SPEED_KMH))
+                car_speed.append(
+                    sp if sp is not None else speeds.get(highway, DEFAULT_CAR_SPEED_KMH)
+                )
     except (RuntimeError, OSError) as exc:  # libosmium reports truncated/garbled input so
         raise OSMReadError(f"cannot read OSM file {path}: {exc}") from exc
     return (
@@ -267,7 +305,9 @@ def build_networks(
     speeds = dict(speeds or {})
     for key, val in speeds.items():
         if key not in CAR_SPEEDS_KMH and key not in ("walk", "bike"):
-            raise AccessError(f"unknown speed key {key!r}; known: walk, bike, {', '.join(CAR_SPEEDS_KMH)}")
+            raise AccessError(
+                f"unknown speed key {key!r}; known: walk, bike, {', '.join(CAR_SPEEDS_KMH)}"
+            )
         if not (isinstance(val, int | float) and 0 < val < 300):
             raise AccessError(f"speed for {key!r} must be in (0, 300) km/h, got {val!r}")
     car_speeds = {**CAR_SPEEDS_KMH, **{k: v for k, v in speeds.items() if k in CAR_SPEEDS_KMH}}
@@ -279,9 +319,14 @@ def build_networks(
     say(0, steps, f"checksum {path.name}")
     sha = file_sha256(path)
     params = {
-        "v": BUILD_VERSION, "sha256": sha, "margin_m": float(margin_m), "walk": walk_kmh,
-        "bike": bike_kmh, "car": car_speeds,
-        "clip": None if clip is None else hashlib.sha256(clip.wkb).hexdigest(), "crs": crs or "auto",
+        "v": BUILD_VERSION,
+        "sha256": sha,
+        "margin_m": float(margin_m),
+        "walk": walk_kmh,
+        "bike": bike_kmh,
+        "car": car_speeds,
+        "clip": None if clip is None else hashlib.sha256(clip.wkb).hexdigest(),
+        "crs": crs or "auto",
     }
     key = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:32]
     cache = Path(cache_dir) if cache_dir is not None else None
@@ -295,7 +340,9 @@ def build_networks(
     say(1, steps, f"reading {path.name}")
     refs, lons, lats, way_len, allowed, oneway, car_speed = _read_osm(path, modes, car_speeds)
     if refs.size == 0:
-        raise NoRoadsError(f"OSM file {path} holds no roads (no ways with highway=* usable by {', '.join(modes)})")
+        raise NoRoadsError(
+            f"OSM file {path} holds no roads (no ways with highway=* usable by {', '.join(modes)})"
+        )
     say(2, steps, "building graphs")
     node_ids, first, inv = np.unique(refs, return_index=True, return_inverse=True)
     lon, lat = lons[first], lats[first]
@@ -316,7 +363,9 @@ def build_networks(
         keep = inside[su] | inside[sv]
         su, sv, sway, slen = su[keep], sv[keep], sway[keep], slen[keep]
         if su.size == 0:
-            raise NoRoadsError(f"OSM file {path} holds no roads within {margin_m:g} m of the clip area")
+            raise NoRoadsError(
+                f"OSM file {path} holds no roads within {margin_m:g} m of the clip area"
+            )
     out: dict[str, Network] = {}
     for i, m in enumerate(modes):
         sel = allowed[m][sway] & (su != sv)
@@ -334,9 +383,17 @@ def build_networks(
         keep = comp[u] & comp[v]
         new = np.cumsum(comp) - 1
         net = network_from_edges(
-            x[comp], y[comp], new[u[keep]], new[v[keep]], length[keep], mode=m,
-            time_s=length[keep] / (kmh[keep] / 3.6), oneway=ow[keep] != 0,
-            checksum=f"{key}-{m}", node_id=node_ids[comp], crs=crs,
+            x[comp],
+            y[comp],
+            new[u[keep]],
+            new[v[keep]],
+            length[keep],
+            mode=m,
+            time_s=length[keep] / (kmh[keep] / 3.6),
+            oneway=ow[keep] != 0,
+            checksum=f"{key}-{m}",
+            node_id=node_ids[comp],
+            crs=crs,
         )
         out[m] = net
         say(4 + i, steps, f"{m}: {net.n_nodes} nodes, {net.n_edges} edges")

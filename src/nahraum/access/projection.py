@@ -51,7 +51,10 @@ def utm_crs(lon: np.ndarray | float, lat: np.ndarray | float) -> str:
     if len(found) > 1:
         warnings.warn(
             f"the data span UTM zones {', '.join(map(str, found))}; using zone {zone}, where most "
-            f"points lie ({counts.max()} of {counts.sum()})", ZoneWarning, stacklevel=2)
+            f"points lie ({counts.max()} of {counts.sum()})",
+            ZoneWarning,
+            stacklevel=2,
+        )
     mid_lon, mid_lat = float(np.median(lon)), float(np.median(lat))
     if _in_etrs89_area(mid_lon, mid_lat) and 28 <= zone <= 38:
         return f"EPSG:{25800 + zone}"
@@ -68,28 +71,39 @@ def transformer(source: str, target: str) -> Transformer:
     return Transformer.from_crs(source, target, always_xy=True)
 
 
-def to_utm(lon: np.ndarray | float, lat: np.ndarray | float,
-           crs: str = DEFAULT_CRS) -> tuple[np.ndarray, np.ndarray]:
+def to_utm(
+    lon: np.ndarray | float, lat: np.ndarray | float, crs: str = DEFAULT_CRS
+) -> tuple[np.ndarray, np.ndarray]:
     """Longitude/latitude (degrees, WGS84) → x/y metres in ``crs``."""
-    x, y = transformer(WGS84, crs).transform(np.asarray(lon, dtype=float),
-                                              np.asarray(lat, dtype=float))
+    x, y = transformer(WGS84, crs).transform(
+        np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    )
     return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
 
 
-def to_wgs84(x: np.ndarray | float, y: np.ndarray | float,
-             crs: str = DEFAULT_CRS) -> tuple[np.ndarray, np.ndarray]:
+def to_wgs84(
+    x: np.ndarray | float, y: np.ndarray | float, crs: str = DEFAULT_CRS
+) -> tuple[np.ndarray, np.ndarray]:
     """x/y metres in ``crs`` → longitude/latitude (degrees, WGS84)."""
-    lon, lat = transformer(crs, WGS84).transform(np.asarray(x, dtype=float),
-                                                 np.asarray(y, dtype=float))
+    lon, lat = transformer(crs, WGS84).transform(
+        np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    )
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 
 
-def haversine_m(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray) -> np.ndarray:
+def haversine_m(
+    lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray
+) -> np.ndarray:
     """Great-circle distance in metres (mean Earth radius 6,371,008.8 m).
 
     Edge lengths are measured on the sphere, not in UTM, so that an extract far from the zone's
     central meridian (Helsinki lies 16° east of 9° E) does not get lengths ~1 % too long.
     """
-    lon1, lat1, lon2, lat2 = (np.radians(np.asarray(a, dtype=float)) for a in (lon1, lat1, lon2, lat2))
-    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    lon1, lat1, lon2, lat2 = (
+        np.radians(np.asarray(a, dtype=float)) for a in (lon1, lat1, lon2, lat2)
+    )
+    a = (
+        np.sin((lat2 - lat1) / 2) ** 2
+        + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    )
     return 2 * 6_371_008.8 * np.arcsin(np.sqrt(np.minimum(a, 1.0)))

@@ -48,8 +48,9 @@ QUAD_SEGS = 4
 MIN_CHAINS_PER_THREAD = 500
 
 
-def reach_times(network: Network, origin: Snapped, *, weight: str = "time",
-                max_cost: float = np.inf) -> np.ndarray:
+def reach_times(
+    network: Network, origin: Snapped, *, weight: str = "time", max_cost: float = np.inf
+) -> np.ndarray:
     """Cost from the origin point(s) to every node (inf where beyond ``max_cost``)."""
     check_points(network, origin, "origin")
     if not origin.placed.any():
@@ -58,8 +59,12 @@ def reach_times(network: Network, origin: Snapped, *, weight: str = "time",
     seed_node = np.concatenate([na, nb])
     keep = seed_node >= 0
     return K.single_source_all(
-        network.indptr, network.indices, network.weights(weight), seed_node[keep],
-        np.concatenate([ca, cb])[keep], float(max_cost),
+        network.indptr,
+        network.indices,
+        network.weights(weight),
+        seed_node[keep],
+        np.concatenate([ca, cb])[keep],
+        float(max_cost),
     )
 
 
@@ -70,8 +75,9 @@ class _Pieces:
     Network edges come first (``edge`` ≥ 0, span 1); then the origin's own street from the
     point towards its ends (``edge`` -1, span = the part of the street on that side)."""
 
-    def __init__(self, network: Network, origin: Snapped, dist: np.ndarray, weight: str,
-                 max_cost: float):
+    def __init__(
+        self, network: Network, origin: Snapped, dist: np.ndarray, weight: str, max_cost: float
+    ):
         w = network.weights(weight)
         tail, head = network.tail, network.indices
         reached = dist[tail]
@@ -132,7 +138,9 @@ def _buffered(segs: np.ndarray, buffer_m: float) -> shapely.Geometry:
     With more than one thread (see ``_threads.threads``) and many chains, the union runs in
     strips side by side (GEOS releases the GIL) and the strips are merged: the union is ~¾ of
     an isochrone's time and splits almost perfectly (0.26 s → 0.15 s on two cores)."""
-    chains = shapely.get_parts(shapely.line_merge(shapely.multilinestrings(shapely.linestrings(segs))))
+    chains = shapely.get_parts(
+        shapely.line_merge(shapely.multilinestrings(shapely.linestrings(segs)))
+    )
     areas = shapely.buffer(chains, buffer_m, quad_segs=QUAD_SEGS)
     n_threads = threads()
     if n_threads == 1 or areas.shape[0] < MIN_CHAINS_PER_THREAD * 2:

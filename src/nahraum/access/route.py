@@ -108,8 +108,18 @@ def _bound(value: float | None, what: str) -> float:
 def _graph(network: Network, weight: str, reverse: bool):
     if reverse:
         ptr, idx, _ = network.reverse
-        return ptr, idx, network.reverse_weights(weight), network.reverse_weights(other_weight(weight))
-    return network.indptr, network.indices, network.weights(weight), network.weights(other_weight(weight))
+        return (
+            ptr,
+            idx,
+            network.reverse_weights(weight),
+            network.reverse_weights(other_weight(weight)),
+        )
+    return (
+        network.indptr,
+        network.indices,
+        network.weights(weight),
+        network.weights(other_weight(weight)),
+    )
 
 
 # -- queries --------------------------------------------------------------------------------
@@ -171,20 +181,42 @@ def nearest(
     c, c2, lab_o = np.empty((n_o, k)), np.empty((n_o, k)), np.empty((n_o, k), np.int64)
     other = other_weight(weight)
     K.nearest_read_off(
-        k, tails(network, origins), network.indices, network.twins, network.weights(weight),
-        network.weights(other), origins.edge, origins.offset_m, origins.access_m,
-        network.length_m, 1.0 / ACCESS_SPEED_MS if weight == "time" else 1.0,
-        1.0 / ACCESS_SPEED_MS if other == "time" else 1.0, dist, dist2, lab, dptr, dlab, dcost,
-        dcost2, bound, 0 if track2 else (1 if weight == "time" else 2), float(tpm or 1.0),
-        ACCESS_SPEED_MS, destinations.access_m, c, c2, lab_o,
+        k,
+        tails(network, origins),
+        network.indices,
+        network.twins,
+        network.weights(weight),
+        network.weights(other),
+        origins.edge,
+        origins.offset_m,
+        origins.access_m,
+        network.length_m,
+        1.0 / ACCESS_SPEED_MS if weight == "time" else 1.0,
+        1.0 / ACCESS_SPEED_MS if other == "time" else 1.0,
+        dist,
+        dist2,
+        lab,
+        dptr,
+        dlab,
+        dcost,
+        dcost2,
+        bound,
+        0 if track2 else (1 if weight == "time" else 2),
+        float(tpm or 1.0),
+        ACCESS_SPEED_MS,
+        destinations.access_m,
+        c,
+        c2,
+        lab_o,
     )
     if weight == "time":
         return Nearest(time_s=c, distance_m=c2, index=lab_o)
     return Nearest(time_s=c2, distance_m=c, index=lab_o)
 
 
-def _per_source(network, origins, destinations, weight, bound, mode_kind, decay, beta, weights,
-                from_origins):
+def _per_source(
+    network, origins, destinations, weight, bound, mode_kind, decay, beta, weights, from_origins
+):
     """Run the per-source kernel; ``from_origins`` picks the searching side."""
     if from_origins:
         src, snk = origins, destinations
@@ -223,9 +255,32 @@ def _per_source(network, origins, destinations, weight, bound, mode_kind, decay,
 
     def work(i: int) -> None:
         lo, hi = chunks[i]
-        K.per_source(ptr, idx, w, src_ptr, seed_node, seed_cost, att_ptr, att_sink, att_cost,
-                     dptr, dsink, dcost, n_snk, bound, mode, decay, beta, wts, lo, hi, n_needed,
-                     out_od, accs[i], out_src)
+        K.per_source(
+            ptr,
+            idx,
+            w,
+            src_ptr,
+            seed_node,
+            seed_cost,
+            att_ptr,
+            att_sink,
+            att_cost,
+            dptr,
+            dsink,
+            dcost,
+            n_snk,
+            bound,
+            mode,
+            decay,
+            beta,
+            wts,
+            lo,
+            hi,
+            n_needed,
+            out_od,
+            accs[i],
+            out_src,
+        )
 
     if len(chunks) == 1:
         work(0)
@@ -263,14 +318,17 @@ def _accumulate(network, origins, destinations, weight, bound, decay, beta, weig
         weights = np.ones(n_d)
     weights = np.asarray(weights, dtype=np.float64)
     if weights.shape != (n_d,):
-        raise AccessError(f"weights must have one value per destination ({n_d}), got {weights.shape}")
+        raise AccessError(
+            f"weights must have one value per destination ({n_d}), got {weights.shape}"
+        )
     if not np.isfinite(weights).all():
         raise AccessError("weights must be finite")
     n_src_o = int(origins.placed.sum())
     n_src_d = int(destinations.placed.sum())
     from_origins = n_src_o < n_src_d
-    res = _per_source(network, origins, destinations, weight, bound, "acc", decay, beta, weights,
-                      from_origins)
+    res = _per_source(
+        network, origins, destinations, weight, bound, "acc", decay, beta, weights, from_origins
+    )
     res = np.asarray(res, dtype=np.float64)
     res[~origins.placed] = np.nan
     return res
@@ -322,8 +380,9 @@ def gravity(
     bound = _bound(max_time_s, "max_time_s")
     if decay == "linear" and not np.isfinite(bound):
         raise AccessError("linear decay needs a finite max_time_s")
-    return _accumulate(network, origins, destinations, "time", bound, DECAYS[decay],
-                       float(beta or 0.0), weights)
+    return _accumulate(
+        network, origins, destinations, "time", bound, DECAYS[decay], float(beta or 0.0), weights
+    )
 
 
 def od_matrix(
@@ -341,5 +400,6 @@ def od_matrix(
     other_weight(weight)
     bound = _bound(max_cost, "max_cost")
     from_origins = int(origins.placed.sum()) <= int(destinations.placed.sum())
-    return _per_source(network, origins, destinations, weight, bound, "od", 0, 0.0,
-                       np.ones(1), from_origins)
+    return _per_source(
+        network, origins, destinations, weight, bound, "od", 0, 0.0, np.ones(1), from_origins
+    )

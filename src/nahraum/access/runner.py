@@ -42,9 +42,11 @@ class Payload:
     cell_y: np.ndarray
     fac_x: np.ndarray
     fac_y: np.ndarray
-    fac_type: np.ndarray                      # str per facility row
-    with_od: frozenset[str] = frozenset()     # type keys whose capacity needs an OD matrix (all modes)
-    od_limits: dict[tuple[str, str], float | None] = field(default_factory=dict)  # (mode, type) → max s
+    fac_type: np.ndarray  # str per facility row
+    with_od: frozenset[str] = frozenset()  # type keys whose capacity needs an OD matrix (all modes)
+    od_limits: dict[tuple[str, str], float | None] = field(
+        default_factory=dict
+    )  # (mode, type) → max s
     networks: dict[str, Any] = field(default_factory=dict)
     snapped_cells: dict[str, Any] = field(default_factory=dict)
     snapped_facilities: dict[str, Any] = field(default_factory=dict)
@@ -96,9 +98,12 @@ def prepare_payload(
     time), never dropped silently.
     """
     payload = Payload(
-        cell_x=np.asarray(cell_x, float), cell_y=np.asarray(cell_y, float),
-        fac_x=np.asarray(fac_x, float), fac_y=np.asarray(fac_y, float),
-        fac_type=np.asarray(list(fac_type), dtype=object), with_od=frozenset(with_od),
+        cell_x=np.asarray(cell_x, float),
+        cell_y=np.asarray(cell_y, float),
+        fac_x=np.asarray(fac_x, float),
+        fac_y=np.asarray(fac_y, float),
+        fac_type=np.asarray(list(fac_type), dtype=object),
+        with_od=frozenset(with_od),
         od_limits=dict(od_limits or {}),
         networks={m: n for m, n in (networks or {}).items() if m in modes},
     )
@@ -110,11 +115,15 @@ def prepare_payload(
             payload.snapped_cells[mode] = sc
             payload.snapped_facilities[mode] = sf
             if sc.too_far:
-                notes.append(f"{mode}: {len(sc.too_far)} cells farther than {max_snap_m:.0f} m "
-                             f"from the network: {_names(sc.too_far)}")
+                notes.append(
+                    f"{mode}: {len(sc.too_far)} cells farther than {max_snap_m:.0f} m "
+                    f"from the network: {_names(sc.too_far)}"
+                )
             if sf.too_far:
-                notes.append(f"{mode}: {len(sf.too_far)} facilities farther than "
-                             f"{max_snap_m:.0f} m from the network: {_names(sf.too_far)}")
+                notes.append(
+                    f"{mode}: {len(sf.too_far)} facilities farther than "
+                    f"{max_snap_m:.0f} m from the network: {_names(sf.too_far)}"
+                )
     return payload, notes
 
 
@@ -142,8 +151,9 @@ def _snap_cached(net, x: np.ndarray, y: np.ndarray, max_m: float, ids) -> Any:
     if key not in _SNAP_CACHE:
         if len(_SNAP_CACHE) >= _SNAP_CACHE_SIZE:
             _SNAP_CACHE.pop(next(iter(_SNAP_CACHE)))
-        _SNAP_CACHE[key] = snap(net, x, y, max_distance_m=max_m,
-                                ids=list(ids) if ids is not None else None)
+        _SNAP_CACHE[key] = snap(
+            net, x, y, max_distance_m=max_m, ids=list(ids) if ids is not None else None
+        )
     return _SNAP_CACHE[key]
 
 
@@ -178,8 +188,14 @@ def compute_task(payload: Payload, task: Task) -> TaskResult:
     od_limit = payload.od_limits.get(pair)
     if rows.size == 0:
         empty = np.full(n, np.inf)
-        return TaskResult(task, empty, empty.copy(), np.full(n, -1, np.int64),
-                          np.zeros((n, 0)) if want_od else None, rows if want_od else None)
+        return TaskResult(
+            task,
+            empty,
+            empty.copy(),
+            np.full(n, -1, np.int64),
+            np.zeros((n, 0)) if want_od else None,
+            rows if want_od else None,
+        )
     if task.mode == STRAIGHT:
         from scipy.spatial import cKDTree
 
@@ -195,7 +211,9 @@ def compute_task(payload: Payload, task: Task) -> TaskResult:
             od = cdist(pts, fac) * payload.detour_factor / speed
             if od_limit is not None:
                 od[od > od_limit] = np.inf
-        return TaskResult(task, time, dist, rows[idx].astype(np.int64), od, rows if want_od else None)
+        return TaskResult(
+            task, time, dist, rows[idx].astype(np.int64), od, rows if want_od else None
+        )
 
     net = payload.networks.get(task.mode)
     if net is None:
@@ -208,9 +226,14 @@ def compute_task(payload: Payload, task: Task) -> TaskResult:
     idx = np.asarray(res.index)[:, 0]
     facility = np.where(idx >= 0, rows[np.maximum(idx, 0)], -1).astype(np.int64)
     od = route.od_matrix(net, origins, dests, weight="time", max_cost=od_limit) if want_od else None
-    return TaskResult(task, np.asarray(res.time_s)[:, 0].astype(float),
-                      np.asarray(res.distance_m)[:, 0].astype(float), facility,
-                      od, rows if want_od else None)
+    return TaskResult(
+        task,
+        np.asarray(res.time_s)[:, 0].astype(float),
+        np.asarray(res.distance_m)[:, 0].astype(float),
+        facility,
+        od,
+        rows if want_od else None,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -253,7 +276,9 @@ def run_tasks(
     def done(i: int, res: TaskResult) -> None:
         results[i] = res
         if progress is not None:
-            progress(sum(r is not None for r in results), total, f"{res.task.mode}/{res.task.type_key}")
+            progress(
+                sum(r is not None for r in results), total, f"{res.task.mode}/{res.task.type_key}"
+            )
 
     if runner == "local" or total == 0:
         for i, task in enumerate(tasks):
@@ -264,8 +289,9 @@ def run_tasks(
         n = workers or min(total, os.cpu_count() or 1)
         # "spawn": workers start clean (no inherited threads, DB connections or locks).
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(n, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(payload,)) as pool:
+        with ProcessPoolExecutor(
+            n, mp_context=ctx, initializer=_init_worker, initargs=(payload,)
+        ) as pool:
             futures = {pool.submit(_run_in_worker, t): i for i, t in enumerate(tasks)}
             for fut in as_completed(futures):
                 done(futures[fut], fut.result())
@@ -282,9 +308,13 @@ def run_tasks(
             else:
                 import logging
 
-                cluster = LocalCluster(processes=True, n_workers=workers or 2,
-                                       threads_per_worker=1, dashboard_address=None,
-                                       silence_logs=logging.ERROR)
+                cluster = LocalCluster(
+                    processes=True,
+                    n_workers=workers or 2,
+                    threads_per_worker=1,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
                 client = Client(cluster)
         try:
             shared = client.scatter(payload, broadcast=True)
@@ -314,11 +344,15 @@ def assemble(results: Sequence[TaskResult], n_cells: int) -> list[Travel]:
         od = None
         if parts[0].od_time_s is not None:
             od = np.vstack([p.od_time_s for p in parts])
-        out.append(Travel(
-            mode=mode, type_key=type_key,
-            time_s=np.concatenate([p.time_s for p in parts]),
-            distance_m=np.concatenate([p.distance_m for p in parts]),
-            facility=np.concatenate([p.facility for p in parts]),
-            od_time_s=od, od_facility=parts[0].od_facility,
-        ))
+        out.append(
+            Travel(
+                mode=mode,
+                type_key=type_key,
+                time_s=np.concatenate([p.time_s for p in parts]),
+                distance_m=np.concatenate([p.distance_m for p in parts]),
+                facility=np.concatenate([p.facility for p in parts]),
+                od_time_s=od,
+                od_facility=parts[0].od_facility,
+            )
+        )
     return out

@@ -85,9 +85,15 @@ class Prepared:
     timings: dict = field(default_factory=dict)
 
 
-def prepare(tt: Timetable, stop_x: np.ndarray, stop_y: np.ndarray, *,
-            walk_network: Network | None = None, params: TransitParams | None = None,
-            drt: Sequence[DemandResponsive] = ()) -> Prepared:
+def prepare(
+    tt: Timetable,
+    stop_x: np.ndarray,
+    stop_y: np.ndarray,
+    *,
+    walk_network: Network | None = None,
+    params: TransitParams | None = None,
+    drt: Sequence[DemandResponsive] = (),
+) -> Prepared:
     """Patterns and walking transfers between stops (done once per timetable and network)."""
     import time
 
@@ -102,17 +108,25 @@ def prepare(tt: Timetable, stop_x: np.ndarray, stop_y: np.ndarray, *,
     keep = tr.src != tr.dst
     tr = WalkLinks(tr.src[keep], tr.dst[keep], tr.time_s[keep])
     t2 = time.perf_counter()
-    return Prepared(pat, np.asarray(stop_x, float), np.asarray(stop_y, float), tr, walker, params,
-                    tuple(drt), {"patterns_s": t1 - t0, "transfers_s": t2 - t1})
+    return Prepared(
+        pat,
+        np.asarray(stop_x, float),
+        np.asarray(stop_y, float),
+        tr,
+        walker,
+        params,
+        tuple(drt),
+        {"patterns_s": t1 - t0, "transfers_s": t2 - t1},
+    )
 
 
 @dataclass(frozen=True)
 class TransitResult:
     """Travel times (s) per origin and facility type over the departure minutes."""
 
-    departures: np.ndarray                 # [n_dep] seconds after midnight
-    keys: tuple[str, ...]                  # facility type keys, in the order of the last axis
-    times: np.ndarray | None               # float32 [n_origins, n_dep, n_types] if kept
+    departures: np.ndarray  # [n_dep] seconds after midnight
+    keys: tuple[str, ...]  # facility type keys, in the order of the last axis
+    times: np.ndarray | None  # float32 [n_origins, n_dep, n_types] if kept
     median: dict[str, np.ndarray]
     p90: dict[str, np.ndarray]
     timings: dict
@@ -130,9 +144,15 @@ def _csr(n: int, row: np.ndarray, *cols: np.ndarray) -> tuple[np.ndarray, ...]:
     return (ptr, *(c[order] for c in cols))
 
 
-def travel_times(prep: Prepared, origin_x: np.ndarray, origin_y: np.ndarray,
-                 facilities: Mapping[str, tuple[np.ndarray, np.ndarray]], *,
-                 keep_minutes: bool = False, chunk: int = 4000) -> TransitResult:
+def travel_times(
+    prep: Prepared,
+    origin_x: np.ndarray,
+    origin_y: np.ndarray,
+    facilities: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    *,
+    keep_minutes: bool = False,
+    chunk: int = 4000,
+) -> TransitResult:
     """Travel times by public transport from every origin to the nearest facility of each type.
 
     ``facilities`` maps a type key to (x, y) arrays in the stops' CRS. Returns median and 90th
@@ -162,8 +182,7 @@ def travel_times(prep: Prepared, origin_x: np.ndarray, origin_y: np.ndarray,
     for i, key in enumerate(keys):
         fx, fy = (np.asarray(a, float) for a in facilities[key])
         egress[:, i], egress_fac[:, i] = walker.nearest(sx, sy, fx, fy, params.max_egress_s)
-        walk_direct[:, i], walk_direct_fac[:, i] = walker.nearest(ox, oy, fx, fy,
-                                                                  params.max_time_s)
+        walk_direct[:, i], walk_direct_fac[:, i] = walker.nearest(ox, oy, fx, fy, params.max_time_s)
     # demand-responsive: egress stop → facility and cell → facility inside the area
     n_k = len(drt)
     drt_h0 = np.array([d.start_s for d in drt], float)
@@ -202,8 +221,12 @@ def travel_times(prep: Prepared, origin_x: np.ndarray, origin_y: np.ndarray,
             acc_t.append(ride[oi, si])
             acc_kind.append(np.full(len(oi), k, np.int64))
     acc_ptr, acc_stop, acc_time, acc_k = _csr(
-        n_o, np.concatenate(acc_src), np.concatenate(acc_dst).astype(np.int64),
-        np.concatenate(acc_t).astype(float), np.concatenate(acc_kind))
+        n_o,
+        np.concatenate(acc_src),
+        np.concatenate(acc_dst).astype(np.int64),
+        np.concatenate(acc_t).astype(float),
+        np.concatenate(acc_kind),
+    )
     t1 = time.perf_counter()
     timings["walking_s"] = t1 - t0
     # profiles at the stops some origin can reach
@@ -211,19 +234,46 @@ def travel_times(prep: Prepared, origin_x: np.ndarray, origin_y: np.ndarray,
     hi = 0
     if len(deps) and len(acc_time):
         last = float(deps[-1])
-        reach = np.where(acc_k < 0, last, np.maximum(last, drt_h0[np.maximum(acc_k, 0)]
-                                                         if n_k else last)) + acc_time
+        reach = (
+            np.where(
+                acc_k < 0, last, np.maximum(last, drt_h0[np.maximum(acc_k, 0)] if n_k else last)
+            )
+            + acc_time
+        )
         hi = int(np.ceil(reach.max())) + 1
     ev_ptr, ev_time = departure_events(prep.patterns, int(deps[0]) if len(deps) else 0, hi)
     origins = np.unique(acc_stop).astype(np.int64)
-    fp_ptr, fp_dst, fp_time = _csr(n_s, prep.transfers.src, prep.transfers.dst.astype(np.int64),
-                                   prep.transfers.time_s.astype(float))
+    fp_ptr, fp_dst, fp_time = _csr(
+        n_s,
+        prep.transfers.src,
+        prep.transfers.dst.astype(np.int64),
+        prep.transfers.time_s.astype(float),
+    )
     p = prep.patterns
     prof, prof_fac = stop_profiles(
-        p.stop_ptr, p.stops, p.n_trips, p.time_off, p.arr.astype(np.float64),
-        p.dep.astype(np.float64), p.sp_ptr, p.sp_pat, p.sp_pos, fp_ptr, fp_dst, fp_time, ev_ptr,
-        ev_time.astype(np.float64), egress, egress_fac, drt_egress, drt_egress_fac, drt_h0,
-        drt_h1, float(params.max_time_s), origins)
+        p.stop_ptr,
+        p.stops,
+        p.n_trips,
+        p.time_off,
+        p.arr.astype(np.float64),
+        p.dep.astype(np.float64),
+        p.sp_ptr,
+        p.sp_pat,
+        p.sp_pos,
+        fp_ptr,
+        fp_dst,
+        fp_time,
+        ev_ptr,
+        ev_time.astype(np.float64),
+        egress,
+        egress_fac,
+        drt_egress,
+        drt_egress_fac,
+        drt_h0,
+        drt_h1,
+        float(params.max_time_s),
+        origins,
+    )
     t2 = time.perf_counter()
     timings["profiles_s"] = t2 - t1
     timings["profile_events"] = int(ev_ptr[origins + 1].sum() - ev_ptr[origins].sum())
@@ -234,13 +284,30 @@ def travel_times(prep: Prepared, origin_x: np.ndarray, origin_y: np.ndarray,
     kept = np.empty((n_o, len(deps), n_types), np.float32) if keep_minutes else None
     for a in range(0, n_o, chunk):
         b = min(n_o, a + chunk)
-        sub_ptr = acc_ptr[a:b + 1] - acc_ptr[a]
+        sub_ptr = acc_ptr[a : b + 1] - acc_ptr[a]
         sl = slice(acc_ptr[a], acc_ptr[b])
         res, res_fac = evaluate_profiles(
-            deps.astype(np.float64), sub_ptr, acc_stop[sl], acc_time[sl], acc_k[sl], drt_h0,
-            drt_h1, walk_direct[a:b], walk_direct_fac[a:b], drt_direct[:, a:b],
-            drt_direct_fac[:, a:b], ev_ptr, ev_time.astype(np.float64), prof, prof_fac, egress,
-            egress_fac, drt_egress, drt_egress_fac, float(params.max_time_s))
+            deps.astype(np.float64),
+            sub_ptr,
+            acc_stop[sl],
+            acc_time[sl],
+            acc_k[sl],
+            drt_h0,
+            drt_h1,
+            walk_direct[a:b],
+            walk_direct_fac[a:b],
+            drt_direct[:, a:b],
+            drt_direct_fac[:, a:b],
+            ev_ptr,
+            ev_time.astype(np.float64),
+            prof,
+            prof_fac,
+            egress,
+            egress_fac,
+            drt_egress,
+            drt_egress_fac,
+            float(params.max_time_s),
+        )
         if kept is not None:
             kept[a:b] = res
         if len(deps):

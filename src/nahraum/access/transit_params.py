@@ -15,12 +15,12 @@ class TransitParams:
 
     window: tuple[int, int] = (7 * 3600, 9 * 3600)  # departure minutes [start, end)
     step_s: int = 60
-    max_access_s: float = 900.0     # 15 min on foot to the first stop (≈ 1.25 km at 5 km/h)
+    max_access_s: float = 900.0  # 15 min on foot to the first stop (≈ 1.25 km at 5 km/h)
     max_egress_s: float = 900.0
-    max_transfer_s: float = 300.0   # one walk of up to 5 min between stops when changing
+    max_transfer_s: float = 300.0  # one walk of up to 5 min between stops when changing
     max_time_s: float = 3 * 3600.0  # longer journeys count as unreachable (inf)
-    walk_speed_ms: float = ACCESS_SPEED_MS   # used without a street network and for access legs
-    detour: float = 1.3             # straight line → street distance without a network
+    walk_speed_ms: float = ACCESS_SPEED_MS  # used without a street network and for access legs
+    detour: float = 1.3  # straight line → street distance without a network
     max_snap_m: float = 500.0
 
     def departures(self) -> np.ndarray:
@@ -32,9 +32,9 @@ class DemandResponsive:
     """An area-based demand-responsive service (Rufbus / On-Demand-Verkehr)."""
 
     name: str
-    area: object                   # shapely (Multi)Polygon in the network's CRS
-    start_s: int                   # first pick-up, seconds after midnight
-    end_s: int                     # last pick-up
+    area: object  # shapely (Multi)Polygon in the network's CRS
+    start_s: int  # first pick-up, seconds after midnight
+    end_s: int  # last pick-up
     max_wait_s: float
     speed_kmh: float = 30.0
     detour: float = 1.3

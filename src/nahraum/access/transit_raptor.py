@@ -34,9 +34,30 @@ def _add(flag, items, n, s):
 
 
 @njit(cache=True, parallel=True)
-def stop_profiles(stop_ptr, stops, n_trips, time_off, arr, dep, sp_ptr, sp_pat, sp_pos,
-              fp_ptr, fp_dst, fp_time, ev_ptr, ev_time, egress, egress_fac, drt_egress,
-              drt_egress_fac, drt_h0, drt_h1, max_time, origins):
+def stop_profiles(
+    stop_ptr,
+    stops,
+    n_trips,
+    time_off,
+    arr,
+    dep,
+    sp_ptr,
+    sp_pat,
+    sp_pos,
+    fp_ptr,
+    fp_dst,
+    fp_time,
+    ev_ptr,
+    ev_time,
+    egress,
+    egress_fac,
+    drt_egress,
+    drt_egress_fac,
+    drt_h0,
+    drt_h1,
+    max_time,
+    origins,
+):
     """For every origin stop and its events: earliest arrival at each facility type."""
     n_stops = sp_ptr.shape[0] - 1
     n_types = egress.shape[1]
@@ -131,8 +152,17 @@ def stop_profiles(stop_ptr, stops, n_trips, time_off, arr, dep, sp_ptr, sp_pat, 
                 s = changed_list[i]
                 changed[s] = False
                 for ty in range(n_types):
-                    v, f = _egress_value(label[s], s, ty, egress, egress_fac, drt_egress,
-                                         drt_egress_fac, drt_h0, drt_h1)
+                    v, f = _egress_value(
+                        label[s],
+                        s,
+                        ty,
+                        egress,
+                        egress_fac,
+                        drt_egress,
+                        drt_egress_fac,
+                        drt_h0,
+                        drt_h1,
+                    )
                     if v < current[ty]:
                         current[ty] = v
                         current_fac[ty] = f
@@ -143,9 +173,28 @@ def stop_profiles(stop_ptr, stops, n_trips, time_off, arr, dep, sp_ptr, sp_pat, 
 
 
 @njit(cache=True, parallel=True)
-def evaluate_profiles(deps, acc_ptr, acc_stop, acc_time, acc_kind, drt_h0, drt_h1, walk_direct,
-              walk_direct_fac, drt_direct, drt_direct_fac, ev_ptr, ev_time, prof, prof_fac,
-              egress, egress_fac, drt_egress, drt_egress_fac, max_time):
+def evaluate_profiles(
+    deps,
+    acc_ptr,
+    acc_stop,
+    acc_time,
+    acc_kind,
+    drt_h0,
+    drt_h1,
+    walk_direct,
+    walk_direct_fac,
+    drt_direct,
+    drt_direct_fac,
+    ev_ptr,
+    ev_time,
+    prof,
+    prof_fac,
+    egress,
+    egress_fac,
+    drt_egress,
+    drt_egress_fac,
+    max_time,
+):
     """Per cell, departure minute and type: the earliest arrival, as a travel time (s)."""
     n_cells = acc_ptr.shape[0] - 1
     n_dep = deps.shape[0]
@@ -181,8 +230,9 @@ def evaluate_profiles(deps, acc_ptr, acc_stop, acc_time, acc_kind, drt_h0, drt_h
                 # leave the stop on foot or by Rufbus at once (a stop without departures is
                 # still a place the Rufbus picks people up)
                 for ty in range(n_types):
-                    v, f = _egress_value(x, s, ty, egress, egress_fac, drt_egress,
-                                         drt_egress_fac, drt_h0, drt_h1)
+                    v, f = _egress_value(
+                        x, s, ty, egress, egress_fac, drt_egress, drt_egress_fac, drt_h0, drt_h1
+                    )
                     if v < best[ty]:
                         best[ty] = v
                         best_fac[ty] = f

@@ -45,8 +45,9 @@ def _offer(dist, lab, touched, nt, hk, hn, size, node, cost, label, limit):
 
 
 @njit(cache=True)
-def _bounded_many(indptr, indices, w, seed_ptr, seed_node, seed_cost, seed_label, limit,
-                  target_of_node):
+def _bounded_many(
+    indptr, indices, w, seed_ptr, seed_node, seed_cost, seed_label, limit, target_of_node
+):
     """One bounded Dijkstra per seed group; returns (group, node, cost, label) for every reached
     node marked in ``target_of_node`` (≥ 0); the label is that of the seed the path starts at,
     the smallest label where several seeds tie (so the answer does not hang on the heap's
@@ -66,8 +67,19 @@ def _bounded_many(indptr, indices, w, seed_ptr, seed_node, seed_cost, seed_label
         size = 0
         nt = 0
         for i in range(seed_ptr[g], seed_ptr[g + 1]):
-            nt, size = _offer(dist, lab, touched, nt, hk, hn, size, seed_node[i], seed_cost[i],
-                              seed_label[i], limit)
+            nt, size = _offer(
+                dist,
+                lab,
+                touched,
+                nt,
+                hk,
+                hn,
+                size,
+                seed_node[i],
+                seed_cost[i],
+                seed_label[i],
+                limit,
+            )
         while size > 0:
             c, u, size = pop(hk, hn, size)
             if c > dist[u]:
@@ -78,12 +90,17 @@ def _bounded_many(indptr, indices, w, seed_ptr, seed_node, seed_cost, seed_label
                 out_c.append(c)
                 out_l.append(lab[u])
             for e in range(indptr[u], indptr[u + 1]):
-                nt, size = _offer(dist, lab, touched, nt, hk, hn, size, indices[e], c + w[e],
-                                  lab[u], limit)
+                nt, size = _offer(
+                    dist, lab, touched, nt, hk, hn, size, indices[e], c + w[e], lab[u], limit
+                )
         for i in range(nt):
             dist[touched[i]] = np.inf
-    return (np.array(out_g, np.int64), np.array(out_node, np.int64), np.array(out_c, np.float64),
-            np.array(out_l, np.int64))
+    return (
+        np.array(out_g, np.int64),
+        np.array(out_node, np.int64),
+        np.array(out_c, np.float64),
+        np.array(out_l, np.int64),
+    )
 
 
 class Walker:
@@ -113,16 +130,20 @@ class Walker:
         order = np.argsort(p, kind="stable")
         return p[order], np.concatenate(nodes)[order], np.concatenate(costs)[order]
 
-    def links(self, sx: np.ndarray, sy: np.ndarray, tx: np.ndarray, ty: np.ndarray,
-              limit_s: float) -> WalkLinks:
+    def links(
+        self, sx: np.ndarray, sy: np.ndarray, tx: np.ndarray, ty: np.ndarray, limit_s: float
+    ) -> WalkLinks:
         """All (source, target, seconds) with walking time ≤ ``limit_s``."""
         if self.network is None:
             speed = self.params.walk_speed_ms / self.params.detour
             tree = cKDTree(np.column_stack([tx, ty]))
             pairs = tree.query_ball_point(np.column_stack([sx, sy]), r=limit_s * speed)
             src = np.repeat(np.arange(len(sx)), [len(p) for p in pairs])
-            dst = np.concatenate([np.asarray(p, np.int64) for p in pairs]) if len(pairs) else \
-                np.zeros(0, np.int64)
+            dst = (
+                np.concatenate([np.asarray(p, np.int64) for p in pairs])
+                if len(pairs)
+                else np.zeros(0, np.int64)
+            )
             t = np.hypot(sx[src] - tx[dst], sy[src] - ty[dst]) / speed
             keep = t <= limit_s
             return WalkLinks(src[keep], dst[keep], t[keep])
@@ -135,9 +156,17 @@ class Walker:
         sp, snode, scost = self._seeds(sx, sy)
         node_mark = np.full(net.n_nodes, -1, np.int64)
         node_mark[snode] = 1
-        g, node, c, _ = _bounded_many(r_indptr, r_indices.astype(np.int64), r_w, seed_ptr,
-                                      tnode.astype(np.int64), tcost, tp.astype(np.int64),
-                                      float(limit_s), node_mark)
+        g, node, c, _ = _bounded_many(
+            r_indptr,
+            r_indices.astype(np.int64),
+            r_w,
+            seed_ptr,
+            tnode.astype(np.int64),
+            tcost,
+            tp.astype(np.int64),
+            float(limit_s),
+            node_mark,
+        )
         # node → the source points seeded there
         order = np.argsort(snode, kind="stable")
         sn, spt, sc = snode[order], sp[order], scost[order]
@@ -159,8 +188,9 @@ class Walker:
         first[1:] = key[1:] != key[:-1]
         return WalkLinks(src[first], dst[first], total[first])
 
-    def nearest(self, sx: np.ndarray, sy: np.ndarray, tx: np.ndarray, ty: np.ndarray,
-                limit_s: float = INF) -> tuple[np.ndarray, np.ndarray]:
+    def nearest(
+        self, sx: np.ndarray, sy: np.ndarray, tx: np.ndarray, ty: np.ndarray, limit_s: float = INF
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Seconds from every source to its nearest target, and that target's index
         (inf and -1 if none within the limit)."""
         out = np.full(len(sx), INF)
@@ -180,8 +210,16 @@ class Walker:
         sp, snode, scost = self._seeds(sx, sy)
         mark = np.ones(net.n_nodes, np.int64)
         g, node, c, lab = _bounded_many(
-            r_indptr, r_indices.astype(np.int64), r_w, np.array([0, len(tnode)], np.int64),
-            tnode.astype(np.int64), tcost, tp.astype(np.int64), float(min(limit_s, 1e12)), mark)
+            r_indptr,
+            r_indices.astype(np.int64),
+            r_w,
+            np.array([0, len(tnode)], np.int64),
+            tnode.astype(np.int64),
+            tcost,
+            tp.astype(np.int64),
+            float(min(limit_s, 1e12)),
+            mark,
+        )
         dist = np.full(net.n_nodes, INF)
         label = np.full(net.n_nodes, -1, np.int64)
         dist[node] = c

@@ -28,8 +28,7 @@ def warm_up() -> float:
     t0 = time.perf_counter()
     x = np.array([0.0, 100.0, 200.0])
     y = np.zeros(3)
-    net = network_from_edges(x, y, [0, 1], [1, 2], [100.0, 100.0], mode="car",
-                             oneway=[False, True])
+    net = network_from_edges(x, y, [0, 1], [1, 2], [100.0, 100.0], mode="car", oneway=[False, True])
     o = snap(net, [10.0, 150.0], [5.0, -5.0])
     d = snap(net, [190.0, 60.0], [0.0, 3.0])
     for k in (1, 2):
@@ -40,10 +39,17 @@ def warm_up() -> float:
     od_matrix(net, o, d)
     od_matrix(net, o.subset([0]), d, weight="distance")
     isochrone(net, o.subset([0]), [30.0, 60.0], buffer_m=10.0)
-    tt = Timetable(trip_indptr=np.array([0, 2], np.int64), stop=np.array([0, 1], np.int32),
-                   arr=np.array([25200, 25260], np.int32), dep=np.array([25200, 25260], np.int32),
-                   trip_route=np.zeros(1, np.int32), trip_direction=np.zeros(1, np.int8),
-                   trip_source=np.arange(1), n_stops=2, day=dt.date(2025, 1, 7))
+    tt = Timetable(
+        trip_indptr=np.array([0, 2], np.int64),
+        stop=np.array([0, 1], np.int32),
+        arr=np.array([25200, 25260], np.int32),
+        dep=np.array([25200, 25260], np.int32),
+        trip_route=np.zeros(1, np.int32),
+        trip_direction=np.zeros(1, np.int8),
+        trip_source=np.arange(1),
+        n_stops=2,
+        day=dt.date(2025, 1, 7),
+    )
     prep = prepare(tt, x[[0, 2]], y[[0, 2]], walk_network=net)
     travel_times(prep, x[[0]], y[[0]] + 5.0, {"warm": (x[[2]], y[[2]])})
     return time.perf_counter() - t0

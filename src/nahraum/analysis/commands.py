@@ -16,16 +16,30 @@ def _split(value: str | None) -> list[str] | None:
 
 
 @click.command("analyze")
-@click.option("--modes", default="walk,bike,car", show_default=True,
-              help="Comma-separated travel modes (walk, bike, car, straight, or a registered one).")
-@click.option("--types", "types", default=None,
-              help="Comma-separated facility type keys (default: every type with facilities).")
-@click.option("--runner", type=click.Choice(["local", "processes", "dask"]), default="local",
-              show_default=True, help="Where the routing runs.")
+@click.option(
+    "--modes",
+    default="walk,bike,car",
+    show_default=True,
+    help="Comma-separated travel modes (walk, bike, car, straight, or a registered one).",
+)
+@click.option(
+    "--types",
+    "types",
+    default=None,
+    help="Comma-separated facility type keys (default: every type with facilities).",
+)
+@click.option(
+    "--runner",
+    type=click.Choice(["local", "processes", "dask"]),
+    default="local",
+    show_default=True,
+    help="Where the routing runs.",
+)
 @click.option("--region", "region_slug", default=None, help="Region slug (default: the first).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run as JSON.")
-def analyze(modes: str, types: str | None, runner: str, region_slug: str | None,
-            as_json: bool) -> None:
+def analyze(
+    modes: str, types: str | None, runner: str, region_slug: str | None, as_json: bool
+) -> None:
     """Analyse the region: travel times, supply indicators, stored as a new run."""
     from nahraum.bootstrap import setup_django
 
@@ -39,13 +53,15 @@ def analyze(modes: str, types: str | None, runner: str, region_slug: str | None,
     region = regions.filter(slug=region_slug).first() if region_slug else regions.first()
     if region is None:
         raise click.ClickException(
-            f"no region {region_slug!r}" if region_slug else
-            "no region loaded; run `nahraum demo --no-serve` or `nahraum import …` first"
+            f"no region {region_slug!r}"
+            if region_slug
+            else "no region loaded; run `nahraum demo --no-serve` or `nahraum import …` first"
         )
     try:
         if as_json:
-            run = run_analysis(region, modes=_split(modes) or [], facility_types=_split(types),
-                               runner=runner)
+            run = run_analysis(
+                region, modes=_split(modes) or [], facility_types=_split(types), runner=runner
+            )
         else:
             run = _with_progress(region, _split(modes) or [], _split(types), runner)
     except AccessError as exc:
@@ -54,8 +70,10 @@ def analyze(modes: str, types: str | None, runner: str, region_slug: str | None,
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
-    click.echo(f"Analyse #{run.pk} gespeichert / stored: {data['values']} Kennzahlen / figures, "
-               f"{data['timings']['total']:.2f} s")
+    click.echo(
+        f"Analyse #{run.pk} gespeichert / stored: {data['values']} Kennzahlen / figures, "
+        f"{data['timings']['total']:.2f} s"
+    )
     for note in run.parameters.get("notes", []):
         click.echo(f"  Hinweis / note: {note}")
     if run.is_estimate:
@@ -67,10 +85,19 @@ def _with_progress(region, modes, types, runner):
 
     from .services import run_analysis
 
-    labels = {"load": "Daten laden / loading", "route": "Wege / routing",
-              "indicators": "Kennzahlen / indicators", "store": "Speichern / storing"}
-    with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
-                  TimeElapsedColumn(), transient=False) as bar:
+    labels = {
+        "load": "Daten laden / loading",
+        "route": "Wege / routing",
+        "indicators": "Kennzahlen / indicators",
+        "store": "Speichern / storing",
+    }
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        transient=False,
+    ) as bar:
         tasks: dict[str, int] = {}
 
         def progress(done: int, total: int, step: str = "") -> None:
@@ -78,8 +105,9 @@ def _with_progress(region, modes, types, runner):
                 tasks[step] = bar.add_task(labels.get(step, step), total=total)
             bar.update(tasks[step], completed=done, total=total)
 
-        return run_analysis(region, modes=modes, facility_types=types, runner=runner,
-                            progress=progress)
+        return run_analysis(
+            region, modes=modes, facility_types=types, runner=runner, progress=progress
+        )
 
 
 def run_summary(run) -> dict:

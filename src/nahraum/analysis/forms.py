@@ -26,8 +26,14 @@ from .models import AnalysisRun, IndicatorValue
 from .services import latest_run
 
 #: The metrics a page can shade its map and chart by.
-PAGE_METRICS = ("share_within_norm", "median_minutes", "mean_minutes", "p90_minutes",
-                "cross_border_share", "capacity_per_demand")
+PAGE_METRICS = (
+    "share_within_norm",
+    "median_minutes",
+    "mean_minutes",
+    "p90_minutes",
+    "cross_border_share",
+    "capacity_per_demand",
+)
 LEVELS = tuple(IndicatorValue.Level.values)
 AREA_KINDS = ("", "core", "village")
 
@@ -93,9 +99,11 @@ class SelectionForm(RunMixin, forms.Form):
         if value == "":
             return default
         if value not in allowed:
-            self.add_error(name, _("unknown %(name)s %(value)r; allowed: %(allowed)s") % {
-                "name": name, "value": value,
-                "allowed": ", ".join(a or "''" for a in allowed)})
+            self.add_error(
+                name,
+                _("unknown %(name)s %(value)r; allowed: %(allowed)s")
+                % {"name": name, "value": value, "allowed": ", ".join(a or "''" for a in allowed)},
+            )
         return value
 
     def clean(self) -> dict[str, Any]:
@@ -119,7 +127,8 @@ class SelectionForm(RunMixin, forms.Form):
         """Whether the run computed the page's facility type (always, on pages for all types)."""
         run = self.cleaned_data.get("run")
         return self.type_key is None or (
-            run is not None and self.type_key in run.parameters.get("facility_types", []))
+            run is not None and self.type_key in run.parameters.get("facility_types", [])
+        )
 
     def selection(self) -> dict[str, Any]:
         """The chosen values with what the page's controls list (labels, options)."""
@@ -127,11 +136,15 @@ class SelectionForm(RunMixin, forms.Form):
         run = data["run"]
         modes = list(run.parameters.get("modes", []))
         return {
-            "mode": data["mode"], "type": data["type"], "metric": data["metric"],
-            "age_band": data["age_band"], "mode_label": mode_label(data["mode"]),
+            "mode": data["mode"],
+            "type": data["type"],
+            "metric": data["metric"],
+            "age_band": data["age_band"],
+            "mode_label": mode_label(data["mode"]),
             "modes": [{"key": m, "label": mode_label(m)} for m in modes],
-            "types": list(FacilityType.objects.filter(
-                key__in=run.parameters.get("facility_types", []))),
+            "types": list(
+                FacilityType.objects.filter(key__in=run.parameters.get("facility_types", []))
+            ),
             "metrics": [{"key": m, "label": metric_label(m)} for m in PAGE_METRICS],
             "bands": [{"key": "", "label": _("all ages")}]
             + [{"key": b, "label": b} for b in AGE_BANDS],
@@ -174,35 +187,63 @@ class IndicatorQueryForm(RunMixin, forms.Form):
         if unknown:
             raise forms.ValidationError(
                 f"unknown parameter(s) {', '.join(unknown)}; "
-                f"allowed: {', '.join(sorted(self.fields))}")
+                f"allowed: {', '.join(sorted(self.fields))}"
+            )
         run = data.get("run")
         if run is None:  # a bad run is reported as such; no run at all is the view's 404
             return data
         g = {k: data.get(k, "") for k in self.fields}
-        self._check("metric", g["metric"] in METRICS,
-                    f"unknown metric {g['metric']!r}; allowed: {', '.join(METRICS)}")
+        self._check(
+            "metric",
+            g["metric"] in METRICS,
+            f"unknown metric {g['metric']!r}; allowed: {', '.join(METRICS)}",
+        )
         modes = run.parameters.get("modes", [])
         types = run.parameters.get("facility_types", [])
-        self._check("mode", g["mode"] in modes,
-                    f"unknown mode {g['mode']!r}; this run has: {', '.join(modes)}")
-        self._check("type", g["type"] in types,
-                    f"unknown facility type {g['type']!r}; this run has: {', '.join(types)}")
-        self._check("field", "field" not in self.data
-                    or InnovationField.objects.filter(key=g["field"]).exists(),
-                    f"unknown innovation field {g['field']!r}")
-        self._check("district", "district" not in self.data or District.objects.filter(
-            key=g["district"], municipality__region=self.region).exists(),
-            f"unknown district {g['district']!r}")
-        self._check("municipality", "municipality" not in self.data
-                    or Municipality.objects.filter(ags=g["municipality"],
-                                                   region=self.region).exists(),
-                    f"unknown municipality (AGS) {g['municipality']!r}")
-        self._check("level", g["level"] in LEVELS,
-                    f"unknown level {g['level']!r}; allowed: {', '.join(LEVELS)}")
-        self._check("area_kind", g["area_kind"] in AREA_KINDS,
-                    f"unknown area_kind {g['area_kind']!r}; allowed: core, village, ''")
-        self._check("age_band", g["age_band"] in ("", *AGE_BANDS),
-                    f"unknown age_band {g['age_band']!r}; allowed: '', {', '.join(AGE_BANDS)}")
+        self._check(
+            "mode",
+            g["mode"] in modes,
+            f"unknown mode {g['mode']!r}; this run has: {', '.join(modes)}",
+        )
+        self._check(
+            "type",
+            g["type"] in types,
+            f"unknown facility type {g['type']!r}; this run has: {', '.join(types)}",
+        )
+        self._check(
+            "field",
+            "field" not in self.data or InnovationField.objects.filter(key=g["field"]).exists(),
+            f"unknown innovation field {g['field']!r}",
+        )
+        self._check(
+            "district",
+            "district" not in self.data
+            or District.objects.filter(
+                key=g["district"], municipality__region=self.region
+            ).exists(),
+            f"unknown district {g['district']!r}",
+        )
+        self._check(
+            "municipality",
+            "municipality" not in self.data
+            or Municipality.objects.filter(ags=g["municipality"], region=self.region).exists(),
+            f"unknown municipality (AGS) {g['municipality']!r}",
+        )
+        self._check(
+            "level",
+            g["level"] in LEVELS,
+            f"unknown level {g['level']!r}; allowed: {', '.join(LEVELS)}",
+        )
+        self._check(
+            "area_kind",
+            g["area_kind"] in AREA_KINDS,
+            f"unknown area_kind {g['area_kind']!r}; allowed: core, village, ''",
+        )
+        self._check(
+            "age_band",
+            g["age_band"] in ("", *AGE_BANDS),
+            f"unknown age_band {g['age_band']!r}; allowed: '', {', '.join(AGE_BANDS)}",
+        )
         return data
 
 
@@ -228,11 +269,13 @@ class IsochroneForm(forms.Form):
         if mode not in self.MODES:
             raise forms.ValidationError(f"unknown mode {mode!r}; allowed: walk, bike, car")
         try:
-            minutes = [float(m) for m in self.data.get("minutes", "5,10,15").split(",")
-                       if m.strip()]
+            minutes = [
+                float(m) for m in self.data.get("minutes", "5,10,15").split(",") if m.strip()
+            ]
         except ValueError:
             raise forms.ValidationError(
-                "minutes must be comma-separated numbers, e.g. 5,10,15") from None
+                "minutes must be comma-separated numbers, e.g. 5,10,15"
+            ) from None
         if not minutes or len(minutes) > 6 or any(not (0 < m <= 120) for m in minutes):
             raise forms.ValidationError("minutes: 1 to 6 values, each above 0 and at most 120")
         return {"lat": lat, "lon": lon, "mode": mode, "minutes": sorted(minutes)}

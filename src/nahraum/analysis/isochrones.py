@@ -38,8 +38,9 @@ def _to_lonlat(xy: np.ndarray) -> np.ndarray:
     return np.column_stack([lon, lat])
 
 
-def isochrone_features(region: Region, lat: float, lon: float, mode: str,
-                       minutes: list[float]) -> dict[str, Any]:
+def isochrone_features(
+    region: Region, lat: float, lon: float, mode: str, minutes: list[float]
+) -> dict[str, Any]:
     """Areas reachable within each of ``minutes`` (sorted) by ``mode``, the largest first."""
     net = cached_network(region, mode)
     if net is None:
@@ -55,6 +56,11 @@ def isochrone_features(region: Region, lat: float, lon: float, mode: str,
     features = []
     for m, area in zip(minutes, areas, strict=True):
         geo = shapely.transform(area.simplify(SIMPLIFY_M), _to_lonlat)
-        features.append({"type": "Feature", "geometry": mapping(geo),
-                         "properties": {"minutes": m, "mode": mode}})
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": mapping(geo),
+                "properties": {"minutes": m, "mode": mode},
+            }
+        )
     return {"type": "FeatureCollection", "features": features[::-1]}

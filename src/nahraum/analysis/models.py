@@ -128,7 +128,11 @@ class CrossBorderFlow(models.Model):
     )
     home = models.ForeignKey("region.Municipality", on_delete=models.CASCADE, related_name="+")
     serving = models.ForeignKey(
-        "region.Municipality", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        "region.Municipality",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text=_("Empty: a facility outside the region's municipalities."),
     )
     people = models.FloatField()

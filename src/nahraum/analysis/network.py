@@ -91,8 +91,14 @@ def build_region_networks(
     not in the zone the engine would pick from the file, so that they always fit together.
     """
     nets = build_networks(
-        osm_path, modes, clip=region_clip(region), margin_m=margin_m, speeds=speeds,
-        cache_dir=cache_dir(), progress=progress, crs=DEFAULT_CRS,
+        osm_path,
+        modes,
+        clip=region_clip(region),
+        margin_m=margin_m,
+        speeds=speeds,
+        cache_dir=cache_dir(),
+        progress=progress,
+        crs=DEFAULT_CRS,
     )
     known: dict[str, str] = {}
     if pointer_path(region).is_file():  # keep the other modes built earlier from the same file
@@ -133,9 +139,13 @@ def load_networks(region, modes: Sequence[str] | None = None) -> dict[str, Netwo
             return nets
         osm = Path(info["osm_path"])
         if osm.is_file():
-            return build_region_networks(region, osm, tuple(sorted(wanted | set(nets))),
-                                         margin_m=info.get("margin_m", DEFAULT_MARGIN_M),
-                                         speeds=info.get("speeds") or None)
+            return build_region_networks(
+                region,
+                osm,
+                tuple(sorted(wanted | set(nets))),
+                margin_m=info.get("margin_m", DEFAULT_MARGIN_M),
+                speeds=info.get("speeds") or None,
+            )
     osm = default_osm_path(region)
     if osm is None:
         return nets

@@ -13,13 +13,28 @@ def network_group() -> None:
 
 
 @network_group.command("build")
-@click.option("--pbf", "pbf", required=True, type=click.Path(dir_okay=False),
-              help="OSM file: .osm.pbf, .osm or .osm.gz.")
+@click.option(
+    "--pbf",
+    "pbf",
+    required=True,
+    type=click.Path(dir_okay=False),
+    help="OSM file: .osm.pbf, .osm or .osm.gz.",
+)
 @click.option("--region", "region_slug", default=None, help="Region slug (default: the first).")
-@click.option("--modes", default="walk,bike,car", show_default=True,
-              help="Comma-separated modes: walk, bike, car.")
-@click.option("--margin", "margin_m", default=2000.0, show_default=True, type=float,
-              help="Keep streets this many metres beyond the region's boundary.")
+@click.option(
+    "--modes",
+    default="walk,bike,car",
+    show_default=True,
+    help="Comma-separated modes: walk, bike, car.",
+)
+@click.option(
+    "--margin",
+    "margin_m",
+    default=2000.0,
+    show_default=True,
+    type=float,
+    help="Keep streets this many metres beyond the region's boundary.",
+)
 def build(pbf: str, region_slug: str | None, modes: str, margin_m: float) -> None:
     """Build and cache the region's networks (a second run on the same file only loads them)."""
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -40,19 +55,23 @@ def build(pbf: str, region_slug: str | None, modes: str, margin_m: float) -> Non
             f"no region {region_slug!r}" if region_slug else "no region loaded (run `nahraum demo`)"
         )
     t0 = time.perf_counter()
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                  TimeElapsedColumn()) as bar:
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn()
+    ) as bar:
         task = bar.add_task(f"{region.name}: {pbf}", total=3 + len(mode_list))
 
         def progress(done: int, total: int, message: str = "") -> None:
             bar.update(task, description=message, completed=done, total=total)
 
         try:
-            nets = build_region_networks(region, pbf, mode_list, margin_m=margin_m,
-                                         progress=progress)
+            nets = build_region_networks(
+                region, pbf, mode_list, margin_m=margin_m, progress=progress
+            )
         except AccessError as exc:
             raise click.ClickException(str(exc)) from exc
         bar.update(task, completed=bar.tasks[0].total)
     for m, net in nets.items():
-        click.echo(f"{m:>5}: {net.n_nodes:>8} Knoten/nodes {net.n_edges:>9} Kanten/edges  {net.checksum}")
+        click.echo(
+            f"{m:>5}: {net.n_nodes:>8} Knoten/nodes {net.n_edges:>9} Kanten/edges  {net.checksum}"
+        )
     click.echo(f"{time.perf_counter() - t0:.2f} s")

@@ -62,21 +62,31 @@ def _run_info(run: AnalysisRun) -> dict[str, Any]:
         "run": run,
         "date": run.finished or run.started,
         "is_estimate": run.is_estimate,
-        "modes": [{"key": m, "label": mode_label(m), "is_estimate": m == "straight"}
-                  for m in modes],
+        "modes": [
+            {"key": m, "label": mode_label(m), "is_estimate": m == "straight"} for m in modes
+        ],
     }
 
 
 def _share_chart(types: list[FacilityType], datasets: list[dict[str, Any]]) -> dict[str, Any]:
-    return specs.bar_chart([str(t.name) for t in types], datasets, unit="%",
-                           yLabel=_("Share within the norm (%)"), xLabel=_("Facility type"))
+    return specs.bar_chart(
+        [str(t.name) for t in types],
+        datasets,
+        unit="%",
+        yLabel=_("Share within the norm (%)"),
+        xLabel=_("Facility type"),
+    )
 
 
-def _region_grid(run: AnalysisRun, types: list[FacilityType],
-                 modes: list[str]) -> dict[tuple[int, str], dict[str, float | None]]:
+def _region_grid(
+    run: AnalysisRun, types: list[FacilityType], modes: list[str]
+) -> dict[tuple[int, str], dict[str, float | None]]:
     """(type id, mode) → region share ("all"), core towns, villages and median minutes."""
     values = IndicatorValue.objects.filter(
-        run=run, age_band="", facility_type__in=types, mode__in=modes,
+        run=run,
+        age_band="",
+        facility_type__in=types,
+        mode__in=modes,
     ).filter(
         Q(level="region", metric__in=["share_within_norm", "median_minutes"])
         | Q(level="area_kind", municipality__isnull=True, metric="share_within_norm")
@@ -110,8 +120,10 @@ def region_supply(region: Region) -> dict[str, Any] | None:
     for t in types:
         mode_rows = []
         for m in info["modes"]:
-            cell = {k: grid.get((t.pk, m["key"]), {}).get(k)
-                    for k in ("all", "core", "village", "median")}
+            cell = {
+                k: grid.get((t.pk, m["key"]), {}).get(k)
+                for k in ("all", "core", "village", "median")
+            }
             if any(v is not None for v in cell.values()):
                 mode_rows.append({"mode": m, **cell})
         groups.append({"type": t, "rows": mode_rows})
@@ -119,19 +131,33 @@ def region_supply(region: Region) -> dict[str, Any] | None:
     for m in info["modes"]:
         data = [grid.get((t.pk, m["key"]), {}).get("all") for t in types]
         if any(v is not None for v in data):  # a mode without any norm adds only an empty bar
-            datasets.append(specs.dataset(m["label"], data,
-                                          MODE_COLOURS.get(m["key"], specs.OTHER_COLOUR)))
+            datasets.append(
+                specs.dataset(m["label"], data, MODE_COLOURS.get(m["key"], specs.OTHER_COLOUR))
+            )
     gap_mode = "walk" if "walk" in modes else (modes[0] if modes else "")
-    gap_chart = _share_chart(types, [
-        specs.dataset(label, [grid.get((t.pk, gap_mode), {}).get(kind) for t in types],
-                      specs.AREA_COLOURS[kind])
-        for kind, label in (("core", _("core towns")), ("village", _("villages")))
-    ])
+    gap_chart = _share_chart(
+        types,
+        [
+            specs.dataset(
+                label,
+                [grid.get((t.pk, gap_mode), {}).get(kind) for t in types],
+                specs.AREA_COLOURS[kind],
+            )
+            for kind, label in (("core", _("core towns")), ("village", _("villages")))
+        ],
+    )
     has_values = any(g["rows"] for g in groups)
-    return {**info, "types": types, "groups": groups, "chart": _share_chart(types, datasets),
-            "gap_chart": gap_chart, "gap_mode": gap_mode,
-            "gap_mode_label": mode_label(gap_mode) if gap_mode else "",
-            "has_values": has_values, "url": _url("analysis:overview")}
+    return {
+        **info,
+        "types": types,
+        "groups": groups,
+        "chart": _share_chart(types, datasets),
+        "gap_chart": gap_chart,
+        "gap_mode": gap_mode,
+        "gap_mode_label": mode_label(gap_mode) if gap_mode else "",
+        "has_values": has_values,
+        "url": _url("analysis:overview"),
+    }
 
 
 def district_values(run: AnalysisRun, type_key: str, mode: str) -> dict[int, float | None]:
@@ -139,8 +165,12 @@ def district_values(run: AnalysisRun, type_key: str, mode: str) -> dict[int, flo
     return {
         d: _percent(v)
         for d, v in IndicatorValue.objects.filter(
-            run=run, level="district", metric="share_within_norm", age_band="",
-            facility_type__key=type_key, mode=mode,
+            run=run,
+            level="district",
+            metric="share_within_norm",
+            age_band="",
+            facility_type__key=type_key,
+            mode=mode,
         ).values_list("district_id", "value")
     }
 
@@ -173,12 +203,23 @@ def supply_map(region: Region, supply: dict[str, Any]) -> dict[str, Any] | None:
     fields = [{"key": "municipality", "label": _("Municipality")}]
     fields += [{"key": figure.key, "label": figure.label()} for figure, _v in extra]
     spec = specs.map_spec(
-        _("Map of the districts shaded by the share of inhabitants within the norm "
-          "(%(type)s, %(mode)s)") % names,
-        [specs.choropleth_layer(collection(features), "value", title,
-                                noDataLabel=_("no figure"), fields=fields,
-                                highlight=specs.core_town_highlight()),
-         specs.municipal_border_layer()])
+        _(
+            "Map of the districts shaded by the share of inhabitants within the norm "
+            "(%(type)s, %(mode)s)"
+        )
+        % names,
+        [
+            specs.choropleth_layer(
+                collection(features),
+                "value",
+                title,
+                noDataLabel=_("no figure"),
+                fields=fields,
+                highlight=specs.core_town_highlight(),
+            ),
+            specs.municipal_border_layer(),
+        ],
+    )
     return {"spec": spec, "type": ftype, "title": title}
 
 
@@ -195,29 +236,57 @@ def district_supply(district: District) -> dict[str, Any] | None:
     modes = [m["key"] for m in info["modes"]]
     grid: dict[tuple[int, str], dict[str, float | None]] = defaultdict(dict)
     for metric, type_id, mode, value in IndicatorValue.objects.filter(
-        run=run, level="district", district=district, age_band="", facility_type__in=types,
-        mode__in=modes, metric__in=["share_within_norm", "median_minutes"],
+        run=run,
+        level="district",
+        district=district,
+        age_band="",
+        facility_type__in=types,
+        mode__in=modes,
+        metric__in=["share_within_norm", "median_minutes"],
     ).values_list("metric", "facility_type_id", "mode", "value"):
         grid[(type_id, mode)][metric] = (
             _percent(value) if metric == "share_within_norm" else _minutes(value)
         )
     rows = [
-        {"type": t, "cells": [{"mode": m, "share": grid.get((t.pk, m), {}).get("share_within_norm"),
-                               "median": grid.get((t.pk, m), {}).get("median_minutes")}
-                              for m in modes]}
+        {
+            "type": t,
+            "cells": [
+                {
+                    "mode": m,
+                    "share": grid.get((t.pk, m), {}).get("share_within_norm"),
+                    "median": grid.get((t.pk, m), {}).get("median_minutes"),
+                }
+                for m in modes
+            ],
+        }
         for t in types
     ]
     chart = specs.bar_chart(
         [str(t.name) for t in types],
-        [specs.dataset(m["label"], [r["cells"][i]["median"] for r in rows],
-                       MODE_COLOURS.get(m["key"], specs.OTHER_COLOUR))
-         for i, m in enumerate(info["modes"])
-         if any(r["cells"][i]["median"] is not None for r in rows)],
-        unit="min", yLabel=_("Median travel time (min)"), xLabel=_("Facility type"))
-    has_values = any(c["share"] is not None or c["median"] is not None
-                     for r in rows for c in r["cells"])
-    return {**info, "types": types, "rows": rows, "chart": chart, "has_values": has_values,
-            "url": _url("analysis:district", district.key)}
+        [
+            specs.dataset(
+                m["label"],
+                [r["cells"][i]["median"] for r in rows],
+                MODE_COLOURS.get(m["key"], specs.OTHER_COLOUR),
+            )
+            for i, m in enumerate(info["modes"])
+            if any(r["cells"][i]["median"] is not None for r in rows)
+        ],
+        unit="min",
+        yLabel=_("Median travel time (min)"),
+        xLabel=_("Facility type"),
+    )
+    has_values = any(
+        c["share"] is not None or c["median"] is not None for r in rows for c in r["cells"]
+    )
+    return {
+        **info,
+        "types": types,
+        "rows": rows,
+        "chart": chart,
+        "has_values": has_values,
+        "url": _url("analysis:district", district.key),
+    }
 
 
 def overview_panel(region: Region) -> panels.Contribution:
@@ -234,10 +303,10 @@ def district_panel(district: District) -> panels.Contribution:
 
 def register() -> None:
     """Contribute the supply sections to the region's pages (called from ``ready()``)."""
-    panels.register_panel("overview", "supply", "analysis/_region_supply.html", overview_panel,
-                          order=10)
-    panels.register_panel("district", "supply", "analysis/_district_supply.html",
-                          district_panel, order=10)
-    panels.register_district_link(
-        "supply", lambda key: reverse("analysis:district", args=[key])
+    panels.register_panel(
+        "overview", "supply", "analysis/_region_supply.html", overview_panel, order=10
     )
+    panels.register_panel(
+        "district", "supply", "analysis/_district_supply.html", district_panel, order=10
+    )
+    panels.register_district_link("supply", lambda key: reverse("analysis:district", args=[key]))

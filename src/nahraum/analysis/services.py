@@ -83,8 +83,12 @@ class Inputs:
     """Everything a run needs, as arrays. Scenarios change a copy (:meth:`copy`)."""
 
     region_id: int
-    cells: pd.DataFrame       # key, x, y, lon, lat, population, <age bands>, district_id, municipality_id, area_kind
-    facilities: pd.DataFrame  # key, type_key, x, y, lon, lat, capacity, municipality_id, district_id, area_kind, name
+    cells: (
+        pd.DataFrame
+    )  # key, x, y, lon, lat, population, <age bands>, district_id, municipality_id, area_kind
+    facilities: (
+        pd.DataFrame
+    )  # key, type_key, x, y, lon, lat, capacity, municipality_id, district_id, area_kind, name
     networks: dict[str, Any]  # mode → nahraum.access.network.Network; may be empty
     norms: list[dict]
     checksums: dict[str, str]
@@ -95,10 +99,15 @@ class Inputs:
     def copy(self) -> Inputs:
         """A copy whose tables may be changed freely (networks are shared, they are read-only)."""
         return Inputs(
-            region_id=self.region_id, cells=self.cells.copy(), facilities=self.facilities.copy(),
-            networks=dict(self.networks), norms=copy.deepcopy(self.norms),
-            checksums=dict(self.checksums), types=self.types.copy(),
-            is_estimate=self.is_estimate, notes=list(self.notes),
+            region_id=self.region_id,
+            cells=self.cells.copy(),
+            facilities=self.facilities.copy(),
+            networks=dict(self.networks),
+            norms=copy.deepcopy(self.norms),
+            checksums=dict(self.checksums),
+            types=self.types.copy(),
+            is_estimate=self.is_estimate,
+            notes=list(self.notes),
         )
 
 
@@ -139,16 +148,27 @@ def _hash_frame(frame: pd.DataFrame) -> str:
     return hashlib.sha256(hashed.tobytes() + ",".join(frame.columns).encode()).hexdigest()
 
 
-def load_inputs(region: Region, *, with_networks: bool = True,
-                modes: Sequence[str] = NETWORK_MODES) -> Inputs:
+def load_inputs(
+    region: Region, *, with_networks: bool = True, modes: Sequence[str] = NETWORK_MODES
+) -> Inputs:
     """The region's cells, facilities, norms and networks (for ``modes``) as arrays, with checksums."""
     districts = {
-        d.pk: d for d in District.objects.filter(municipality__region=region).select_related("source")
+        d.pk: d
+        for d in District.objects.filter(municipality__region=region).select_related("source")
     }
     cell_rows = list(
-        PopulationCell.objects.filter(region=region).order_by("pk").values(
-            "key", "lon", "lat", "population", "population_by_age", "district_id",
-            "municipality_id", "is_estimate", "source_id",
+        PopulationCell.objects.filter(region=region)
+        .order_by("pk")
+        .values(
+            "key",
+            "lon",
+            "lat",
+            "population",
+            "population_by_age",
+            "district_id",
+            "municipality_id",
+            "is_estimate",
+            "source_id",
         )
     )
     notes: list[str] = []
@@ -160,12 +180,15 @@ def load_inputs(region: Region, *, with_networks: bool = True,
     )
     no_ages = cells["population_by_age"].map(lambda v: not v) & (cells["population"] > 0)
     if no_ages.any():
-        notes.append(f"{int(no_ages.sum())} cells have no age structure; age-band figures leave them out")
+        notes.append(
+            f"{int(no_ages.sum())} cells have no age structure; age-band figures leave them out"
+        )
     cells = pd.concat([cells.drop(columns=["population_by_age"]), ages], axis=1)
     kinds = {pk: d.kind for pk, d in districts.items()}
     muni_of = {pk: d.municipality_id for pk, d in districts.items()}
     cells["municipality_id"] = [
-        m if m is not None else muni_of.get(d) for m, d in zip(cells["municipality_id"], cells["district_id"], strict=True)
+        m if m is not None else muni_of.get(d)
+        for m, d in zip(cells["municipality_id"], cells["district_id"], strict=True)
     ]
     outside = cells["municipality_id"].isna()
     if outside.any():
@@ -177,21 +200,43 @@ def load_inputs(region: Region, *, with_networks: bool = True,
     no_district = cells["district_id"].isna()
     if no_district.any():
         notes.append(f"{int(no_district.sum())} cells lie in no district; counted as villages")
-    cells["district_id"] = cells["district_id"].astype("Int64").astype(object).where(~no_district, None)
+    cells["district_id"] = (
+        cells["district_id"].astype("Int64").astype(object).where(~no_district, None)
+    )
     x, y = to_utm(cells["lon"].to_numpy(), cells["lat"].to_numpy())
     cells["x"], cells["y"] = x, y
 
     munis = list(Municipality.objects.filter(region=region).values_list("pk", flat=True))
     fac_rows = list(
-        Facility.objects.filter(municipality__in=munis).order_by("pk").values(
-            "key", "name", "type__key", "lon", "lat", "capacity", "municipality_id", "district_id",
-            "is_estimate", "source_id",
+        Facility.objects.filter(municipality__in=munis)
+        .order_by("pk")
+        .values(
+            "key",
+            "name",
+            "type__key",
+            "lon",
+            "lat",
+            "capacity",
+            "municipality_id",
+            "district_id",
+            "is_estimate",
+            "source_id",
         )
     )
     facilities = pd.DataFrame(
         fac_rows,
-        columns=["key", "name", "type__key", "lon", "lat", "capacity", "municipality_id",
-                 "district_id", "is_estimate", "source_id"],
+        columns=[
+            "key",
+            "name",
+            "type__key",
+            "lon",
+            "lat",
+            "capacity",
+            "municipality_id",
+            "district_id",
+            "is_estimate",
+            "source_id",
+        ],
     ).rename(columns={"type__key": "type_key"})
     facilities["area_kind"] = [kinds.get(d) for d in facilities["district_id"]]
     fx, fy = to_utm(facilities["lon"].to_numpy(float), facilities["lat"].to_numpy(float))
@@ -201,9 +246,17 @@ def load_inputs(region: Region, *, with_networks: bool = True,
     type_rows = list(FacilityType.objects.values("id", "key", "field_id", "demand_age_bands"))
     types = pd.DataFrame(type_rows, columns=["id", "key", "field_id", "demand_age_bands"])
     norms = [
-        {"type_key": n.facility_type.key, "mode": n.mode, "max_minutes": n.max_minutes,
-         "max_metres": n.max_metres, "area_kind": n.area_kind, "age_bands": list(n.age_bands or []),
-         "label_de": n.label_de, "label_en": n.label_en, "source": n.source}
+        {
+            "type_key": n.facility_type.key,
+            "mode": n.mode,
+            "max_minutes": n.max_minutes,
+            "max_metres": n.max_metres,
+            "area_kind": n.area_kind,
+            "age_bands": list(n.age_bands or []),
+            "label_de": n.label_de,
+            "label_en": n.label_en,
+            "source": n.source,
+        }
         for n in Norm.objects.select_related("facility_type").order_by("pk")
     ]
     wanted = [m for m in modes if m in NETWORK_MODES]
@@ -228,8 +281,15 @@ def load_inputs(region: Region, *, with_networks: bool = True,
         **net_sums,
     }
     return Inputs(
-        region_id=region.pk, cells=cells, facilities=facilities, networks=networks, norms=norms,
-        checksums=checksums, types=types, is_estimate=is_estimate, notes=notes,
+        region_id=region.pk,
+        cells=cells,
+        facilities=facilities,
+        networks=networks,
+        norms=norms,
+        checksums=checksums,
+        types=types,
+        is_estimate=is_estimate,
+        notes=notes,
     )
 
 
@@ -277,8 +337,13 @@ def _od_limits(inputs: Inputs, type_keys: list[str], modes: list[str]) -> dict:
             continue
         for mode in modes:
             norm_modes = (mode, "walk") if mode == STRAIGHT else (mode,)
-            minutes = [n["max_minutes"] for n in inputs.norms if n["type_key"] == key
-                       and n["mode"] in norm_modes and n.get("max_minutes") is not None]
+            minutes = [
+                n["max_minutes"]
+                for n in inputs.norms
+                if n["type_key"] == key
+                and n["mode"] in norm_modes
+                and n.get("max_minutes") is not None
+            ]
             if minutes:
                 out[(mode, key)] = max(minutes) * 60.0
     return out
@@ -296,11 +361,18 @@ def _extra_travel(mode: str, inputs: Inputs, type_keys: list[str]) -> list[Trave
             item = {"time_s": item}
         t = np.asarray(item["time_s"], dtype=float)
         if t.shape != (n,):
-            raise AccessError(f"mode {mode}, type {key}: {t.shape[0] if t.ndim else 0} times for {n} cells")
-        out.append(Travel(
-            mode, key, t, np.asarray(item.get("distance_m", np.full(n, np.nan)), dtype=float),
-            np.asarray(item.get("facility", np.full(n, -1)), dtype=np.int64),
-        ))
+            raise AccessError(
+                f"mode {mode}, type {key}: {t.shape[0] if t.ndim else 0} times for {n} cells"
+            )
+        out.append(
+            Travel(
+                mode,
+                key,
+                t,
+                np.asarray(item.get("distance_m", np.full(n, np.nan)), dtype=float),
+                np.asarray(item.get("facility", np.full(n, -1)), dtype=np.int64),
+            )
+        )
     return out
 
 
@@ -361,9 +433,16 @@ def run_analysis(
 
     t0 = time.perf_counter()
     payload, snap_notes = engine_runner.prepare_payload(
-        inputs.cells["x"], inputs.cells["y"], inputs.facilities["x"], inputs.facilities["y"],
-        inputs.facilities["type_key"], networks=inputs.networks, modes=engine_modes,
-        od_limits=od_limits, fac_ids=list(inputs.facilities["key"]), cell_ids=list(inputs.cells["key"]),
+        inputs.cells["x"],
+        inputs.cells["y"],
+        inputs.facilities["x"],
+        inputs.facilities["y"],
+        inputs.facilities["type_key"],
+        networks=inputs.networks,
+        modes=engine_modes,
+        od_limits=od_limits,
+        fac_ids=list(inputs.facilities["key"]),
+        cell_ids=list(inputs.cells["key"]),
     )
     notes += snap_notes
     timings["snap"] = time.perf_counter() - t0
@@ -371,7 +450,10 @@ def run_analysis(
     t0 = time.perf_counter()
     tasks = engine_runner.make_tasks(engine_modes, type_keys, len(inputs.cells), block_size)
     results = engine_runner.run_tasks(
-        payload, tasks, runner=runner, client=client,
+        payload,
+        tasks,
+        runner=runner,
+        client=client,
         progress=(lambda d, t, label: tick("route", d, t)) if progress else None,
     )
     travel = engine_runner.assemble(results, len(inputs.cells))
@@ -384,13 +466,23 @@ def run_analysis(
     t0 = time.perf_counter()
     demand = {}
     if not inputs.types.empty:
-        demand = {k: list(v or []) for k, v in zip(inputs.types["key"], inputs.types["demand_age_bands"], strict=True)}
+        demand = {
+            k: list(v or [])
+            for k, v in zip(inputs.types["key"], inputs.types["demand_age_bands"], strict=True)
+        }
     field_of = {}
     if not inputs.types.empty:
-        field_of = {k: str(f) for k, f in zip(inputs.types["key"], inputs.types["field_id"], strict=True)}
+        field_of = {
+            k: str(f) for k, f in zip(inputs.types["key"], inputs.types["field_id"], strict=True)
+        }
     ind = compute_indicators(
-        inputs.cells, inputs.facilities, travel, inputs.norms, age_bands=AGE_BANDS,
-        demand_bands=demand, fields=field_of,
+        inputs.cells,
+        inputs.facilities,
+        travel,
+        inputs.norms,
+        age_bands=AGE_BANDS,
+        demand_bands=demand,
+        fields=field_of,
     )
     notes += ind.notes
     timings["indicators"] = time.perf_counter() - t0
@@ -417,7 +509,9 @@ def run_analysis(
         return Results(ind.values, ind.flows, travel, parameters, timings, is_estimate)
 
     t0 = time.perf_counter()
-    run = _store(region, scenario, inputs, travel, ind, parameters, timings, is_estimate, note, tick)
+    run = _store(
+        region, scenario, inputs, travel, ind, parameters, timings, is_estimate, note, tick
+    )
     timings["store"] = time.perf_counter() - t0
     timings["total"] = time.perf_counter() - clock
     AnalysisRun.objects.filter(pk=run.pk).update(timings=timings)
@@ -425,67 +519,124 @@ def run_analysis(
     return run
 
 
-def _store(region, scenario, inputs: Inputs, travel: list[Travel], ind: Indicators,
-           parameters: dict, timings: dict, is_estimate: bool, note: str, tick) -> AnalysisRun:
+def _store(
+    region,
+    scenario,
+    inputs: Inputs,
+    travel: list[Travel],
+    ind: Indicators,
+    parameters: dict,
+    timings: dict,
+    is_estimate: bool,
+    note: str,
+    tick,
+) -> AnalysisRun:
     """Write the run, its values, cell results and flows in one transaction."""
     type_ids = dict(zip(inputs.types["key"], inputs.types["id"], strict=True))
     field_ids = dict(zip(inputs.types["key"], inputs.types["field_id"], strict=True))
     values = ind.values
     with transaction.atomic():
         run = AnalysisRun.objects.create(
-            region=region, scenario=scenario, status=AnalysisRun.Status.DONE,
-            parameters=parameters, input_checksums=inputs.checksums, timings=timings,
-            is_estimate=is_estimate, note=note,
+            region=region,
+            scenario=scenario,
+            status=AnalysisRun.Status.DONE,
+            parameters=parameters,
+            input_checksums=inputs.checksums,
+            timings=timings,
+            is_estimate=is_estimate,
+            note=note,
         )
 
         def opt(v):
             return None if v is None or (isinstance(v, float) and np.isnan(v)) else int(v)
 
         _insert_values(run, values, type_ids, field_ids, is_estimate, tick)
-        CrossBorderFlow.objects.bulk_create([
-            CrossBorderFlow(run=run, mode=f.mode, facility_type_id=type_ids[f.type_key],
-                            home_id=int(f.home_municipality_id),
-                            serving_id=opt(f.serving_municipality_id), people=float(f.people))
-            for f in ind.flows.itertuples(index=False)
-        ])
-        CellResults.objects.create(run=run, data=pack_cells(inputs, travel), n_cells=len(inputs.cells))
+        CrossBorderFlow.objects.bulk_create(
+            [
+                CrossBorderFlow(
+                    run=run,
+                    mode=f.mode,
+                    facility_type_id=type_ids[f.type_key],
+                    home_id=int(f.home_municipality_id),
+                    serving_id=opt(f.serving_municipality_id),
+                    people=float(f.people),
+                )
+                for f in ind.flows.itertuples(index=False)
+            ]
+        )
+        CellResults.objects.create(
+            run=run, data=pack_cells(inputs, travel), n_cells=len(inputs.cells)
+        )
         run.finished = timezone.now()
         run.save(update_fields=["finished"])
         tick("store", 1, 1)
     return run
 
 
-def _insert_values(run: AnalysisRun, values: pd.DataFrame, type_ids: dict, field_ids: dict,
-                   is_estimate: bool, tick, batch: int = 10000) -> None:
+def _insert_values(
+    run: AnalysisRun,
+    values: pd.DataFrame,
+    type_ids: dict,
+    field_ids: dict,
+    is_estimate: bool,
+    tick,
+    batch: int = 10000,
+) -> None:
     """Insert the indicator values with one prepared statement (``executemany``; COPY on PostgreSQL).
 
     A run writes tens of thousands of figures; building a model instance per figure and letting
     ``bulk_create`` split them into SQLite's 999-parameter batches took seconds, most of a
     run's time. The statement goes through Django's cursor, inside the run's transaction.
     """
+
     def ids(col: str) -> list:
         return [None if v is None or v != v else int(v) for v in values[col].tolist()]
 
     val = values["value"].to_numpy(dtype=float)
     # Field ids travel as strings in "field_key" (the engine knows no database ids).
     fields = [None if v is None or v != v else int(v) for v in values["field_key"].tolist()]
-    type_col = [None if k is None or k != k else int(type_ids[k]) for k in values["type_key"].tolist()]
-    rows = list(zip(
-        [run.pk] * len(values), values["level"].tolist(), values["metric"].tolist(),
-        values["mode"].tolist(), type_col, fields,
-        ids("municipality_id"), ids("district_id"), values["area_kind"].fillna("").tolist(),
-        values["age_band"].tolist(), [float(v) if np.isfinite(v) else None for v in val.tolist()],
-        values["population"].astype(float).tolist(),
-        ((values["mode"] == STRAIGHT) | is_estimate).tolist(),
-        strict=True,
-    ))
+    type_col = [
+        None if k is None or k != k else int(type_ids[k]) for k in values["type_key"].tolist()
+    ]
+    rows = list(
+        zip(
+            [run.pk] * len(values),
+            values["level"].tolist(),
+            values["metric"].tolist(),
+            values["mode"].tolist(),
+            type_col,
+            fields,
+            ids("municipality_id"),
+            ids("district_id"),
+            values["area_kind"].fillna("").tolist(),
+            values["age_band"].tolist(),
+            [float(v) if np.isfinite(v) else None for v in val.tolist()],
+            values["population"].astype(float).tolist(),
+            ((values["mode"] == STRAIGHT) | is_estimate).tolist(),
+            strict=True,
+        )
+    )
     table = IndicatorValue._meta.db_table
-    columns = ["run_id", "level", "metric", "mode", "facility_type_id", "field_id",
-               "municipality_id", "district_id", "area_kind", "age_band", "value", "population",
-               "is_estimate"]
+    columns = [
+        "run_id",
+        "level",
+        "metric",
+        "mode",
+        "facility_type_id",
+        "field_id",
+        "municipality_id",
+        "district_id",
+        "area_kind",
+        "age_band",
+        "value",
+        "population",
+        "is_estimate",
+    ]
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-    sql = (f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) "
-           f"VALUES ({', '.join(['%s'] * len(columns))})")
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(table)} ({quoted}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
     total = max(1, (len(rows) + batch - 1) // batch)
     with connection.cursor() as cursor:
         raw = getattr(cursor, "cursor", None)
@@ -499,7 +650,7 @@ def _insert_values(run: AnalysisRun, values: pd.DataFrame, type_ids: dict, field
                         tick("store", (i + 1) // batch, total + 1)
             return
         for i in range(0, len(rows), batch):
-            cursor.executemany(sql, rows[i:i + batch])
+            cursor.executemany(sql, rows[i : i + batch])
             tick("store", i // batch + 1, total + 1)
 
 
@@ -516,14 +667,21 @@ def pack_cells(inputs: Inputs, travel: list[Travel]) -> bytes:
     np.savez_compressed(
         buf,
         cell_key=np.asarray(cells["key"], dtype=str),
-        lon=cells["lon"].to_numpy(float), lat=cells["lat"].to_numpy(float),
+        lon=cells["lon"].to_numpy(float),
+        lat=cells["lat"].to_numpy(float),
         district_id=district.to_numpy(np.int64),
         population=cells["population"].to_numpy(float),
         **{f"age_{i}": cells[b].to_numpy(float) for i, b in enumerate(AGE_BANDS)},
         pairs=np.asarray([f"{t.mode}/{t.type_key}" for t in travel], dtype=str),
-        time_s=np.vstack([t.time_s for t in travel]).astype(np.float32) if travel else np.zeros((0, len(cells)), np.float32),
-        distance_m=np.vstack([t.distance_m for t in travel]).astype(np.float32) if travel else np.zeros((0, len(cells)), np.float32),
-        facility=np.vstack([t.facility for t in travel]).astype(np.int32) if travel else np.zeros((0, len(cells)), np.int32),
+        time_s=np.vstack([t.time_s for t in travel]).astype(np.float32)
+        if travel
+        else np.zeros((0, len(cells)), np.float32),
+        distance_m=np.vstack([t.distance_m for t in travel]).astype(np.float32)
+        if travel
+        else np.zeros((0, len(cells)), np.float32),
+        facility=np.vstack([t.facility for t in travel]).astype(np.int32)
+        if travel
+        else np.zeros((0, len(cells)), np.int32),
         facility_key=np.asarray(inputs.facilities["key"], dtype=str),
         facility_name=np.asarray(inputs.facilities["name"].fillna(""), dtype=str),
     )

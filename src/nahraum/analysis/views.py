@@ -67,9 +67,13 @@ def _page_run(
 
 
 def _context(region: Region, run: AnalysisRun) -> dict[str, Any]:
-    return {"region": region, "run": run, "sources": region_sources(region),
-            "method_notes": run.parameters.get("notes", []),
-            "straight": "straight" in run.parameters.get("modes", [])}
+    return {
+        "region": region,
+        "run": run,
+        "sources": region_sources(region),
+        "method_notes": run.parameters.get("notes", []),
+        "straight": "straight" in run.parameters.get("modes", []),
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -90,11 +94,14 @@ def overview(request: HttpRequest) -> HttpResponse:
     balance_rows = selectors.balance_rows(run, sel)
     label = metric_label(sel["metric"])
     ctx = {
-        **_context(region, run), "sel": sel, "rows": rows,
+        **_context(region, run),
+        "sel": sel,
+        "rows": rows,
         "ftype": next((t for t in sel["types"] if t.key == sel["type"]), None),
         "type_rows": selectors.region_type_rows(run, sel["modes"]),
         "field_rows": selectors.field_rows(run, sel["modes"]),
-        "balance_rows": balance_rows, "flows": selectors.flows(run, sel),
+        "balance_rows": balance_rows,
+        "flows": selectors.flows(run, sel),
         "worst_districts": selectors.worst_districts(rows, sel["metric"]),
         "worst_cells": selectors.RunCells(run).worst(sel),
         "metric_label": label,
@@ -116,10 +123,13 @@ def district(request: HttpRequest, key: str) -> HttpResponse:
     types = {t.key: t for t in sel["types"]}
     label = _("travel time (min) to the nearest %(t)s, %(m)s") % {
         "t": types[sel["type"]].name if sel["type"] in types else sel["type"],
-        "m": mode_label(sel["mode"])}
+        "m": mode_label(sel["mode"]),
+    }
     cells = selectors.RunCells(run)
     ctx = {
-        **_context(region, run), "district": d, "sel": sel,
+        **_context(region, run),
+        "district": d,
+        "sel": sel,
         "rows": selectors.district_rows(run, d, sel, types),
         "worst_cells": cells.worst(sel, {d.pk}),
         "histogram": specs.travel_time_histogram(cells.histogram(sel, {d.pk})),
@@ -143,11 +153,15 @@ def facility_type(request: HttpRequest, key: str) -> HttpResponse:
     label = metric_label(sel["metric"])
     cells = selectors.RunCells(run)
     ctx = {
-        **_context(region, run), "ftype": ftype, "sel": sel, "rows": rows,
+        **_context(region, run),
+        "ftype": ftype,
+        "sel": sel,
+        "rows": rows,
         "norms": norms_of(ftype),
         "summary_rows": selectors.type_summary_rows(run, ftype, sel["age_band"]),
         "flows": selectors.flows(run, sel),
-        "worst_cells": cells.worst(sel, n=8), "metric_label": label,
+        "worst_cells": cells.worst(sel, n=8),
+        "metric_label": label,
         "histogram": specs.travel_time_histogram(cells.histogram(sel)),
         "map_spec": specs.districts_map(label, shown_districts, chosen, sel["metric"]),
     }
@@ -160,8 +174,9 @@ def facility_type(request: HttpRequest, key: str) -> HttpResponse:
 
 
 def _json_error(message: str, status: int = 400) -> JsonResponse:
-    return JsonResponse({"error": message}, status=status,
-                        json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        {"error": message}, status=status, json_dumps_params={"ensure_ascii": False}
+    )
 
 
 def api_indicators(request: HttpRequest) -> JsonResponse:
@@ -174,13 +189,24 @@ def api_indicators(request: HttpRequest) -> JsonResponse:
     run = form.cleaned_data["run"]
     if run is None:
         return _json_error("no analysis run yet; run `nahraum analyze`", status=404)
-    return JsonResponse({
-        "run": run.pk, "started": run.started.isoformat(), "is_estimate": run.is_estimate,
-        "sources": [{"name": s.name, "licence": s.licence,
-                     "date": s.date.isoformat() if s.date else None,
-                     "illustrative": s.is_illustrative} for s in region_sources(region)],
-        "values": selectors.indicator_values(run, form.filters()),
-    }, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        {
+            "run": run.pk,
+            "started": run.started.isoformat(),
+            "is_estimate": run.is_estimate,
+            "sources": [
+                {
+                    "name": s.name,
+                    "licence": s.licence,
+                    "date": s.date.isoformat() if s.date else None,
+                    "illustrative": s.is_illustrative,
+                }
+                for s in region_sources(region)
+            ],
+            "values": selectors.indicator_values(run, form.filters()),
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 def api_isochrone(request: HttpRequest) -> JsonResponse:

@@ -20,14 +20,24 @@ def _source_options(func: Callable) -> Callable:
     """Options describing the data source; every import records one."""
     options = [
         click.option("--source-name", help="Name of the dataset (default: the file name)."),
-        click.option("--licence", default="nicht angegeben / not stated", show_default=True,
-                     help="Licence, e.g. dl-de/by-2-0, ODbL-1.0, CC-BY-4.0."),
+        click.option(
+            "--licence",
+            default="nicht angegeben / not stated",
+            show_default=True,
+            help="Licence, e.g. dl-de/by-2-0, ODbL-1.0, CC-BY-4.0.",
+        ),
         click.option("--publisher", default="", help="Who published the data."),
         click.option("--date", "data_date", default=None, help="Date of the data (YYYY-MM-DD)."),
-        click.option("--source-key", default=None,
-                     help="Stable key of the DataSource (default: derived from the file name)."),
-        click.option("--estimate", is_flag=True,
-                     help="The figures are estimates or illustrative (marked as such)."),
+        click.option(
+            "--source-key",
+            default=None,
+            help="Stable key of the DataSource (default: derived from the file name).",
+        ),
+        click.option(
+            "--estimate",
+            is_flag=True,
+            help="The figures are estimates or illustrative (marked as such).",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -37,18 +47,32 @@ def _source_options(func: Callable) -> Callable:
 def _file_options(func: Callable) -> Callable:
     options = [
         click.argument("path", type=click.Path(path_type=Path)),
-        click.option("--region", "region_slug", default=None,
-                     help="Region slug (default: the first region)."),
-        click.option("--map", "mapping", default=None,
-                     help="Column mapping FIELD=COLUMN,…, e.g. name=NAME,type=ART,id=NR."),
-        click.option("--crs", default=None,
-                     help="Reference system of x/y columns, e.g. EPSG:25832 or EPSG:3035."),
-        click.option("--encoding", default=None,
-                     help="Text encoding of a CSV (default utf-8), e.g. latin-1 or cp1252."),
+        click.option(
+            "--region", "region_slug", default=None, help="Region slug (default: the first region)."
+        ),
+        click.option(
+            "--map",
+            "mapping",
+            default=None,
+            help="Column mapping FIELD=COLUMN,…, e.g. name=NAME,type=ART,id=NR.",
+        ),
+        click.option(
+            "--crs",
+            default=None,
+            help="Reference system of x/y columns, e.g. EPSG:25832 or EPSG:3035.",
+        ),
+        click.option(
+            "--encoding",
+            default=None,
+            help="Text encoding of a CSV (default utf-8), e.g. latin-1 or cp1252.",
+        ),
         click.option("--layer", default=None, help="Layer of a GeoPackage (default: the first)."),
-        click.option("--id-prefix", default="",
-                     help="Put before every id, e.g. 'kita:' so that registers numbered 1, 2, … "
-                          "do not collide."),
+        click.option(
+            "--id-prefix",
+            default="",
+            help="Put before every id, e.g. 'kita:' so that registers numbered 1, 2, … "
+            "do not collide.",
+        ),
     ]
     for option in reversed(options):
         func = option(func)
@@ -61,10 +85,17 @@ def _source(path: Path, source_name, licence, publisher, data_date, source_key, 
     try:
         date = dt.date.fromisoformat(data_date) if data_date else None
     except ValueError:
-        raise click.BadParameter(f"{data_date!r} is not a date (YYYY-MM-DD)",
-                                 param_hint="--date") from None
-    return SourceSpec(name=source_name or path.name, licence=licence, publisher=publisher,
-                      date=date, key=source_key, is_illustrative=estimate)
+        raise click.BadParameter(
+            f"{data_date!r} is not a date (YYYY-MM-DD)", param_hint="--date"
+        ) from None
+    return SourceSpec(
+        name=source_name or path.name,
+        licence=licence,
+        publisher=publisher,
+        date=date,
+        key=source_key,
+        is_illustrative=estimate,
+    )
 
 
 @contextmanager
@@ -72,8 +103,10 @@ def _progress():
     """A rich progress bar; yields a factory that makes a callback per task."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  transient=False) as progress:
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), transient=False
+    ) as progress:
+
         def factory(label: str):
             task = progress.add_task(label, total=None)
 
@@ -108,52 +141,92 @@ def import_group() -> None:
 @import_group.command("districts")
 @_file_options
 @_source_options
-def import_districts_cmd(path, region_slug, mapping, crs, encoding, layer, id_prefix,
-                         **source) -> None:
+def import_districts_cmd(
+    path, region_slug, mapping, crs, encoding, layer, id_prefix, **source
+) -> None:
     """Ortsteile from GeoJSON/GeoPackage (boundaries) or CSV, with population (and age bands)."""
     setup_django()
     from .importers.districts import import_districts
     from .readers import parse_mapping
 
-    _run(import_districts, path, source=_source(path, **source), region=region_slug,
-         mapping=_mapping(parse_mapping, mapping), layer=layer, encoding=encoding, crs=crs,
-         is_estimate=source["estimate"], id_prefix=id_prefix)
+    _run(
+        import_districts,
+        path,
+        source=_source(path, **source),
+        region=region_slug,
+        mapping=_mapping(parse_mapping, mapping),
+        layer=layer,
+        encoding=encoding,
+        crs=crs,
+        is_estimate=source["estimate"],
+        id_prefix=id_prefix,
+    )
 
 
 @import_group.command("facilities")
 @_file_options
 @_source_options
-@click.option("--type", "default_type", default=None,
-              help="All rows are of this facility type (for a single-type register).")
-@click.option("--margin-km", default=15.0, show_default=True,
-              help="Accept facilities up to this far outside the region (they serve across the border).")
-def import_facilities_cmd(path, region_slug, mapping, crs, encoding, layer, id_prefix,
-                          default_type, margin_km, **source) -> None:
+@click.option(
+    "--type",
+    "default_type",
+    default=None,
+    help="All rows are of this facility type (for a single-type register).",
+)
+@click.option(
+    "--margin-km",
+    default=15.0,
+    show_default=True,
+    help="Accept facilities up to this far outside the region (they serve across the border).",
+)
+def import_facilities_cmd(
+    path, region_slug, mapping, crs, encoding, layer, id_prefix, default_type, margin_km, **source
+) -> None:
     """Facilities from CSV (lat/lon, or x/y with --crs), GeoJSON or GeoPackage."""
     setup_django()
     from .importers.facilities import import_facilities
     from .readers import parse_mapping
 
-    _run(import_facilities, path, source=_source(path, **source), region=region_slug,
-         mapping=_mapping(parse_mapping, mapping), layer=layer, encoding=encoding, crs=crs,
-         is_estimate=source["estimate"], default_type=default_type, margin_km=margin_km,
-         id_prefix=id_prefix)
+    _run(
+        import_facilities,
+        path,
+        source=_source(path, **source),
+        region=region_slug,
+        mapping=_mapping(parse_mapping, mapping),
+        layer=layer,
+        encoding=encoding,
+        crs=crs,
+        is_estimate=source["estimate"],
+        default_type=default_type,
+        margin_km=margin_km,
+        id_prefix=id_prefix,
+    )
 
 
 @import_group.command("cells")
 @_file_options
 @_source_options
 @click.option("--clip", is_flag=True, help="Drop cells outside the region instead of refusing.")
-def import_cells_cmd(path, region_slug, mapping, crs, encoding, layer, id_prefix, clip,
-                     **source) -> None:
+def import_cells_cmd(
+    path, region_slug, mapping, crs, encoding, layer, id_prefix, clip, **source
+) -> None:
     """Population cells (e.g. the census 100 m grid: --crs EPSG:3035 --clip)."""
     setup_django()
     from .importers.cells import import_cells
     from .readers import parse_mapping
 
-    _run(import_cells, path, source=_source(path, **source), region=region_slug,
-         mapping=_mapping(parse_mapping, mapping), layer=layer, encoding=encoding, crs=crs,
-         is_estimate=source["estimate"], clip=clip, id_prefix=id_prefix)
+    _run(
+        import_cells,
+        path,
+        source=_source(path, **source),
+        region=region_slug,
+        mapping=_mapping(parse_mapping, mapping),
+        layer=layer,
+        encoding=encoding,
+        crs=crs,
+        is_estimate=source["estimate"],
+        clip=clip,
+        id_prefix=id_prefix,
+    )
 
 
 @import_group.command("region")
@@ -185,22 +258,36 @@ def import_osm_facilities_cmd(path: Path, region_slug, margin_km: float, data_da
     setup_django()
     from .osm import import_osm_facilities
 
-    _run(import_osm_facilities, path, region=region_slug, margin_km=margin_km,
-         date=dt.date.fromisoformat(data_date) if data_date else None)
+    _run(
+        import_osm_facilities,
+        path,
+        region=region_slug,
+        margin_km=margin_km,
+        date=dt.date.fromisoformat(data_date) if data_date else None,
+    )
 
 
 @import_group.command("osm-districts")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--region", "region_slug", default=None)
-@click.option("--admin-level", "admin_levels", default="9,10", show_default=True,
-              help="admin_level values of Ortsteil boundaries.")
+@click.option(
+    "--admin-level",
+    "admin_levels",
+    default="9,10",
+    show_default=True,
+    help="admin_level values of Ortsteil boundaries.",
+)
 def import_osm_districts_cmd(path: Path, region_slug, admin_levels: str) -> None:
     """Ortsteile from OSM boundaries (admin_level 9/10) or, where none, from place nodes."""
     setup_django()
     from .osm import import_osm_districts
 
-    _run(import_osm_districts, path, region=region_slug,
-         admin_levels=tuple(a.strip() for a in admin_levels.split(",") if a.strip()))
+    _run(
+        import_osm_districts,
+        path,
+        region=region_slug,
+        admin_levels=tuple(a.strip() for a in admin_levels.split(",") if a.strip()),
+    )
 
 
 def _mapping(parse, text):
@@ -216,13 +303,23 @@ def fetch_group() -> None:
 
 
 @fetch_group.command("osm")
-@click.option("--extract", default=None,
-              help="Geofabrik extract path, e.g. europe/germany/nordrhein-westfalen/detmold-regbez "
-                   "(default: the smallest known extract covering the region).")
-@click.option("--base-url", default=None,
-              help="Mirror base URL (default: $NAHRAUM_OSM_BASE_URL or https://download.geofabrik.de).")
-@click.option("--dest", type=click.Path(path_type=Path), default=None,
-              help="Directory to store the file (default: <data dir>/osm).")
+@click.option(
+    "--extract",
+    default=None,
+    help="Geofabrik extract path, e.g. europe/germany/nordrhein-westfalen/detmold-regbez "
+    "(default: the smallest known extract covering the region).",
+)
+@click.option(
+    "--base-url",
+    default=None,
+    help="Mirror base URL (default: $NAHRAUM_OSM_BASE_URL or https://download.geofabrik.de).",
+)
+@click.option(
+    "--dest",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Directory to store the file (default: <data dir>/osm).",
+)
 @click.option("--region", "region_slug", default=None)
 def fetch_osm_cmd(extract, base_url, dest, region_slug) -> None:
     """Download the OSM extract covering the region, resuming and checking its MD5."""
@@ -246,8 +343,9 @@ def fetch_osm_cmd(extract, base_url, dest, region_slug) -> None:
     dest = dest or Path(settings.DATA_DIR) / "osm"
     try:
         with _progress() as factory:
-            path = fetch_extract(extract, dest, base_url=base_url,
-                                 progress=factory(f"Download {extract}"))
+            path = fetch_extract(
+                extract, dest, base_url=base_url, progress=factory(f"Download {extract}")
+            )
     except FetchError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{path} (MD5 geprüft / verified)")

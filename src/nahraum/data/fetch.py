@@ -45,8 +45,10 @@ def choose_extract(bounds: tuple[float, float, float, float]) -> str:
     for name, (a, b, c, d) in KNOWN_EXTRACTS:
         if a <= minx and b <= miny and maxx <= c and maxy <= d:
             return name
-    raise FetchError("no known extract covers the region; pass --extract (see "
-                     "https://download.geofabrik.de/ for the list)")
+    raise FetchError(
+        "no known extract covers the region; pass --extract (see "
+        "https://download.geofabrik.de/ for the list)"
+    )
 
 
 def extract_url(extract: str, base_url: str | None = None) -> str:
@@ -124,8 +126,10 @@ def fetch_extract(
                     chunk = response.read(CHUNK)
                 except (OSError, ValueError, http.client.HTTPException) as exc:
                     # the connection dropped mid-transfer; what arrived stays in the part file
-                    raise FetchError(f"{url}: download interrupted after {done} bytes "
-                                     f"({exc!r}); run the command again to resume") from None
+                    raise FetchError(
+                        f"{url}: download interrupted after {done} bytes "
+                        f"({exc!r}); run the command again to resume"
+                    ) from None
                 if not chunk:
                     break
                 fh.write(chunk)
@@ -133,12 +137,16 @@ def fetch_extract(
                 if progress:
                     progress(done, total or done)
         if total and done < total:
-            raise FetchError(f"{url}: download interrupted after {done} of {total} bytes; "
-                             "run the command again to resume")
+            raise FetchError(
+                f"{url}: download interrupted after {done} of {total} bytes; "
+                "run the command again to resume"
+            )
     actual = _md5_of(part)
     if actual != expected:
         part.unlink()
-        raise FetchError(f"{url}: checksum mismatch (MD5 {actual}, expected {expected}); the "
-                         "partial file was removed, run the command again")
+        raise FetchError(
+            f"{url}: checksum mismatch (MD5 {actual}, expected {expected}); the "
+            "partial file was removed, run the command again"
+        )
     part.replace(target)
     return target

@@ -35,8 +35,12 @@ from .taxonomy import OsmTagMatcher
 
 OSM_LICENCE = "ODbL-1.0 (© OpenStreetMap contributors)"
 PLACE_KINDS = {
-    "town": "core", "city": "core", "suburb": "core", "quarter": "core",
-    "village": "village", "hamlet": "village",
+    "town": "core",
+    "city": "core",
+    "suburb": "core",
+    "quarter": "core",
+    "village": "village",
+    "hamlet": "village",
 }
 
 
@@ -79,11 +83,22 @@ def scan_facilities(path: str | Path) -> list[dict]:
 
     def keep(key: str, ftype: str, tags, point) -> None:
         found[key] = {
-            "key": key, "type": ftype, "name": tags.get("name", ""),
-            "address": " ".join(filter(None, [tags.get("addr:street", ""),
-                                              tags.get("addr:housenumber", ""),
-                                              tags.get("addr:city", "")])),
-            "capacity": tags.get("capacity"), "lon": point.x, "lat": point.y,
+            "key": key,
+            "type": ftype,
+            "name": tags.get("name", ""),
+            "address": " ".join(
+                filter(
+                    None,
+                    [
+                        tags.get("addr:street", ""),
+                        tags.get("addr:housenumber", ""),
+                        tags.get("addr:city", ""),
+                    ],
+                )
+            ),
+            "capacity": tags.get("capacity"),
+            "lon": point.x,
+            "lat": point.y,
         }
 
     try:
@@ -100,8 +115,12 @@ def scan_facilities(path: str | Path) -> list[dict]:
             if obj.is_node():
                 ftype = wanted(obj.tags)
                 if ftype and obj.location.valid():
-                    keep(f"osm:node/{obj.id}", ftype, obj.tags,
-                         shapely.Point(obj.location.lon, obj.location.lat))
+                    keep(
+                        f"osm:node/{obj.id}",
+                        ftype,
+                        obj.tags,
+                        shapely.Point(obj.location.lon, obj.location.lat),
+                    )
             elif obj.is_way():
                 if obj.is_closed() and len(obj.nodes) >= 4:
                     continue  # handled as an area below
@@ -161,23 +180,37 @@ def import_osm_facilities(
             capacity = float(f["capacity"]) if f["capacity"] else None
         except ValueError:
             capacity = None  # OSM capacity tags are free text ("ca. 40"); not a figure
-        records.append({
-            "key": f["key"], "type": types[f["type"]], "name": f["name"][:300],
-            "address": f["address"][:300], "lat": float(lat[i]), "lon": float(lon[i]),
-            "capacity": capacity, "municipality": munis[i], "district": dists[i],
-            "is_estimate": False,
-        })
+        records.append(
+            {
+                "key": f["key"],
+                "type": types[f["type"]],
+                "name": f["name"][:300],
+                "address": f["address"][:300],
+                "lat": float(lat[i]),
+                "lon": float(lon[i]),
+                "capacity": capacity,
+                "municipality": munis[i],
+                "district": dists[i],
+                "is_estimate": False,
+            }
+        )
     if missing_types:
-        raise DataImportError(path, [f"facility type {t!r} from the tag mapping is not in the "
-                                     "database; load the taxonomy (nahraum demo)"
-                                     for t in sorted(missing_types)])
+        raise DataImportError(
+            path,
+            [
+                f"facility type {t!r} from the tag mapping is not in the "
+                "database; load the taxonomy (nahraum demo)"
+                for t in sorted(missing_types)
+            ],
+        )
     report = write_facilities(records, _source(path, "facilities", date), path, progress)
     report.skipped = skipped
     return report
 
 
-def scan_districts(path: str | Path, admin_levels: tuple[str, ...] = ("9", "10")) -> tuple[
-        list[dict], list[dict]]:
+def scan_districts(
+    path: str | Path, admin_levels: tuple[str, ...] = ("9", "10")
+) -> tuple[list[dict], list[dict]]:
     """Administrative boundaries of the given levels, and place nodes, from an OSM file."""
     path = Path(path)
     _open_check(path)
@@ -195,25 +228,40 @@ def scan_districts(path: str | Path, admin_levels: tuple[str, ...] = ("9", "10")
             if obj.is_node():
                 kind = PLACE_KINDS.get(obj.tags.get("place", ""))
                 if kind and obj.tags.get("name") and obj.location.valid():
-                    places.append({
-                        "key": f"osm:node/{obj.id}", "name": obj.tags["name"], "kind": kind,
-                        "population": obj.tags.get("population"),
-                        "lon": obj.location.lon, "lat": obj.location.lat, "geometry": None,
-                    })
+                    places.append(
+                        {
+                            "key": f"osm:node/{obj.id}",
+                            "name": obj.tags["name"],
+                            "kind": kind,
+                            "population": obj.tags.get("population"),
+                            "lon": obj.location.lon,
+                            "lat": obj.location.lat,
+                            "geometry": None,
+                        }
+                    )
             elif obj.is_area():
-                if (obj.tags.get("boundary") == "administrative"
-                        and obj.tags.get("admin_level") in admin_levels and obj.tags.get("name")):
+                if (
+                    obj.tags.get("boundary") == "administrative"
+                    and obj.tags.get("admin_level") in admin_levels
+                    and obj.tags.get("name")
+                ):
                     try:
                         poly = wkb.loads(factory.create_multipolygon(obj), hex=True)
                     except (osmium.InvalidLocationError, RuntimeError):
                         continue
                     kind = "way" if obj.from_way() else "relation"
                     rp = poly.representative_point()
-                    boundaries.append({
-                        "key": f"osm:{kind}/{obj.orig_id()}", "name": obj.tags["name"],
-                        "kind": None, "population": obj.tags.get("population"),
-                        "lon": rp.x, "lat": rp.y, "geometry": poly,
-                    })
+                    boundaries.append(
+                        {
+                            "key": f"osm:{kind}/{obj.orig_id()}",
+                            "name": obj.tags["name"],
+                            "kind": None,
+                            "population": obj.tags.get("population"),
+                            "lon": rp.x,
+                            "lat": rp.y,
+                            "geometry": poly,
+                        }
+                    )
     except RuntimeError as exc:
         raise DataImportError(path, [f"not a readable OSM file: {exc}"]) from None
     return boundaries, places
@@ -243,8 +291,13 @@ def import_osm_districts(
     boundaries, places = scan_districts(path, admin_levels)
     locator = Locator(reg, margin_km=0)
     if not locator.has_municipality_boundaries:
-        raise DataImportError(path, [f"region {reg.slug} has no municipality boundaries; "
-                                     "Ortsteile cannot be assigned to municipalities"])
+        raise DataImportError(
+            path,
+            [
+                f"region {reg.slug} has no municipality boundaries; "
+                "Ortsteile cannot be assigned to municipalities"
+            ],
+        )
 
     def in_region(items: list[dict]) -> tuple[list[dict], list]:
         lon = np.array([i["lon"] for i in items], dtype=float)
@@ -258,9 +311,11 @@ def import_osm_districts(
         items, munis = in_region(places)
         used = "place nodes"
     report = ImportReport("districts")
-    report.notes.append(f"Ortsteile from OSM {used} (admin_level {', '.join(admin_levels)})"
-                        if used == "boundaries" else "Ortsteile from OSM place nodes "
-                        "(no admin_level 9/10 boundaries mapped in the region)")
+    report.notes.append(
+        f"Ortsteile from OSM {used} (admin_level {', '.join(admin_levels)})"
+        if used == "boundaries"
+        else "Ortsteile from OSM place nodes (no admin_level 9/10 boundaries mapped in the region)"
+    )
     records = []
     no_pop = []
     for item, muni in zip(items, munis, strict=True):
@@ -269,17 +324,31 @@ def import_osm_districts(
         except (TypeError, ValueError):
             pop = 0
             no_pop.append(item["name"])
-        kind = item["kind"] or ("core" if item["name"].lower() in muni.name.lower()
-                                or muni.name.lower() in item["name"].lower() else "village")
-        records.append({
-            "key": item["key"], "municipality": muni, "name": item["name"][:200], "kind": kind,
-            "population": max(pop, 0), "population_by_age": {},
-            "boundary": mapping(item["geometry"]) if item["geometry"] is not None else None,
-            "centre_lon": item["lon"], "centre_lat": item["lat"], "is_estimate": False,
-        })
+        kind = item["kind"] or (
+            "core"
+            if item["name"].lower() in muni.name.lower()
+            or muni.name.lower() in item["name"].lower()
+            else "village"
+        )
+        records.append(
+            {
+                "key": item["key"],
+                "municipality": muni,
+                "name": item["name"][:200],
+                "kind": kind,
+                "population": max(pop, 0),
+                "population_by_age": {},
+                "boundary": mapping(item["geometry"]) if item["geometry"] is not None else None,
+                "centre_lon": item["lon"],
+                "centre_lat": item["lat"],
+                "is_estimate": False,
+            }
+        )
     if no_pop:
-        report.notes.append(f"{len(no_pop)} Ortsteile without a population tag got 0; import "
-                            "populations with `nahraum import districts`")
+        report.notes.append(
+            f"{len(no_pop)} Ortsteile without a population tag got 0; import "
+            "populations with `nahraum import districts`"
+        )
     with transaction.atomic():
         src = _source(path, "districts", date).save(path)
         for rec in records:

@@ -136,8 +136,13 @@ def read_table(
     if path.stat().st_size == 0:
         raise DataImportError(path, ["the file is empty"])
     if path.name.lower().endswith((".osm", ".osm.pbf", ".pbf", ".osm.gz", ".osm.bz2")):
-        raise DataImportError(path, ["this is an OpenStreetMap file; use `nahraum import "
-                                     "osm-facilities` or `nahraum import osm-districts`"])
+        raise DataImportError(
+            path,
+            [
+                "this is an OpenStreetMap file; use `nahraum import "
+                "osm-facilities` or `nahraum import osm-districts`"
+            ],
+        )
     if path.suffix.lower() in {".csv", ".txt", ".tsv"}:
         table = _read_csv(path, encoding or "utf-8", row_filter)
     else:
@@ -147,12 +152,16 @@ def read_table(
     return table
 
 
-def _read_csv(path: Path, encoding: str,
-              row_filter: Callable[[list[str]], Callable[[dict], bool] | None] | None) -> Table:
+def _read_csv(
+    path: Path,
+    encoding: str,
+    row_filter: Callable[[list[str]], Callable[[dict], bool] | None] | None,
+) -> Table:
     raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8-sig" if encoding.lower().replace("_", "-") in {"utf-8", "utf8"}
-                          else encoding)
+        text = raw.decode(
+            "utf-8-sig" if encoding.lower().replace("_", "-") in {"utf-8", "utf8"} else encoding
+        )
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise DataImportError(
@@ -177,8 +186,9 @@ def _read_csv(path: Path, encoding: str,
     skipped = 0
     for row in reader:
         if None in row:
-            problems.append(f"{path.name}, row {reader.line_num}: more values than columns in "
-                            "the header")
+            problems.append(
+                f"{path.name}, row {reader.line_num}: more values than columns in the header"
+            )
         values = {
             c.strip(): (v.strip() if isinstance(v, str) else v)
             for c, v in row.items()
@@ -192,10 +202,13 @@ def _read_csv(path: Path, encoding: str,
         rows.append(values)
         labels.append(f"row {reader.line_num}")
     if skipped and not rows:
-        raise DataImportError(path, [f"none of the {skipped} rows lies in the region; "
-                                     "check the coordinates and --crs"])
-    return Table(path=path, columns=columns, rows=rows, labels=labels, problems=problems,
-                 skipped=skipped)
+        raise DataImportError(
+            path,
+            [f"none of the {skipped} rows lies in the region; check the coordinates and --crs"],
+        )
+    return Table(
+        path=path, columns=columns, rows=rows, labels=labels, problems=problems, skipped=skipped
+    )
 
 
 def _read_vector(path: Path, layer: str | None, encoding: str | None) -> Table:
@@ -205,14 +218,20 @@ def _read_vector(path: Path, layer: str | None, encoding: str | None) -> Table:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # "more than one layer": first is used
-            meta, _fids, geometry, field_data = pyogrio.raw.read(path, layer=layer,
-                                                                 encoding=encoding)
+            meta, _fids, geometry, field_data = pyogrio.raw.read(
+                path, layer=layer, encoding=encoding
+            )
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise DataImportError(
-            path, [f"cannot be read — damaged, truncated, or not a GeoPackage/GeoJSON/vector file ({exc})"]
+            path,
+            [
+                f"cannot be read — damaged, truncated, or not a GeoPackage/GeoJSON/vector file ({exc})"
+            ],
         ) from None
     except (pyogrio.errors.FieldError, pyogrio.errors.GeometryError, UnicodeDecodeError) as exc:
-        raise DataImportError(path, [f"the file is damaged or not in the expected encoding: {exc}"]) from None
+        raise DataImportError(
+            path, [f"the file is damaged or not in the expected encoding: {exc}"]
+        ) from None
     except Exception as exc:  # GDAL raises a variety of errors on truncated files
         raise DataImportError(path, [f"cannot be read: {exc}"]) from None
     columns = [str(c) for c in meta["fields"]]

@@ -47,9 +47,7 @@ def idea_list(user: Any, filters: dict[str, Any] | None) -> QuerySet[Idea]:
 
 def ideas_by_field(ideas: QuerySet[Idea], fields: list[InnovationField]) -> list[dict]:
     """How many of ``ideas`` lie in each innovation field (table and chart rows)."""
-    return [
-        {"name": f.name, "count": sum(1 for i in ideas if i.field_id == f.pk)} for f in fields
-    ]
+    return [{"name": f.name, "count": sum(1 for i in ideas if i.field_id == f.pk)} for f in fields]
 
 
 def idea_comments(idea: Idea) -> QuerySet[Comment]:

@@ -136,17 +136,23 @@ def facilities_near(
     distance. A bounding-box prefilter in degrees keeps the exact metric test to a few hundred
     points even for a whole region.
     """
-    area = shape(district.boundary) if district.boundary else Point(
-        district.centre_lon, district.centre_lat
+    area = (
+        shape(district.boundary)
+        if district.boundary
+        else Point(district.centre_lon, district.centre_lat)
     )
     minx, miny, maxx, maxy = area.bounds
     pad_lat = metres / 111_000 * 1.2
     pad_lon = metres / 68_000 * 1.2  # 1° of longitude is ≈ 68 km at 52° N; generous margin
     qs = queryset if queryset is not None else Facility.objects.all()
     qs = qs.filter(
-        lat__gte=miny - pad_lat, lat__lte=maxy + pad_lat,
-        lon__gte=minx - pad_lon, lon__lte=maxx + pad_lon,
-    ).select_related("type", "type__field", "municipality", "district", "district__municipality", "source")
+        lat__gte=miny - pad_lat,
+        lat__lte=maxy + pad_lat,
+        lon__gte=minx - pad_lon,
+        lon__lte=maxx + pad_lon,
+    ).select_related(
+        "type", "type__field", "municipality", "district", "district__municipality", "source"
+    )
     metric_area = project(area)
     out = []
     for f in qs:
@@ -180,7 +186,9 @@ def districts_geojson(request: HttpRequest) -> JsonResponse:
             return _error(404, f"unknown municipality AGS {ags!r}", parameter="municipality")
         qs = qs.filter(municipality__ags=ags)
     counts: dict[int, int] = {}
-    for district_id in Facility.objects.exclude(district=None).values_list("district_id", flat=True):
+    for district_id in Facility.objects.exclude(district=None).values_list(
+        "district_id", flat=True
+    ):
         counts[district_id] = counts.get(district_id, 0) + 1
     data = collection(district_feature(d, counts.get(d.pk, 0)) for d in qs)
     return JsonResponse(data, content_type=GEOJSON)
@@ -202,7 +210,9 @@ def facilities_geojson(request: HttpRequest) -> JsonResponse:
     ``near=<district key>`` gives the facilities in and within 2 km of that district, each with
     its ``distance_m``.
     """
-    qs = Facility.objects.select_related("type", "type__field", "municipality", "district", "source")
+    qs = Facility.objects.select_related(
+        "type", "type__field", "municipality", "district", "source"
+    )
     filters = [
         ("type", FacilityType, "key", "type__key"),
         ("field", InnovationField, "key", "type__field__key"),

@@ -14,21 +14,38 @@ from django.utils.translation import gettext as _
 
 #: Every indicator the analysis stores (the API accepts exactly these).
 METRICS: tuple[str, ...] = (
-    "share_within_norm", "median_minutes", "mean_minutes", "p90_minutes", "cross_border_share",
-    "capacity_per_demand", "capacity_in_unit_per_demand", "share_unreachable",
-    "core_village_gap_pp", "core_village_ratio", "share_within_all_norms",
+    "share_within_norm",
+    "median_minutes",
+    "mean_minutes",
+    "p90_minutes",
+    "cross_border_share",
+    "capacity_per_demand",
+    "capacity_in_unit_per_demand",
+    "share_unreachable",
+    "core_village_gap_pp",
+    "core_village_ratio",
+    "share_within_all_norms",
 )
 #: Stored as fractions, shown in per cent.
-PERCENT_METRICS = {"share_within_norm", "cross_border_share", "share_unreachable",
-                   "share_within_all_norms"}
+PERCENT_METRICS = {
+    "share_within_norm",
+    "cross_border_share",
+    "share_unreachable",
+    "share_within_all_norms",
+}
 #: Capacities are shown per 1,000 people in demand: "0.0005 GPs per person" reads as nothing,
 #: "0.5 GPs per 1,000 inhabitants" is how planners quote it (and stays exact to a tenth).
 PER_THOUSAND_METRICS = {"capacity_per_demand", "capacity_in_unit_per_demand"}
 
 #: Display order of the modes; a run lists the ones it computed in ``parameters["modes"]``.
 MODE_ORDER: tuple[str, ...] = ("walk", "bike", "car", "transit", "straight")
-MODE_COLOURS = {"walk": "#1b7837", "bike": "#2166ac", "car": "#762a83", "transit": "#b35806",
-                "straight": "#4d4d4d"}
+MODE_COLOURS = {
+    "walk": "#1b7837",
+    "bike": "#2166ac",
+    "car": "#762a83",
+    "transit": "#b35806",
+    "straight": "#4d4d4d",
+}
 
 
 def metric_label(metric: str) -> str:
@@ -51,7 +68,9 @@ def metric_label(metric: str) -> str:
 def mode_label(mode: str) -> str:
     """The translated name of a mode of travel; the straight line says it is an estimate."""
     return {
-        "walk": _("on foot"), "bike": _("by bike"), "car": _("by car"),
+        "walk": _("on foot"),
+        "bike": _("by bike"),
+        "car": _("by car"),
         "transit": _("by bus and train"),
         "straight": _("straight line × detour (estimate)"),
     }.get(mode, mode)

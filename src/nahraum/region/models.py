@@ -36,7 +36,9 @@ def validate_age_structure(by_age: dict, population: int, where: str = "") -> No
         )
     for band, value in by_age.items():
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise ValidationError(f"{prefix}age band {band} must be a whole number ≥ 0, got {value!r}")
+            raise ValidationError(
+                f"{prefix}age band {band} must be a whole number ≥ 0, got {value!r}"
+            )
     total = sum(by_age.values())
     if total != population:
         raise ValidationError(

@@ -56,19 +56,20 @@ _FIGURES: dict[str, DistrictFigure] = {}
 _DISTRICT_LINKS: dict[str, Callable[[str], str]] = {}
 
 
-def register_panel(page: str, key: str, template: str, build: Callable[[Any], Contribution],
-                   *, order: int = 100) -> None:
+def register_panel(
+    page: str, key: str, template: str, build: Callable[[Any], Contribution], *, order: int = 100
+) -> None:
     """Add (or replace, by ``key``) a panel on ``page``; called from ``AppConfig.ready()``."""
     if page not in PAGES:
         raise ValueError(f"unknown region page {page!r}; allowed: {', '.join(PAGES)}")
-    _PANELS[(page, key)] = Panel(key=key, page=page, template=template, build=build,
-                                 order=order)
+    _PANELS[(page, key)] = Panel(key=key, page=page, template=template, build=build, order=order)
 
 
 def panels(page: str) -> list[Panel]:
     """The panels registered for ``page``, in display order."""
-    return sorted((p for (pg, _k), p in _PANELS.items() if pg == page),
-                  key=lambda p: (p.order, p.key))
+    return sorted(
+        (p for (pg, _k), p in _PANELS.items() if pg == page), key=lambda p: (p.order, p.key)
+    )
 
 
 def build_panels(page: str, subject: Any) -> tuple[list[str], dict[str, Any], list[Any]]:
@@ -85,8 +86,9 @@ def build_panels(page: str, subject: Any) -> tuple[list[str], dict[str, Any], li
     return templates, context, sources
 
 
-def register_district_figure(key: str, label: Callable[[], str],
-                             values: Callable[[Any], dict[int, float | None] | None]) -> None:
+def register_district_figure(
+    key: str, label: Callable[[], str], values: Callable[[Any], dict[int, float | None] | None]
+) -> None:
     """Offer one figure per district to the district maps of other panels."""
     _FIGURES[key] = DistrictFigure(key=key, label=label, values=values)
 

@@ -49,9 +49,11 @@ def region_sources(region: Region) -> list[DataSource]:
     """The sources behind figures computed on the whole region: its boundary, population
     cells, facilities and districts."""
     ids = {region.source_id}
-    for qs in (PopulationCell.objects.filter(region=region),
-               Facility.objects.filter(municipality__region=region),
-               District.objects.filter(municipality__region=region)):
+    for qs in (
+        PopulationCell.objects.filter(region=region),
+        Facility.objects.filter(municipality__region=region),
+        District.objects.filter(municipality__region=region),
+    ):
         ids |= set(qs.values_list("source_id", flat=True).distinct())
     return list(DataSource.objects.filter(pk__in=ids).order_by("name"))
 
@@ -60,8 +62,9 @@ def region_municipalities(region: Region | None) -> list[Municipality]:
     """The region's municipalities by name (none without a region)."""
     if region is None:
         return []
-    return list(Municipality.objects.filter(region=region).select_related("source")
-                .order_by("name"))
+    return list(
+        Municipality.objects.filter(region=region).select_related("source").order_by("name")
+    )
 
 
 def municipalities() -> QuerySet[Municipality]:
@@ -71,8 +74,9 @@ def municipalities() -> QuerySet[Municipality]:
 
 def municipality_districts(municipality: Municipality) -> list[District]:
     """The municipality's Ortsteile, core town first, then by name."""
-    return list(municipality.districts.select_related("municipality", "source")
-                .order_by("kind", "name"))
+    return list(
+        municipality.districts.select_related("municipality", "source").order_by("kind", "name")
+    )
 
 
 def municipality_facilities(municipality: Municipality) -> QuerySet[Facility]:
@@ -92,9 +96,11 @@ def facility_sources() -> QuerySet[Facility]:
 
 def facilities_of_type(ftype: FacilityType) -> list[Facility]:
     """The facilities of one type by municipality, district and name."""
-    return list(Facility.objects.filter(type=ftype)
-                .select_related("municipality", "district", "source")
-                .order_by("municipality__name", "district__name", "name"))
+    return list(
+        Facility.objects.filter(type=ftype)
+        .select_related("municipality", "district", "source")
+        .order_by("municipality__name", "district__name", "name")
+    )
 
 
 def norms_of(ftype: FacilityType) -> list[Norm]:
@@ -104,9 +110,11 @@ def norms_of(ftype: FacilityType) -> list[Norm]:
 
 def region_districts(region: Region) -> list[District]:
     """The region's Ortsteile in table order (municipality, core town before villages, name)."""
-    return list(District.objects.filter(municipality__region=region)
-                .select_related("municipality", "source")
-                .order_by("municipality__name", "kind", "name"))
+    return list(
+        District.objects.filter(municipality__region=region)
+        .select_related("municipality", "source")
+        .order_by("municipality__name", "kind", "name")
+    )
 
 
 def region_facilities(region: Region) -> QuerySet[Facility]:
@@ -121,9 +129,7 @@ def fields_of(facilities: Any) -> list[InnovationField]:
 
 def facility_counts_by_district() -> Counter:
     """Number of facilities per district id."""
-    return Counter(
-        Facility.objects.exclude(district=None).values_list("district_id", flat=True)
-    )
+    return Counter(Facility.objects.exclude(district=None).values_list("district_id", flat=True))
 
 
 def municipality_age_totals(municipality: Municipality) -> Counter:
@@ -137,8 +143,8 @@ def municipality_age_totals(municipality: Municipality) -> Counter:
 def type_table(municipalities: list[Municipality]) -> list[dict[str, Any]]:
     """Facility counts per type and municipality, grouped by innovation field."""
     counts: dict[int, Counter] = defaultdict(Counter)
-    for type_id, muni_id, n in (
-        Facility.objects.values_list("type_id", "municipality_id").annotate(n=Count("pk"))
+    for type_id, muni_id, n in Facility.objects.values_list("type_id", "municipality_id").annotate(
+        n=Count("pk")
     ):
         counts[type_id][muni_id] += n
     groups = []

@@ -47,14 +47,25 @@ def map_spec(label: str, layers: list[dict[str, Any]]) -> dict[str, Any]:
 
 def municipal_border_layer() -> dict[str, Any]:
     """The municipalities' borders as a thick outline (the map keeps its own extent)."""
-    return {"type": "outline", "url": reverse("region:api-municipalities"),
-            "title": _("Municipal border"), "weight": 3.5, "fit": False}
+    return {
+        "type": "outline",
+        "url": reverse("region:api-municipalities"),
+        "title": _("Municipal border"),
+        "weight": 3.5,
+        "fit": False,
+    }
 
 
 def districts_outline_layer(**extra: Any) -> dict[str, Any]:
     """Every district's border as a thin grey outline."""
-    return {"type": "outline", "url": reverse("region:api-districts"), "title": _("Districts"),
-            "colour": "#666666", "weight": 1, **extra}
+    return {
+        "type": "outline",
+        "url": reverse("region:api-districts"),
+        "title": _("Districts"),
+        "colour": "#666666",
+        "weight": 1,
+        **extra,
+    }
 
 
 def core_town_highlight() -> dict[str, Any]:
@@ -84,8 +95,13 @@ def facility_fields() -> list[dict[str, str]]:
 
 def facility_points_layer(fields: Iterable[InnovationField], **source: Any) -> dict[str, Any]:
     """Facilities as points coloured by innovation field; ``source`` is ``url=`` or ``data=``."""
-    return {"type": "points", **source, "category": "field",
-            "categories": field_categories(fields), "fields": facility_fields()}
+    return {
+        "type": "points",
+        **source,
+        "category": "field",
+        "categories": field_categories(fields),
+        "fields": facility_fields(),
+    }
 
 
 def district_map_layer(url: str, **extra: Any) -> dict[str, Any]:
@@ -141,22 +157,34 @@ def district_bar_chart(districts: list[District]) -> dict[str, Any]:
     """Inhabitants per district, core towns and villages in two colours (one dataset each)."""
     labels = [f"{d.name} ({d.municipality.name})" for d in districts]
     datasets = [
-        {"label": str(label), "colour": KIND_COLOURS[kind],
-         "data": [d.population if d.kind == kind else None for d in districts]}
+        {
+            "label": str(label),
+            "colour": KIND_COLOURS[kind],
+            "data": [d.population if d.kind == kind else None for d in districts],
+        }
         for kind, label in District.Kind.choices
     ]
-    return bar_chart(labels, datasets, horizontal=True, stacked=True, xLabel=_("District"),
-                     yLabel=_("Inhabitants"))
+    return bar_chart(
+        labels,
+        datasets,
+        horizontal=True,
+        stacked=True,
+        xLabel=_("District"),
+        yLabel=_("Inhabitants"),
+    )
 
 
 def districts_map(label: str, query: str, fields: list[InnovationField]) -> dict[str, Any]:
     """Districts shaded by inhabitants, municipal borders and facilities (``query`` filters
     both endpoints, e.g. ``?municipality=…``)."""
-    return map_spec(label, [
-        district_map_layer(reverse("region:api-districts") + query),
-        municipal_border_layer(),
-        facility_points_layer(fields, url=reverse("region:api-facilities") + query),
-    ])
+    return map_spec(
+        label,
+        [
+            district_map_layer(reverse("region:api-districts") + query),
+            municipal_border_layer(),
+            facility_points_layer(fields, url=reverse("region:api-facilities") + query),
+        ],
+    )
 
 
 def age_pyramid(name: str, municipality: str, rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -166,16 +194,26 @@ def age_pyramid(name: str, municipality: str, rows: list[dict[str, Any]]) -> dic
         "data": {
             "bands": list(AGE_BANDS),
             "left": {"label": name, "data": [round(r["share"], 1) for r in rows]},
-            "right": {"label": _("%(name)s (municipality)") % {"name": municipality},
-                      "data": [round(r["municipality_share"], 1) for r in rows]},
+            "right": {
+                "label": _("%(name)s (municipality)") % {"name": municipality},
+                "data": [round(r["municipality_share"], 1) for r in rows],
+            },
         },
-        "options": {"unit": "%", "xLabel": _("Share of inhabitants (%)"),
-                    "yLabel": _("Age (years)")},
+        "options": {
+            "unit": "%",
+            "xLabel": _("Share of inhabitants (%)"),
+            "yLabel": _("Age (years)"),
+        },
     }
 
 
-def district_profile_map(d: District, inside_count: int, near_rows: list[dict[str, Any]],
-                         fields: list[InnovationField], near_km: str) -> dict[str, Any]:
+def district_profile_map(
+    d: District,
+    inside_count: int,
+    near_rows: list[dict[str, Any]],
+    fields: list[InnovationField],
+    near_km: str,
+) -> dict[str, Any]:
     """The district, the other districts' borders, and the facilities in and near it."""
     near_features = []
     for r in near_rows:
@@ -185,36 +223,56 @@ def district_profile_map(d: District, inside_count: int, near_rows: list[dict[st
     points = facility_points_layer(fields, data=collection(near_features))
     points["fields"] = facility_fields() + [{"key": "distance_km", "label": _("Distance (km)")}]
     label = _("Map of %(name)s with facilities in it and within %(km)s km") % {
-        "name": d.name, "km": near_km}
-    return map_spec(label, [
-        choropleth_layer(collection([district_feature(d, inside_count)]), "population", d.name,
-                         legend=False, colours=["#bcbddc"],
-                         fields=[{"key": "kind_label", "label": _("Kind")}]),
-        districts_outline_layer(fit=False),
-        municipal_border_layer(),
-        points,
-    ])
+        "name": d.name,
+        "km": near_km,
+    }
+    return map_spec(
+        label,
+        [
+            choropleth_layer(
+                collection([district_feature(d, inside_count)]),
+                "population",
+                d.name,
+                legend=False,
+                colours=["#bcbddc"],
+                fields=[{"key": "kind_label", "label": _("Kind")}],
+            ),
+            districts_outline_layer(fit=False),
+            municipal_border_layer(),
+            points,
+        ],
+    )
 
 
 def facility_type_chart(municipalities: list[Municipality], count: Counter) -> dict[str, Any]:
     """Facilities of one type per municipality, in core towns, villages and none."""
     datasets = [
-        dataset(str(label), [count.get((m.pk, kind), 0) for m in municipalities],
-                KIND_COLOURS[kind])
+        dataset(
+            str(label), [count.get((m.pk, kind), 0) for m in municipalities], KIND_COLOURS[kind]
+        )
         for kind, label in District.Kind.choices
     ]
     unassigned = [count.get((m.pk, None), 0) for m in municipalities]
     if any(unassigned):
         datasets.append(dataset(_("no district"), unassigned, OTHER_COLOUR))
-    return bar_chart([m.name for m in municipalities], datasets, stacked=True,
-                     yLabel=_("Number of facilities"), xLabel=_("Municipality"))
+    return bar_chart(
+        [m.name for m in municipalities],
+        datasets,
+        stacked=True,
+        yLabel=_("Number of facilities"),
+        xLabel=_("Municipality"),
+    )
 
 
 def facility_type_map(ftype: FacilityType) -> dict[str, Any]:
     """Every facility of one type over the districts and municipal borders."""
-    return map_spec(_("Map: %(type)s") % {"type": ftype.name}, [
-        districts_outline_layer(),
-        municipal_border_layer(),
-        facility_points_layer([ftype.field],
-                              url=reverse("region:api-facilities") + f"?type={ftype.key}"),
-    ])
+    return map_spec(
+        _("Map: %(type)s") % {"type": ftype.name},
+        [
+            districts_outline_layer(),
+            municipal_border_layer(),
+            facility_points_layer(
+                [ftype.field], url=reverse("region:api-facilities") + f"?type={ftype.key}"
+            ),
+        ],
+    )

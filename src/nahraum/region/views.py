@@ -25,9 +25,15 @@ from .models import AGE_BANDS, District, FacilityType, Municipality
 #: Capacity units of the bundled taxonomy, stored in English in the data; listed here so that
 #: makemessages picks them up and the templates can show them translated (`unit_label`).
 CAPACITY_UNITS = [
-    gettext_noop("GPs"), gettext_noop("beds"), gettext_noop("charging points"),
-    gettext_noop("dentists"), gettext_noop("ha"), gettext_noop("m² sales area"),
-    gettext_noop("places"), gettext_noop("seats"), gettext_noop("stalls"),
+    gettext_noop("GPs"),
+    gettext_noop("beds"),
+    gettext_noop("charging points"),
+    gettext_noop("dentists"),
+    gettext_noop("ha"),
+    gettext_noop("m² sales area"),
+    gettext_noop("places"),
+    gettext_noop("seats"),
+    gettext_noop("stalls"),
 ]
 
 
@@ -49,20 +55,25 @@ def _population_by_kind(districts: list[District]) -> dict[str, int]:
     return {
         "core_population": sum(d.population for d in districts if d.kind == District.Kind.CORE),
         "village_population": sum(
-            d.population for d in districts if d.kind == District.Kind.VILLAGE),
+            d.population for d in districts if d.kind == District.Kind.VILLAGE
+        ),
         "district_sum": sum(d.population for d in districts),
     }
 
 
-def _municipality_rows(municipalities: list[Municipality],
-                       districts: list[District]) -> list[dict[str, Any]]:
+def _municipality_rows(
+    municipalities: list[Municipality], districts: list[District]
+) -> list[dict[str, Any]]:
     by_muni: dict[int, list[District]] = defaultdict(list)
     for d in districts:
         by_muni[d.municipality_id].append(d)
     return [
-        {"municipality": m, "districts": by_muni.get(m.pk, []),
-         **_population_by_kind(by_muni.get(m.pk, [])),
-         "facility_count": sum(d.facility_count for d in by_muni.get(m.pk, []))}
+        {
+            "municipality": m,
+            "districts": by_muni.get(m.pk, []),
+            **_population_by_kind(by_muni.get(m.pk, [])),
+            "facility_count": sum(d.facility_count for d in by_muni.get(m.pk, [])),
+        }
         for m in municipalities
     ]
 
@@ -72,15 +83,21 @@ def _any_estimate(records: list[Any]) -> bool:
 
 
 def _district_chart(districts: list[District]) -> dict[str, Any]:
-    return {"chart_spec": specs.district_bar_chart(districts),
-            "chart_height": specs.chart_height(len(districts))}
+    return {
+        "chart_spec": specs.district_bar_chart(districts),
+        "chart_height": specs.chart_height(len(districts)),
+    }
 
 
 def _with_panels(page: str, subject: Any, context: dict[str, Any], *sources: Any) -> dict:
     """The page's context with the registered panels' sections and sources added."""
     templates, extra, records = panels.build_panels(page, subject)
-    return {**context, **extra, "panels": templates,
-            "sources": selectors.sources_of(*sources, records)}
+    return {
+        **context,
+        **extra,
+        "panels": templates,
+        "sources": selectors.sources_of(*sources, records),
+    }
 
 
 def overview(request: HttpRequest) -> HttpResponse:
@@ -94,7 +111,10 @@ def overview(request: HttpRequest) -> HttpResponse:
     facilities = selectors.region_facilities(region)
     map_spec = specs.districts_map(
         _("Map of the districts of %(region)s, shaded by inhabitants, with facilities")
-        % {"region": region.name}, "", selectors.fields_of(facilities))
+        % {"region": region.name},
+        "",
+        selectors.fields_of(facilities),
+    )
     context = {
         "region": region,
         "rows": _municipality_rows(municipalities, districts),
@@ -108,8 +128,15 @@ def overview(request: HttpRequest) -> HttpResponse:
         **_district_chart(districts),
         "any_estimate": _any_estimate(districts),
     }
-    context = _with_panels("overview", region, context, [region], municipalities, districts,
-                           facilities.only("source_id"))
+    context = _with_panels(
+        "overview",
+        region,
+        context,
+        [region],
+        municipalities,
+        districts,
+        facilities.only("source_id"),
+    )
     return render(request, "region/overview.html", context)
 
 
@@ -121,7 +148,10 @@ def municipality(request: HttpRequest, ags: str) -> HttpResponse:
     facilities = selectors.municipality_facilities(m)
     map_spec = specs.districts_map(
         _("Map of the districts of %(name)s, shaded by inhabitants, with facilities")
-        % {"name": m.name}, f"?municipality={m.ags}", selectors.fields_of(facilities))
+        % {"name": m.name},
+        f"?municipality={m.ags}",
+        selectors.fields_of(facilities),
+    )
     context = {
         "municipality": m,
         "districts": districts,
@@ -137,24 +167,30 @@ def municipality(request: HttpRequest, ags: str) -> HttpResponse:
         **_district_chart(districts),
         "any_estimate": _any_estimate(districts),
     }
-    context = _with_panels("municipality", m, context, [m, m.region], districts,
-                           facilities.only("source_id"))
+    context = _with_panels(
+        "municipality", m, context, [m, m.region], districts, facilities.only("source_id")
+    )
     return render(request, "region/municipality.html", context)
 
 
-def age_rows(district: District, municipality_by_age: dict[str, int],
-             municipality_total: int) -> list[dict]:
+def age_rows(
+    district: District, municipality_by_age: dict[str, int], municipality_total: int
+) -> list[dict]:
     """Age bands with count and share in the district and the share in its municipality."""
     rows = []
     for band in AGE_BANDS:
         n = (district.population_by_age or {}).get(band, 0)
         mn = municipality_by_age.get(band, 0)
-        rows.append({
-            "band": band,
-            "count": n,
-            "share": 100.0 * n / district.population if district.population else 0.0,
-            "municipality_share": 100.0 * mn / municipality_total if municipality_total else 0.0,
-        })
+        rows.append(
+            {
+                "band": band,
+                "count": n,
+                "share": 100.0 * n / district.population if district.population else 0.0,
+                "municipality_share": 100.0 * mn / municipality_total
+                if municipality_total
+                else 0.0,
+            }
+        )
     return rows
 
 
@@ -175,8 +211,12 @@ def type_overview(near_rows: list[dict]) -> list[dict]:
             near[t] += 1
             nearest[t] = min(nearest.get(t, r["distance_km"]), r["distance_km"])
     return [
-        {"type": t, "inside": inside.get(t.pk, 0), "near": near.get(t.pk, 0),
-         "nearest_km": nearest.get(t.pk)}
+        {
+            "type": t,
+            "inside": inside.get(t.pk, 0),
+            "near": near.get(t.pk, 0),
+            "nearest_km": nearest.get(t.pk),
+        }
         for t in selectors.facility_types()
     ]
 
@@ -184,17 +224,20 @@ def type_overview(near_rows: list[dict]) -> list[dict]:
 def _near_rows(d: District) -> list[dict[str, Any]]:
     """Facilities in and near the district with their distance; cross-border ones marked."""
     return [
-        {"facility": f, "distance_km": dist / 1000.0, "inside": inside,
-         "cross_border": f.municipality_id is not None and f.municipality_id != d.municipality_id}
+        {
+            "facility": f,
+            "distance_km": dist / 1000.0,
+            "inside": inside,
+            "cross_border": f.municipality_id is not None
+            and f.municipality_id != d.municipality_id,
+        }
         for f, dist, inside in facilities_near(d)
     ]
 
 
 def district(request: HttpRequest, key: str) -> HttpResponse:
     """An Ortsteil's profile: age structure, facilities in and near it, sources."""
-    d = get_object_or_404(
-        selectors.districts(), key=key
-    )
+    d = get_object_or_404(selectors.districts(), key=key)
     m = d.municipality
     muni_ages = selectors.municipality_age_totals(m)
     rows = age_rows(d, muni_ages, sum(muni_ages.values()))
@@ -239,8 +282,10 @@ def facility_types(request: HttpRequest) -> HttpResponse:
 
 def _norm_rows(ftype: FacilityType) -> list[dict[str, Any]]:
     english = (get_language() or "de").startswith("en")
-    return [{"norm": n, "label": n.label_en if english else n.label_de}
-            for n in selectors.norms_of(ftype)]
+    return [
+        {"norm": n, "label": n.label_en if english else n.label_de}
+        for n in selectors.norms_of(ftype)
+    ]
 
 
 def facility_type(request: HttpRequest, key: str) -> HttpResponse:
@@ -252,10 +297,12 @@ def facility_type(request: HttpRequest, key: str) -> HttpResponse:
         (f.municipality_id, f.district.kind if f.district else None) for f in facilities
     )
     table = [
-        {"municipality": m,
-         "core": count.get((m.pk, District.Kind.CORE), 0),
-         "village": count.get((m.pk, District.Kind.VILLAGE), 0),
-         "none": count.get((m.pk, None), 0)}
+        {
+            "municipality": m,
+            "core": count.get((m.pk, District.Kind.CORE), 0),
+            "village": count.get((m.pk, District.Kind.VILLAGE), 0),
+            "none": count.get((m.pk, None), 0),
+        }
         for m in municipalities
     ]
     context = {

@@ -89,9 +89,14 @@ def _place(region_id: int, lon: float, lat: float) -> dict:
     district_id, municipality_id = district_of(region_id, lon, lat)
     kind = District.objects.filter(pk=district_id).values_list("kind", flat=True).first()
     return {
-        "x": float(x), "y": float(y), "lon": float(lon), "lat": float(lat),
-        "is_estimate": False, "district_id": district_id,
-        "municipality_id": municipality_id, "area_kind": kind if kind else np.nan,
+        "x": float(x),
+        "y": float(y),
+        "lon": float(lon),
+        "lat": float(lat),
+        "is_estimate": False,
+        "district_id": district_id,
+        "municipality_id": municipality_id,
+        "area_kind": kind if kind else np.nan,
     }
 
 
@@ -101,7 +106,9 @@ def growth_rates(scenario_projection, cells: pd.DataFrame) -> tuple[np.ndarray, 
 
     region_id = scenario_projection.scenario.region_id
     municipalities = {m.id: m for m in Municipality.objects.filter(region_id=region_id)}
-    by_municipality = {m_id: (m.annual_growth_rate, "region data") for m_id, m in municipalities.items()}
+    by_municipality = {
+        m_id: (m.annual_growth_rate, "region data") for m_id, m in municipalities.items()
+    }
     by_district: dict[int, tuple[float, str]] = {}
     for rate in scenario_projection.rates.all():
         if rate.district_id:
@@ -109,7 +116,9 @@ def growth_rates(scenario_projection, cells: pd.DataFrame) -> tuple[np.ndarray, 
         else:
             by_municipality[rate.municipality_id] = (rate.annual_rate, rate.note or "scenario")
     district_mun = dict(
-        District.objects.filter(municipality__region_id=region_id).values_list("id", "municipality_id")
+        District.objects.filter(municipality__region_id=region_id).values_list(
+            "id", "municipality_id"
+        )
     )
     rates = np.zeros(len(cells))
     for pos, (d_id, m_id) in enumerate(
@@ -121,7 +130,12 @@ def growth_rates(scenario_projection, cells: pd.DataFrame) -> tuple[np.ndarray, 
             mid = m_id if m_id is not None and not pd.isna(m_id) else district_mun.get(d_id)
             rates[pos] = by_municipality.get(int(mid), (0.0, ""))[0] if mid is not None else 0.0
     table = [
-        {"area": municipalities[m_id].name, "level": "municipality", "annual_rate": r, "source": src}
+        {
+            "area": municipalities[m_id].name,
+            "level": "municipality",
+            "annual_rate": r,
+            "source": src,
+        }
         for m_id, (r, src) in by_municipality.items()
     ]
     names = dict(District.objects.filter(id__in=by_district).values_list("id", "name"))
@@ -148,10 +162,13 @@ def _apply_projection(applied: Applied, scenario: Scenario) -> None:
     cells[bands] = projected
     cells["population"] = new_total
     applied.note(
-        scenario, "projection",
+        scenario,
+        "projection",
         f"population projected {assumptions.base_year} → {assumptions.target_year}",
-        assumptions=assumptions.describe(), growth_rates=table,
-        population_before=float(totals.sum()), population_after=float(new_total.sum()),
+        assumptions=assumptions.describe(),
+        growth_rates=table,
+        population_before=float(totals.sum()),
+        population_after=float(new_total.sum()),
     )
 
 
@@ -166,56 +183,98 @@ def _apply_facility_change(applied: Applied, scenario: Scenario, change: Facilit
             **_place(scenario.region_id, change.lon, change.lat),
         }
         applied.inputs.facilities = pd.concat([fac, pd.DataFrame([row])], ignore_index=True)
-        applied.note(scenario, "open", f"opened {change.facility_type} {change.name}".strip(),
-                     lat=change.lat, lon=change.lon, key=row["key"], type_key=row["type_key"])
+        applied.note(
+            scenario,
+            "open",
+            f"opened {change.facility_type} {change.name}".strip(),
+            lat=change.lat,
+            lon=change.lon,
+            key=row["key"],
+            type_key=row["type_key"],
+        )
         return
     key = change.facility.key
     hit = fac.index[fac["key"] == key]
     if hit.empty:
-        applied.note(scenario, change.action, f"{change.facility} is not in the inputs any more "
-                     "(closed by an earlier change); change skipped", key=key, skipped=True)
+        applied.note(
+            scenario,
+            change.action,
+            f"{change.facility} is not in the inputs any more "
+            "(closed by an earlier change); change skipped",
+            key=key,
+            skipped=True,
+        )
         return
     if change.action == FacilityChange.Action.CLOSE:
         applied.inputs.facilities = fac.drop(index=hit).reset_index(drop=True)
-        applied.note(scenario, "close", f"closed {change.facility}", key=key,
-                     type_key=change.facility.type.key)
+        applied.note(
+            scenario,
+            "close",
+            f"closed {change.facility}",
+            key=key,
+            type_key=change.facility.type.key,
+        )
     elif change.action == FacilityChange.Action.MOVE:
         for column, value in _place(scenario.region_id, change.lon, change.lat).items():
             fac.loc[hit, column] = value
-        applied.note(scenario, "move", f"moved {change.facility}", key=key,
-                     lat=change.lat, lon=change.lon, type_key=change.facility.type.key)
+        applied.note(
+            scenario,
+            "move",
+            f"moved {change.facility}",
+            key=key,
+            lat=change.lat,
+            lon=change.lon,
+            type_key=change.facility.type.key,
+        )
     elif change.action == FacilityChange.Action.CAPACITY:
         before = fac.loc[hit, "capacity"].iloc[0] if "capacity" in fac else None
         fac.loc[hit, "capacity"] = change.capacity
-        applied.note(scenario, "capacity", f"capacity of {change.facility}: {before} → "
-                     f"{change.capacity}", key=key, type_key=change.facility.type.key)
+        applied.note(
+            scenario,
+            "capacity",
+            f"capacity of {change.facility}: {before} → {change.capacity}",
+            key=key,
+            type_key=change.facility.type.key,
+        )
 
 
 def _apply_mobile(applied: Applied, scenario: Scenario) -> None:
     """Stops at one place for one type become one facility; weight = weekly hours / 40."""
     groups: dict[tuple, list] = {}
     for stop in scenario.mobile_services.select_related("facility_type"):
-        groups.setdefault((stop.facility_type.key, round(stop.lat, 6), round(stop.lon, 6)), []).append(stop)
+        groups.setdefault(
+            (stop.facility_type.key, round(stop.lat, 6), round(stop.lon, 6)), []
+        ).append(stop)
     rows = []
     for (type_key, lat, lon), stops in groups.items():
         hours = sum(s.weekly_hours for s in stops)
         weight = min(1.0, hours / REFERENCE_WEEKLY_HOURS)
         capacities = [s.capacity for s in stops if s.capacity is not None]
         capacity = max(capacities) * weight if capacities else np.nan
-        rows.append({
-            "key": f"scenario:{scenario.pk}:mobile:{stops[0].pk}",
-            "type_key": type_key,
-            "capacity": capacity,
-            "name": stops[0].name,
-            "mobile_weight": weight,
-            **_place(scenario.region_id, lon, lat),
-        })
-        schedule = ", ".join(f"{s.get_weekday_display()} {s.start:%H:%M}–{s.end:%H:%M}" for s in stops)
+        rows.append(
+            {
+                "key": f"scenario:{scenario.pk}:mobile:{stops[0].pk}",
+                "type_key": type_key,
+                "capacity": capacity,
+                "name": stops[0].name,
+                "mobile_weight": weight,
+                **_place(scenario.region_id, lon, lat),
+            }
+        )
+        schedule = ", ".join(
+            f"{s.get_weekday_display()} {s.start:%H:%M}–{s.end:%H:%M}" for s in stops
+        )
         applied.note(
-            scenario, "mobile",
+            scenario,
+            "mobile",
             f"mobile service {stops[0].name} ({schedule}): {hours:g} h a week, weight "
             f"{weight:.3f} = {hours:g} h / {REFERENCE_WEEKLY_HOURS:g} h",
-            type_key=type_key, lat=lat, lon=lon, weekly_hours=hours, weight=weight, key=rows[-1]["key"],
+            type_key=type_key,
+            lat=lat,
+            lon=lon,
+            weekly_hours=hours,
+            weight=weight,
+            key=rows[-1]["key"],
         )
     if rows:
         applied.inputs.facilities = pd.concat(
@@ -228,26 +287,41 @@ def _apply_transport(applied: Applied, scenario: Scenario) -> None:
         if change.kind == change.Kind.SPEED:
             net = applied.inputs.networks.get(change.mode)
             if net is None:
-                applied.note(scenario, "speed", f"no {change.mode} network in the inputs; "
-                             "speed change skipped", skipped=True)
+                applied.note(
+                    scenario,
+                    "speed",
+                    f"no {change.mode} network in the inputs; speed change skipped",
+                    skipped=True,
+                )
                 continue
             applied.inputs.networks[change.mode] = dataclasses.replace(
-                net, time_s=net.time_s / change.speed_factor,
+                net,
+                time_s=net.time_s / change.speed_factor,
                 checksum=f"{net.checksum}+speed×{change.speed_factor:g}",
             )
-            applied.note(scenario, "speed", f"{change.mode}: all speeds × {change.speed_factor:g}",
-                         mode=change.mode, factor=change.speed_factor)
+            applied.note(
+                scenario,
+                "speed",
+                f"{change.mode}: all speeds × {change.speed_factor:g}",
+                mode=change.mode,
+                factor=change.speed_factor,
+            )
         else:
             district_ids = list(change.districts.values_list("id", flat=True))
-            applied.drt.append({
-                "district_ids": district_ids, "wait_s": change.wait_minutes * 60.0,
-                "detour_factor": change.detour_factor,
-            })
+            applied.drt.append(
+                {
+                    "district_ids": district_ids,
+                    "wait_s": change.wait_minutes * 60.0,
+                    "detour_factor": change.detour_factor,
+                }
+            )
             applied.note(
-                scenario, "drt",
+                scenario,
+                "drt",
                 f"demand-responsive service in {len(district_ids)} Ortsteile: ride = car time × "
                 f"{change.detour_factor:g} + {change.wait_minutes:g} min waiting",
-                district_ids=district_ids, wait_minutes=change.wait_minutes,
+                district_ids=district_ids,
+                wait_minutes=change.wait_minutes,
                 detour_factor=change.detour_factor,
             )
 
@@ -260,19 +334,27 @@ def _apply_bus_lines(applied: Applied, scenario: Scenario) -> None:
     for line in scenario.bus_lines.all():
         data = line_trips(line, car)
         applied.bus_lines.append(data)
-        how = "car network" if data["car_network"] else \
-            f"straight line × {DETOUR_FACTOR:g} at {STRAIGHT_CAR_KMH:g} km/h"
+        how = (
+            "car network"
+            if data["car_network"]
+            else f"straight line × {DETOUR_FACTOR:g} at {STRAIGHT_CAR_KMH:g} km/h"
+        )
         applied.note(
-            scenario, "bus_line",
+            scenario,
+            "bus_line",
             f"new bus line {line.name}: {len(line.stops)} stops, every {line.headway_min} min "
             f"{line.first_departure:%H:%M}–{line.last_departure:%H:%M}"
             f"{', both directions' if line.both_directions else ', one direction'}; "
             f"{data['run_min']:g} min end to end = car time ({how}) × "
             f"{line.car_time_factor:g}, rounded up to whole minutes per stop",
-            name=line.name, stops=line.stops, headway_min=line.headway_min,
+            name=line.name,
+            stops=line.stops,
+            headway_min=line.headway_min,
             first_departure=f"{line.first_departure:%H:%M}",
-            last_departure=f"{line.last_departure:%H:%M}", both_directions=line.both_directions,
-            car_time_factor=line.car_time_factor, hop_min=[h / 60 for h in data["hop_s"]],
+            last_departure=f"{line.last_departure:%H:%M}",
+            both_directions=line.both_directions,
+            car_time_factor=line.car_time_factor,
+            hop_min=[h / 60 for h in data["hop_s"]],
             departures_per_direction=data["departures_per_direction"],
         )
 
@@ -300,8 +382,12 @@ def apply_scenario(scenario: Scenario, baseline: Any) -> Applied:
         # the demand-responsive service is public transport: it is judged by the transit norms
         transit = [dict(n, mode="drt") for n in applied.inputs.norms if n["mode"] == "transit"]
         applied.inputs.norms = [*applied.inputs.norms, *transit]
-        applied.note(scenario, "drt", f"demand-responsive trips judged by the {len(transit)} "
-                     "public-transport norms", assumption=True)
+        applied.note(
+            scenario,
+            "drt",
+            f"demand-responsive trips judged by the {len(transit)} public-transport norms",
+            assumption=True,
+        )
     digest = hashlib.sha256(
         json.dumps(applied.log, sort_keys=True, default=str).encode()
     ).hexdigest()

@@ -75,19 +75,31 @@ def line_trips(line, car_network: Any = None) -> dict:
     back_offsets = np.concatenate([[0], np.cumsum(hops[::-1])])
     n = len(x)
     trips = []
-    starts = departures(_seconds(line.first_departure), _seconds(line.last_departure),
-                        line.headway_min)
+    starts = departures(
+        _seconds(line.first_departure), _seconds(line.last_departure), line.headway_min
+    )
     for t0 in starts:
         trips.append({"stops": list(range(n)), "times": (t0 + offsets).tolist(), "direction": 0})
         if line.both_directions:
-            trips.append({"stops": list(range(n - 1, -1, -1)),
-                          "times": (t0 + back_offsets).tolist(), "direction": 1})
+            trips.append(
+                {
+                    "stops": list(range(n - 1, -1, -1)),
+                    "times": (t0 + back_offsets).tolist(),
+                    "direction": 1,
+                }
+            )
     return {
-        "name": line.name, "stop_x": x.tolist(), "stop_y": y.tolist(),
-        "stop_lon": lon.tolist(), "stop_lat": lat.tolist(),
+        "name": line.name,
+        "stop_x": x.tolist(),
+        "stop_y": y.tolist(),
+        "stop_lon": lon.tolist(),
+        "stop_lat": lat.tolist(),
         "stop_names": [str(s.get("name") or "") for s in line.stops],
-        "trips": trips, "hop_s": hops.tolist(), "car_s": [round(float(c), 1) for c in car],
-        "run_min": float(offsets[-1] / 60.0), "departures_per_direction": len(starts),
+        "trips": trips,
+        "hop_s": hops.tolist(),
+        "car_s": [round(float(c), 1) for c in car],
+        "run_min": float(offsets[-1] / 60.0),
+        "departures_per_direction": len(starts),
         "car_network": car_network is not None,
     }
 
@@ -117,8 +129,9 @@ def levels_with_lines(feed, lines: list[dict], cell_x: np.ndarray, cell_y: np.nd
     parsed = parsed_feed(feed)
     tt = timetable_for_day(parsed, feed.service_date)
     sx, sy = to_utm(parsed.stop_lon, parsed.stop_lat)
-    tt, sx, sy = append_trips(tt, np.asarray(sx, float), np.asarray(sy, float), lines,
-                              first_route=len(parsed.route_id))
+    tt, sx, sy = append_trips(
+        tt, np.asarray(sx, float), np.asarray(sy, float), lines, first_route=len(parsed.route_id)
+    )
     n_new = tt.n_stops - parsed.n_stops
     stop_parent = np.concatenate([parsed.stop_parent, np.full(n_new, -1)])
     location_type = np.concatenate([parsed.stop_location_type, np.zeros(n_new, int)])
@@ -128,29 +141,41 @@ def levels_with_lines(feed, lines: list[dict], cell_x: np.ndarray, cell_y: np.nd
         inside = d.contains(sx, sy) & (location_type == 0)
         extra[inside] += oev.drt_departures(d.start_s, d.end_s, d.max_wait_s)
     dep_stop, dep_trip, dep_time = departure_events(tt)
-    levels = oev.stop_levels(stop_parent, tt.trip_route, tt.trip_direction, route_type,
-                             dep_stop, dep_trip, dep_time, extra_departures=extra)
+    levels = oev.stop_levels(
+        stop_parent,
+        tt.trip_route,
+        tt.trip_direction,
+        route_type,
+        dep_stop,
+        dep_trip,
+        dep_time,
+        extra_departures=extra,
+    )
     category = levels.category[levels.group_of_stop]
     served = np.flatnonzero(category > 0)
     cells = np.column_stack([cell_x, cell_y])
     classes = np.full(len(cell_x), "", dtype=object)
     if len(served) and len(cells):
         pairs = cKDTree(np.column_stack([sx[served], sy[served]])).query_ball_point(
-            cells, r=CLASS_REACH_M)
+            cells, r=CLASS_REACH_M
+        )
         rows = np.repeat(np.arange(len(cells)), [len(p) for p in pairs])
         cols = np.concatenate([np.asarray(p, np.int64) for p in pairs])
         d = np.hypot(cells[rows, 0] - sx[served][cols], cells[rows, 1] - sy[served][cols])
-        matrix = sp.coo_array((np.maximum(d, 1e-6), (rows, served[cols])),
-                              shape=(len(cells), tt.n_stops))
+        matrix = sp.coo_array(
+            (np.maximum(d, 1e-6), (rows, served[cols])), shape=(len(cells), tt.n_stops)
+        )
         classes = oev.place_classes(matrix, category)
     new = range(parsed.n_stops, tt.n_stops)
     names = [n for line in lines for n in line["stop_names"]]
     return {
         "classes": [str(c) for c in classes],
         "new_stops": [
-            {"name": names[i - parsed.n_stops],
-             "departures_window": round(float(levels.departures[levels.group_of_stop[i]]), 2),
-             "category": int(category[i]) or None}
+            {
+                "name": names[i - parsed.n_stops],
+                "departures_window": round(float(levels.departures[levels.group_of_stop[i]]), 2),
+                "category": int(category[i]) or None,
+            }
             for i in new
         ],
     }

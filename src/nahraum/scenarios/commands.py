@@ -16,8 +16,19 @@ import click
 
 from nahraum.bootstrap import setup_django
 
-WEEKDAYS = {"mo": 0, "tu": 1, "di": 1, "we": 2, "mi": 2, "th": 3, "do": 3, "fr": 4, "sa": 5,
-            "su": 6, "so": 6}
+WEEKDAYS = {
+    "mo": 0,
+    "tu": 1,
+    "di": 1,
+    "we": 2,
+    "mi": 2,
+    "th": 3,
+    "do": 3,
+    "fr": 4,
+    "sa": 5,
+    "su": 6,
+    "so": 6,
+}
 
 
 def _errors(fn: Callable) -> Callable:
@@ -49,7 +60,11 @@ def _echo(data: Any, as_json: bool, text: str | None = None) -> None:
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
     else:
-        click.echo(text if text is not None else json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        click.echo(
+            text
+            if text is not None
+            else json.dumps(data, ensure_ascii=False, indent=2, default=str)
+        )
 
 
 def _region(slug: str | None):
@@ -91,12 +106,21 @@ def list_cmd(as_json: bool) -> None:
     from .models import Scenario
 
     rows = [
-        {"id": s.pk, "name": s.name, "region": s.region.slug, "parent": s.parent_id,
-         "created": s.created.isoformat(), "runs": s.scenario_runs.count()}
+        {
+            "id": s.pk,
+            "name": s.name,
+            "region": s.region.slug,
+            "parent": s.parent_id,
+            "created": s.created.isoformat(),
+            "runs": s.scenario_runs.count(),
+        }
         for s in Scenario.objects.select_related("region")
     ]
-    _echo(rows, as_json, "\n".join(f"#{r['id']:<4} {r['name']} ({r['region']})" for r in rows)
-          or "no scenarios")
+    _echo(
+        rows,
+        as_json,
+        "\n".join(f"#{r['id']:<4} {r['name']} ({r['region']})" for r in rows) or "no scenarios",
+    )
 
 
 @scenario_group.command("create")
@@ -104,19 +128,34 @@ def list_cmd(as_json: bool) -> None:
 @click.option("--description", default="")
 @click.option("--parent", "parent_id", type=int, default=None, help="Build on this scenario.")
 @click.option("--region", "region_slug", default=None)
-@click.option("--municipality", "municipality_ags", default=None,
-              help="AGS of the municipality that owns it (default: joint, the project office).")
+@click.option(
+    "--municipality",
+    "municipality_ags",
+    default=None,
+    help="AGS of the municipality that owns it (default: joint, the project office).",
+)
 @click.option("--json", "as_json", is_flag=True)
 @_errors
-def create_cmd(name: str, description: str, parent_id: int | None, region_slug: str | None,
-               municipality_ags: str | None, as_json: bool) -> None:
+def create_cmd(
+    name: str,
+    description: str,
+    parent_id: int | None,
+    region_slug: str | None,
+    municipality_ags: str | None,
+    as_json: bool,
+) -> None:
     """Create an empty scenario."""
     from .services import create_scenario, describe, scenario_municipality
 
     parent = _scenario(parent_id) if parent_id else None
     region = parent.region if parent and not region_slug else _region(region_slug)
-    scenario = create_scenario(region, name, description=description, parent=parent,
-                               municipality=scenario_municipality(region, municipality_ags))
+    scenario = create_scenario(
+        region,
+        name,
+        description=description,
+        parent=parent,
+        municipality=scenario_municipality(region, municipality_ags),
+    )
     _echo(describe(scenario), as_json, f"scenario #{scenario.pk} created")
 
 
@@ -148,15 +187,20 @@ def show_cmd(scenario_id: int, as_json: bool) -> None:
 @click.argument("scenario_id", type=int)
 @click.option("--target-year", type=int, required=True)
 @click.option("--base-year", type=int, default=None, help="Default: the year of the data.")
-@click.option("--rate", "rates", multiple=True,
-              help="AREA=RATE, area an AGS or a district key, rate a fraction per year (-0.004).")
+@click.option(
+    "--rate",
+    "rates",
+    multiple=True,
+    help="AREA=RATE, area an AGS or a district key, rate a fraction per year (-0.004).",
+)
 @click.option("--no-ageing", is_flag=True, help="Keep the age structure (no cohort ageing).")
 @click.option("--birth-rate", type=float, default=None)
 @click.option("--mortality-75", "mortality", type=float, default=None)
 @click.option("--json", "as_json", is_flag=True)
 @_errors
-def add_projection_cmd(scenario_id, target_year, base_year, rates, no_ageing, birth_rate,
-                       mortality, as_json) -> None:
+def add_projection_cmd(
+    scenario_id, target_year, base_year, rates, no_ageing, birth_rate, mortality, as_json
+) -> None:
     """Project the population to a target year (growth rates, cohort ageing)."""
     from django.core.exceptions import ValidationError
 
@@ -168,12 +212,21 @@ def add_projection_cmd(scenario_id, target_year, base_year, rates, no_ageing, bi
         try:
             parsed[area.strip()] = float(value)
         except ValueError as exc:
-            raise ValidationError(f"--rate {item!r}: expected AREA=RATE, e.g. 05766044=-0.004") from exc
+            raise ValidationError(
+                f"--rate {item!r}: expected AREA=RATE, e.g. 05766044=-0.004"
+            ) from exc
         if not sep:
             raise ValidationError(f"--rate {item!r}: expected AREA=RATE")
     scenario = _scenario(scenario_id)
-    set_projection(scenario, target_year, base_year=base_year, rates=parsed,
-                   cohort_ageing=not no_ageing, birth_rate=birth_rate, top_band_mortality=mortality)
+    set_projection(
+        scenario,
+        target_year,
+        base_year=base_year,
+        rates=parsed,
+        cohort_ageing=not no_ageing,
+        birth_rate=birth_rate,
+        top_band_mortality=mortality,
+    )
     _echo(describe(scenario), as_json, "projection set")
 
 
@@ -189,14 +242,24 @@ def add_projection_cmd(scenario_id, target_year, base_year, rates, no_ageing, bi
 @click.option("--note", default="")
 @click.option("--json", "as_json", is_flag=True)
 @_errors
-def add_facility_cmd(scenario_id, action, facility_key, type_key, name, lat, lon, capacity, note,
-                     as_json) -> None:
+def add_facility_cmd(
+    scenario_id, action, facility_key, type_key, name, lat, lon, capacity, note, as_json
+) -> None:
     """Close, open, move a facility or change its capacity."""
     from .services import add_facility_change, describe
 
     scenario = _scenario(scenario_id)
-    add_facility_change(scenario, action, facility_key=facility_key, type_key=type_key, name=name,
-                        lat=lat, lon=lon, capacity=capacity, note=note)
+    add_facility_change(
+        scenario,
+        action,
+        facility_key=facility_key,
+        type_key=type_key,
+        name=name,
+        lat=lat,
+        lon=lon,
+        capacity=capacity,
+        note=note,
+    )
     _echo(describe(scenario), as_json, f"{action} added")
 
 
@@ -212,8 +275,9 @@ def add_facility_cmd(scenario_id, action, facility_key, type_key, name, lat, lon
 @click.option("--capacity", type=float, default=None)
 @click.option("--json", "as_json", is_flag=True)
 @_errors
-def add_mobile_cmd(scenario_id, type_key, name, lat, lon, weekday, start, end, capacity,
-                   as_json) -> None:
+def add_mobile_cmd(
+    scenario_id, type_key, name, lat, lon, weekday, start, end, capacity, as_json
+) -> None:
     """Add a stop of a mobile service (weight = weekly hours / 40)."""
     from .services import add_mobile_service, describe
 
@@ -221,8 +285,17 @@ def add_mobile_cmd(scenario_id, type_key, name, lat, lon, weekday, start, end, c
     if day is None or not 0 <= day <= 6:
         raise click.BadParameter(f"unknown weekday {weekday!r}", param_hint="--weekday")
     scenario = _scenario(scenario_id)
-    add_mobile_service(scenario, type_key=type_key, name=name, lat=lat, lon=lon, weekday=day,
-                       start=_time(start), end=_time(end), capacity=capacity)
+    add_mobile_service(
+        scenario,
+        type_key=type_key,
+        name=name,
+        lat=lat,
+        lon=lon,
+        weekday=day,
+        start=_time(start),
+        end=_time(end),
+        capacity=capacity,
+    )
     _echo(describe(scenario), as_json, "mobile stop added")
 
 
@@ -236,36 +309,66 @@ def add_mobile_cmd(scenario_id, type_key, name, lat, lon, weekday, start, end, c
 @click.option("--detour", "detour_factor", type=float, default=1.3)
 @click.option("--json", "as_json", is_flag=True)
 @_errors
-def add_transport_cmd(scenario_id, kind, mode, speed_factor, districts, wait_minutes,
-                      detour_factor, as_json) -> None:
+def add_transport_cmd(
+    scenario_id, kind, mode, speed_factor, districts, wait_minutes, detour_factor, as_json
+) -> None:
     """Change travel speeds, or add a demand-responsive service area."""
     from .services import add_transport_change, describe
 
     scenario = _scenario(scenario_id)
-    add_transport_change(scenario, kind, mode=mode, speed_factor=speed_factor,
-                         district_keys=list(districts), wait_minutes=wait_minutes,
-                         detour_factor=detour_factor)
+    add_transport_change(
+        scenario,
+        kind,
+        mode=mode,
+        speed_factor=speed_factor,
+        district_keys=list(districts),
+        wait_minutes=wait_minutes,
+        detour_factor=detour_factor,
+    )
     _echo(describe(scenario), as_json, f"{kind} change added")
 
 
 @scenario_group.command("add-bus-line")
 @click.argument("scenario_id", type=int)
 @click.option("--name", required=True, help="Line name, e.g. 'Bus 799'.")
-@click.option("--stop", "stops", multiple=True,
-              help="A stop 'NAME;LAT;LON' (or 'LAT;LON'), in order; repeat for each stop.")
-@click.option("--stops-file", type=click.Path(exists=True, dir_okay=False), default=None,
-              help="A file with one stop a line: name; latitude; longitude.")
+@click.option(
+    "--stop",
+    "stops",
+    multiple=True,
+    help="A stop 'NAME;LAT;LON' (or 'LAT;LON'), in order; repeat for each stop.",
+)
+@click.option(
+    "--stops-file",
+    type=click.Path(exists=True, dir_okay=False),
+    default=None,
+    help="A file with one stop a line: name; latitude; longitude.",
+)
 @click.option("--headway", "headway_min", type=int, required=True, help="minutes between buses")
 @click.option("--first", "first_departure", required=True, help="first departure HH:MM")
 @click.option("--last", "last_departure", required=True, help="last departure HH:MM")
 @click.option("--one-direction", is_flag=True, help="Only from the first to the last stop.")
-@click.option("--car-time-factor", type=float, default=None,
-              help="running time = car time × factor (default 1.3)")
+@click.option(
+    "--car-time-factor",
+    type=float,
+    default=None,
+    help="running time = car time × factor (default 1.3)",
+)
 @click.option("--note", default="")
 @click.option("--json", "as_json", is_flag=True)
 @_errors
-def add_bus_line_cmd(scenario_id, name, stops, stops_file, headway_min, first_departure,
-                     last_departure, one_direction, car_time_factor, note, as_json) -> None:
+def add_bus_line_cmd(
+    scenario_id,
+    name,
+    stops,
+    stops_file,
+    headway_min,
+    first_departure,
+    last_departure,
+    one_direction,
+    car_time_factor,
+    note,
+    as_json,
+) -> None:
     """Add a new bus line: stops in order, headway, first and last departure."""
     from pathlib import Path
 
@@ -275,9 +378,17 @@ def add_bus_line_cmd(scenario_id, name, stops, stops_file, headway_min, first_de
     if stops_file:
         text += "\n" + Path(stops_file).read_text(encoding="utf-8")
     scenario = _scenario(scenario_id)
-    add_bus_line(scenario, name=name, stops=parse_stops(text), headway_min=headway_min,
-                 first_departure=_time(first_departure), last_departure=_time(last_departure),
-                 both_directions=not one_direction, car_time_factor=car_time_factor, note=note)
+    add_bus_line(
+        scenario,
+        name=name,
+        stops=parse_stops(text),
+        headway_min=headway_min,
+        first_departure=_time(first_departure),
+        last_departure=_time(last_departure),
+        both_directions=not one_direction,
+        car_time_factor=car_time_factor,
+        note=note,
+    )
     _echo(describe(scenario), as_json, f"bus line {name} added")
 
 
@@ -295,22 +406,29 @@ def run_cmd(scenario_id: int, modes, types, as_json: bool) -> None:
     srun = run_scenario(scenario, modes=list(modes) or None, facility_types=list(types) or None)
     gl = gains_and_losses(srun.baseline, srun.run)
     data = {
-        "scenario": scenario.pk, "run": srun.run_id, "baseline": srun.baseline_id,
-        "timings": srun.run.timings, "log": srun.log,
+        "scenario": scenario.pk,
+        "run": srun.run_id,
+        "baseline": srun.baseline_id,
+        "timings": srun.run.timings,
+        "log": srun.log,
         "gains_and_losses": [{k: v for k, v in p.items() if k != "cells"} for p in gl["pairs"]],
     }
     lines = [f"run #{srun.run_id} (baseline #{srun.baseline_id})"]
     for p in gl["pairs"]:
         if p["gain_people"] or p["loss_people"]:
-            lines.append(f"  {p['mode']}/{p['type']}: +{p['gain_people']:.0f} faster, "
-                         f"−{p['loss_people']:.0f} slower; newly within norm {p['newly_within_norm']:.0f},"
-                         f" newly beyond {p['newly_beyond_norm']:.0f}")
+            lines.append(
+                f"  {p['mode']}/{p['type']}: +{p['gain_people']:.0f} faster, "
+                f"−{p['loss_people']:.0f} slower; newly within norm {p['newly_within_norm']:.0f},"
+                f" newly beyond {p['newly_beyond_norm']:.0f}"
+            )
     _echo(data, as_json, "\n".join(lines))
 
 
 @scenario_group.command("compare")
 @click.argument("scenario_id", type=int)
-@click.option("--with", "other_id", type=int, default=None, help="Another scenario (default: baseline).")
+@click.option(
+    "--with", "other_id", type=int, default=None, help="Another scenario (default: baseline)."
+)
 @click.option("--json", "as_json", is_flag=True)
 @_errors
 def compare_cmd(scenario_id: int, other_id: int | None, as_json: bool) -> None:
@@ -332,13 +450,17 @@ def compare_cmd(scenario_id: int, other_id: int | None, as_json: bool) -> None:
     gl = gains_and_losses(before, srun.run)
     parts = summary_rows(comp)
     data = {
-        "before": before.pk, "after": srun.run_id,
+        "before": before.pk,
+        "after": srun.run_id,
         "changed_values": changed.to_dict(orient="records"),
         "summary": {k: v.to_dict(orient="records") for k, v in parts.items()},
         "gains_and_losses": [{k: v for k, v in p.items() if k != "cells"} for p in gl["pairs"]],
     }
-    _echo(data, as_json, f"{len(changed)} indicator values changed (run #{before.pk} → "
-          f"#{srun.run_id})")
+    _echo(
+        data,
+        as_json,
+        f"{len(changed)} indicator values changed (run #{before.pk} → #{srun.run_id})",
+    )
 
 
 @scenario_group.command("effect")
@@ -354,13 +476,22 @@ def effect_cmd(scenario_id: int, as_json: bool) -> None:
 
 @scenario_group.command("locate")
 @click.option("--type", "type_key", required=True)
-@click.option("--method", type=click.Choice(["max_coverage", "p_median", "set_cover"]), required=True)
+@click.option(
+    "--method", type=click.Choice(["max_coverage", "p_median", "set_cover"]), required=True
+)
 @click.option("--k", type=int, default=None)
 @click.option("--mode", default="walk", type=click.Choice(["walk", "bike", "car"]))
-@click.option("--norm", "norm_minutes", type=float, default=None, help="minutes (default: the type's norm)")
+@click.option(
+    "--norm", "norm_minutes", type=float, default=None, help="minutes (default: the type's norm)"
+)
 @click.option("--target", "target_bands", multiple=True, help="Age band(s), e.g. 75+")
-@click.option("--candidates", "candidates_file", type=click.Path(dir_okay=False), default=None,
-              help="File of 'name; lat; lon' lines.")
+@click.option(
+    "--candidates",
+    "candidates_file",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="File of 'name; lat; lon' lines.",
+)
 @click.option("--settled", is_flag=True, help="All populated cells as candidates.")
 @click.option("--limit", type=int, default=None, help="With --settled: a random sample of N.")
 @click.option("--keep", is_flag=True, help="Candidates = the existing facilities: which to keep.")
@@ -369,8 +500,22 @@ def effect_cmd(scenario_id: int, as_json: bool) -> None:
 @click.option("--region", "region_slug", default=None)
 @click.option("--json", "as_json", is_flag=True)
 @_errors
-def locate_cmd(type_key, method, k, mode, norm_minutes, target_bands, candidates_file, settled,
-               limit, keep, time_limit, make_scenario, region_slug, as_json) -> None:
+def locate_cmd(
+    type_key,
+    method,
+    k,
+    mode,
+    norm_minutes,
+    target_bands,
+    candidates_file,
+    settled,
+    limit,
+    keep,
+    time_limit,
+    make_scenario,
+    region_slug,
+    as_json,
+) -> None:
     """Where to place k new facilities (or which to keep), solved exactly with HiGHS."""
     from pathlib import Path
 
@@ -393,8 +538,15 @@ def locate_cmd(type_key, method, k, mode, norm_minutes, target_bands, candidates
     else:
         candidates = locating.existing_candidates(inputs, type_key)
     problem = locating.build_problem(
-        region, inputs, type_key=type_key, method=method, k=k, mode=mode,
-        norm_minutes=norm_minutes, target_bands=list(target_bands), candidates=candidates,
+        region,
+        inputs,
+        type_key=type_key,
+        method=method,
+        k=k,
+        mode=mode,
+        norm_minutes=norm_minutes,
+        target_bands=list(target_bands),
+        candidates=candidates,
         replace_existing=keep,
     )
     result = locating.solve_problem(problem, time_limit_s=time_limit)
@@ -407,8 +559,10 @@ def locate_cmd(type_key, method, k, mode, norm_minutes, target_bands, candidates
     if make_scenario:
         scenario = locating.scenario_from_result(problem, result)
         data["scenario"] = scenario.pk
-    text = (f"{method}: objective {result.objective:.6g} (bound {result.bound:.6g}, gap "
-            f"{result.gap:.3%}, {result.status}) in {result.solve_time_s:.2f} s; greedy "
-            f"{result.greedy.objective:.6g}\n"
-            + "\n".join(f"  {s['name']} ({s['lat']:.5f}, {s['lon']:.5f})" for s in data["sites"]))
+    text = (
+        f"{method}: objective {result.objective:.6g} (bound {result.bound:.6g}, gap "
+        f"{result.gap:.3%}, {result.status}) in {result.solve_time_s:.2f} s; greedy "
+        f"{result.greedy.objective:.6g}\n"
+        + "\n".join(f"  {s['name']} ({s['lat']:.5f}, {s['lon']:.5f})" for s in data["sites"])
+    )
     _echo(data, as_json, text)

@@ -37,11 +37,21 @@ DEFAULT_MODES: tuple[str, ...] = ("walk", "bike", "car")
 TRANSIT_MODE = "transit"
 #: Differences in travel time below this are rounding, not change (seconds).
 TIME_TOLERANCE_S = 1.0
-KEY = ["level", "metric", "mode", "facility_type", "district", "municipality", "area_kind", "age_band"]
+KEY = [
+    "level",
+    "metric",
+    "mode",
+    "facility_type",
+    "district",
+    "municipality",
+    "area_kind",
+    "age_band",
+]
 
 
-def _modes_for(applied_drt: list, modes: Sequence[str] | None,
-               bus_lines: list | None = None) -> list[str]:
+def _modes_for(
+    applied_drt: list, modes: Sequence[str] | None, bus_lines: list | None = None
+) -> list[str]:
     out = list(modes or DEFAULT_MODES)
     if applied_drt and DRT_MODE not in out:
         out.append(DRT_MODE)
@@ -76,20 +86,26 @@ def bus_line_classes(scenario: Scenario, inputs, bus_lines: list[dict]) -> dict 
         return out
 
     return {
-        "feed": feed.name, "service_date": feed.service_date.isoformat(),
+        "feed": feed.name,
+        "service_date": feed.service_date.isoformat(),
         "method": "ARE 2022, departures 06:00–20:00 per direction, straight-line distance",
-        "people_before": people(before["classes"]), "people_after": people(after["classes"]),
+        "people_before": people(before["classes"]),
+        "people_after": people(after["classes"]),
         # only the cells whose class changes (cell key → [before, after]; "" = no class)
         "changed_cells": {
-            str(k): [b, a] for k, b, a in zip(inputs.cells["key"], before["classes"],
-                                               after["classes"], strict=True) if a != b
+            str(k): [b, a]
+            for k, b, a in zip(
+                inputs.cells["key"], before["classes"], after["classes"], strict=True
+            )
+            if a != b
         },
         "new_stops": after["new_stops"],
     }
 
 
-def baseline_for(region, *, modes: Sequence[str], facility_types: Sequence[str] | None,
-                 inputs=None) -> AnalysisRun:
+def baseline_for(
+    region, *, modes: Sequence[str], facility_types: Sequence[str] | None, inputs=None
+) -> AnalysisRun:
     """The newest baseline run covering the modes and types asked for; else run one now."""
     run = latest_run(region)
     wanted_types = set(facility_types or [])
@@ -104,8 +120,13 @@ def baseline_for(region, *, modes: Sequence[str], facility_types: Sequence[str] 
                     run = None
             if run is not None:
                 return run
-    return run_analysis(region, inputs=inputs, modes=[m for m in modes if m != DRT_MODE],
-                        facility_types=facility_types, note="baseline for a scenario comparison")
+    return run_analysis(
+        region,
+        inputs=inputs,
+        modes=[m for m in modes if m != DRT_MODE],
+        facility_types=facility_types,
+        note="baseline for a scenario comparison",
+    )
 
 
 def run_scenario(
@@ -119,28 +140,43 @@ def run_scenario(
     """Apply the scenario to the baseline inputs, run the engine, store the run and its log."""
     region = scenario.region
     wanted = list(modes or DEFAULT_MODES)
-    base_inputs = load_inputs(region, modes=[m for m in wanted if m in DEFAULT_MODES]
-                              + (["car"] if "car" not in wanted else []))  # car: for a DRT
+    base_inputs = load_inputs(
+        region,
+        modes=[m for m in wanted if m in DEFAULT_MODES] + (["car"] if "car" not in wanted else []),
+    )  # car: for a DRT
     applied = apply_scenario(scenario, base_inputs)
     run_modes = _modes_for(applied.drt, modes, applied.bus_lines)
     if baseline is None:
-        baseline = baseline_for(region, modes=run_modes, facility_types=facility_types,
-                                inputs=base_inputs)
+        baseline = baseline_for(
+            region, modes=run_modes, facility_types=facility_types, inputs=base_inputs
+        )
     types = facility_types or (baseline.parameters or {}).get("facility_types") or None
     if types:
         # a type the scenario opens for the first time must be analysed too
         fac = applied.inputs.facilities
         added = fac.loc[fac["key"].astype(str).str.startswith("scenario:"), "type_key"].unique()
         types = list(dict.fromkeys([*types, *added]))
-    run = run_analysis(region, inputs=applied.inputs, scenario=scenario, modes=run_modes,
-                       facility_types=types, progress=progress, note=f"scenario {scenario.name}")
+    run = run_analysis(
+        region,
+        inputs=applied.inputs,
+        scenario=scenario,
+        modes=run_modes,
+        facility_types=types,
+        progress=progress,
+        note=f"scenario {scenario.name}",
+    )
     log = list(applied.log)
     classes = bus_line_classes(scenario, applied.inputs, applied.bus_lines)
     if classes is not None:
-        log.append({"scenario": scenario.name, "kind": "bus_line_classes",
-                    "text": "ÖV-Güteklassen with the new bus lines (people per class): "
-                            f"{classes['people_before']} → {classes['people_after']}",
-                    **classes})
+        log.append(
+            {
+                "scenario": scenario.name,
+                "kind": "bus_line_classes",
+                "text": "ÖV-Güteklassen with the new bus lines (people per class): "
+                f"{classes['people_before']} → {classes['people_after']}",
+                **classes,
+            }
+        )
     return ScenarioRun.objects.create(scenario=scenario, run=run, baseline=baseline, log=log)
 
 
@@ -154,14 +190,23 @@ def rerun_type(scenario: Scenario, type_key: str, *, mode: str = "walk", base_in
     if base_inputs is None:
         base_inputs = load_inputs(scenario.region, modes=[mode] if mode in DEFAULT_MODES else [])
     applied = apply_scenario(scenario, base_inputs)
-    res = run_analysis(scenario.region, inputs=applied.inputs, scenario=scenario, modes=[mode],
-                       facility_types=[type_key], store=False)
+    res = run_analysis(
+        scenario.region,
+        inputs=applied.inputs,
+        scenario=scenario,
+        modes=[mode],
+        facility_types=[type_key],
+        store=False,
+    )
     values = res.values
     region_rows = values[(values["level"] == "region") & (values["age_band"] == "")]
     return {
-        "type": type_key, "mode": mode,
-        "figures": {r.metric: (None if pd.isna(r.value) else float(r.value))
-                    for r in region_rows.itertuples(index=False)},
+        "type": type_key,
+        "mode": mode,
+        "figures": {
+            r.metric: (None if pd.isna(r.value) else float(r.value))
+            for r in region_rows.itertuples(index=False)
+        },
         "seconds": time.perf_counter() - start,
         "timings": res.timings,
     }
@@ -172,14 +217,27 @@ def rerun_type(scenario: Scenario, type_key: str, *, mode: str = "walk", base_in
 
 def _values(run: AnalysisRun) -> pd.DataFrame:
     rows = IndicatorValue.objects.filter(run=run).values(
-        "level", "metric", "mode", "facility_type__key", "district_id", "municipality_id",
-        "area_kind", "age_band", "value", "population",
+        "level",
+        "metric",
+        "mode",
+        "facility_type__key",
+        "district_id",
+        "municipality_id",
+        "area_kind",
+        "age_band",
+        "value",
+        "population",
     )
     frame = pd.DataFrame(list(rows))
     if frame.empty:
         return pd.DataFrame(columns=[*KEY, "value", "population"])
-    frame = frame.rename(columns={"facility_type__key": "facility_type", "district_id": "district",
-                                  "municipality_id": "municipality"})
+    frame = frame.rename(
+        columns={
+            "facility_type__key": "facility_type",
+            "district_id": "district",
+            "municipality_id": "municipality",
+        }
+    )
     for col in ("district", "municipality"):
         frame[col] = frame[col].fillna(-1).astype(int)
     return frame
@@ -205,21 +263,33 @@ def _norms() -> list[dict]:
     from nahraum.region.models import Norm
 
     return [
-        {"type_key": n.facility_type.key, "mode": n.mode, "max_minutes": n.max_minutes,
-         "max_metres": n.max_metres, "area_kind": n.area_kind, "age_bands": list(n.age_bands or [])}
+        {
+            "type_key": n.facility_type.key,
+            "mode": n.mode,
+            "max_minutes": n.max_minutes,
+            "max_metres": n.max_metres,
+            "area_kind": n.area_kind,
+            "age_bands": list(n.age_bands or []),
+        }
         for n in Norm.objects.select_related("facility_type").order_by("pk")
     ]
 
 
-def gains_and_losses(before: AnalysisRun, after: AnalysisRun, *, norms: list[dict] | None = None) -> dict:
+def gains_and_losses(
+    before: AnalysisRun, after: AnalysisRun, *, norms: list[dict] | None = None
+) -> dict:
     """Per (mode, type): people and Ortsteile whose trip got better or worse, and across the norm."""
     a, b = unpack_cells(before), unpack_cells(after)
     if a is None or b is None:
         return {"pairs": [], "note": "a run has no per-cell results"}
     if norms is None:
         norms = _norms()
-    kinds = dict(District.objects.filter(municipality__region=after.region).values_list("id", "kind"))
-    names = dict(District.objects.filter(municipality__region=after.region).values_list("id", "name"))
+    kinds = dict(
+        District.objects.filter(municipality__region=after.region).values_list("id", "kind")
+    )
+    names = dict(
+        District.objects.filter(municipality__region=after.region).values_list("id", "name")
+    )
     pos_a = {k: i for i, k in enumerate(a["cell_key"].tolist())}
     idx = np.asarray([pos_a.get(k, -1) for k in b["cell_key"].tolist()])
     common = idx >= 0
@@ -253,7 +323,8 @@ def gains_and_losses(before: AnalysisRun, after: AnalysisRun, *, norms: list[dic
         for d in np.unique(district):
             m = district == d
             row = {
-                "district_id": int(d), "district": names.get(int(d), "—"),
+                "district_id": int(d),
+                "district": names.get(int(d), "—"),
                 "area_kind": kinds.get(int(d), ""),
                 "people": float(people[m].sum()),
                 "gain_people": float(people[m & faster].sum()),
@@ -261,31 +332,51 @@ def gains_and_losses(before: AnalysisRun, after: AnalysisRun, *, norms: list[dic
                 "newly_within_norm": float(people[m & newly_in].sum()),
                 "newly_beyond_norm": float(people[m & newly_out].sum()),
             }
-            if any(row[k] for k in ("gain_people", "loss_people", "newly_within_norm", "newly_beyond_norm")):
+            if any(
+                row[k]
+                for k in ("gain_people", "loss_people", "newly_within_norm", "newly_beyond_norm")
+            ):
                 per_district.append(row)
         both = np.isfinite(t0) & np.isfinite(t1)
         d_time = np.full(t1.shape, np.nan)
         d_time[both] = t1[both] - t0[both]
-        out.append({
-            "mode": mode, "type": type_key,
-            "gain_people": float(people[faster].sum()),
-            "loss_people": float(people[slower].sum()),
-            "newly_within_norm": float(people[newly_in].sum()),
-            "newly_beyond_norm": float(people[newly_out].sum()),
-            "gain_places": sum(1 for r in per_district if r["gain_people"] > 0 or r["newly_within_norm"] > 0),
-            "loss_places": sum(1 for r in per_district if r["loss_people"] > 0 or r["newly_beyond_norm"] > 0),
-            "has_norm": bool(has_norm.any()),
-            "districts": per_district,
-            "cells": {
-                "lon": b["lon"].tolist(), "lat": b["lat"].tolist(),
-                "change_min": [None if np.isnan(v) else round(float(v) / 60.0, 2) for v in d_time],
-                "status": [
-                    "newly_within" if ni else "newly_beyond" if no else "faster" if f else
-                    "slower" if s else "same"
-                    for ni, no, f, s in zip(newly_in, newly_out, faster, slower, strict=True)
-                ],
-            },
-        })
+        out.append(
+            {
+                "mode": mode,
+                "type": type_key,
+                "gain_people": float(people[faster].sum()),
+                "loss_people": float(people[slower].sum()),
+                "newly_within_norm": float(people[newly_in].sum()),
+                "newly_beyond_norm": float(people[newly_out].sum()),
+                "gain_places": sum(
+                    1 for r in per_district if r["gain_people"] > 0 or r["newly_within_norm"] > 0
+                ),
+                "loss_places": sum(
+                    1 for r in per_district if r["loss_people"] > 0 or r["newly_beyond_norm"] > 0
+                ),
+                "has_norm": bool(has_norm.any()),
+                "districts": per_district,
+                "cells": {
+                    "lon": b["lon"].tolist(),
+                    "lat": b["lat"].tolist(),
+                    "change_min": [
+                        None if np.isnan(v) else round(float(v) / 60.0, 2) for v in d_time
+                    ],
+                    "status": [
+                        "newly_within"
+                        if ni
+                        else "newly_beyond"
+                        if no
+                        else "faster"
+                        if f
+                        else "slower"
+                        if s
+                        else "same"
+                        for ni, no, f, s in zip(newly_in, newly_out, faster, slower, strict=True)
+                    ],
+                },
+            }
+        )
     return {"pairs": out}
 
 
@@ -295,8 +386,11 @@ def summary_rows(comparison: pd.DataFrame) -> dict[str, pd.DataFrame]:
     return {
         "region": comparison[total & (comparison["level"] == "region")],
         "core_village": comparison[total & comparison["metric"].str.startswith("core_village")],
-        "area_kind": comparison[total & (comparison["level"] == "area_kind")
-                                & (comparison["metric"] == "share_within_norm")],
+        "area_kind": comparison[
+            total
+            & (comparison["level"] == "area_kind")
+            & (comparison["metric"] == "share_within_norm")
+        ],
         "cross_border": comparison[total & (comparison["metric"] == "cross_border_share")],
     }
 
@@ -311,22 +405,35 @@ def effect(scenario: Scenario) -> dict[str, Any]:
     if srun is None or srun.baseline is None:
         return {"scenario": scenario.pk, "name": scenario.name, "run": None, "effects": []}
     comp = compare_values(srun.baseline, srun.run)
-    rows = comp[(comp["level"] == "region") & (comp["age_band"] == "")
-                & (comp["metric"] == "share_within_norm")]
+    rows = comp[
+        (comp["level"] == "region")
+        & (comp["age_band"] == "")
+        & (comp["metric"] == "share_within_norm")
+    ]
     gl = {(p["mode"], p["type"]): p for p in gains_and_losses(srun.baseline, srun.run)["pairs"]}
     effects = []
     for r in rows.itertuples(index=False):
         g = gl.get((r.mode, r.facility_type), {})
-        effects.append({
-            "mode": r.mode, "type": r.facility_type,
-            "share_within_norm_before": None if pd.isna(r.value_before) else float(r.value_before),
-            "share_within_norm_after": None if pd.isna(r.value_after) else float(r.value_after),
-            "change": None if pd.isna(r.change) else float(r.change),
-            "newly_within_norm": g.get("newly_within_norm", 0.0),
-            "newly_beyond_norm": g.get("newly_beyond_norm", 0.0),
-        })
-    return {"scenario": scenario.pk, "name": scenario.name, "run": srun.run_id,
-            "baseline": srun.baseline_id, "effects": effects}
+        effects.append(
+            {
+                "mode": r.mode,
+                "type": r.facility_type,
+                "share_within_norm_before": None
+                if pd.isna(r.value_before)
+                else float(r.value_before),
+                "share_within_norm_after": None if pd.isna(r.value_after) else float(r.value_after),
+                "change": None if pd.isna(r.change) else float(r.change),
+                "newly_within_norm": g.get("newly_within_norm", 0.0),
+                "newly_beyond_norm": g.get("newly_beyond_norm", 0.0),
+            }
+        )
+    return {
+        "scenario": scenario.pk,
+        "name": scenario.name,
+        "run": srun.run_id,
+        "baseline": srun.baseline_id,
+        "effects": effects,
+    }
 
 
 def population_change(before: AnalysisRun, after: AnalysisRun) -> list[dict]:
@@ -338,11 +445,14 @@ def population_change(before: AnalysisRun, after: AnalysisRun) -> list[dict]:
         return []
     old = f"age_{AGE_BANDS.index('75+')}"
     rows = []
-    names = dict(District.objects.filter(municipality__region=after.region).values_list("id", "name"))
+    names = dict(
+        District.objects.filter(municipality__region=after.region).values_list("id", "name")
+    )
     for d in sorted(set(a["district_id"].tolist()) | set(b["district_id"].tolist())):
         ma, mb = a["district_id"] == d, b["district_id"] == d
         row = {
-            "district_id": int(d), "district": names.get(int(d), "—"),
+            "district_id": int(d),
+            "district": names.get(int(d), "—"),
             "people_before": float(a["population"][ma].sum()),
             "people_after": float(b["population"][mb].sum()),
             "aged_75_before": float(a[old][ma].sum()) if old in a else None,
@@ -361,19 +471,25 @@ def quick_check(scenario: Scenario, type_key: str, *, mode: str = "walk") -> dic
     """
     start = time.perf_counter()
     base_inputs = load_inputs(scenario.region, modes=[mode] if mode in DEFAULT_MODES else [])
-    before = run_analysis(scenario.region, inputs=base_inputs, modes=[mode],
-                          facility_types=[type_key], store=False)
+    before = run_analysis(
+        scenario.region, inputs=base_inputs, modes=[mode], facility_types=[type_key], store=False
+    )
     after = rerun_type(scenario, type_key, mode=mode, base_inputs=base_inputs)
 
     def region_figures(values: pd.DataFrame) -> dict[str, float | None]:
         rows = values[(values["level"] == "region") & (values["age_band"] == "")]
-        return {r.metric: (None if pd.isna(r.value) else float(r.value))
-                for r in rows.itertuples(index=False)}
+        return {
+            r.metric: (None if pd.isna(r.value) else float(r.value))
+            for r in rows.itertuples(index=False)
+        }
 
     b = region_figures(before.values)
-    rows = [{"metric": m, "before": b.get(m), "after": after["figures"].get(m)}
-            for m in sorted(set(b) | set(after["figures"]))]
+    rows = [
+        {"metric": m, "before": b.get(m), "after": after["figures"].get(m)}
+        for m in sorted(set(b) | set(after["figures"]))
+    ]
     for r in rows:
-        r["change"] = (None if r["before"] is None or r["after"] is None
-                       else r["after"] - r["before"])
+        r["change"] = (
+            None if r["before"] is None or r["after"] is None else r["after"] - r["before"]
+        )
     return {"type": type_key, "mode": mode, "rows": rows, "seconds": time.perf_counter() - start}

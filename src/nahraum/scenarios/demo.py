@@ -37,11 +37,19 @@ def demo_hook(echo: Callable[[str], object] = print) -> None:
         return
     note = "Illustratives Beispiel, keine Planung / illustrative example, not a plan."
     scenario = services.create_scenario(region, DEMO_NAME, description=note)
-    services.add_facility_change(scenario, "close", facility_key=practice.key,
-                                 note="Beispiel: Ruhestand ohne Nachfolge")
+    services.add_facility_change(
+        scenario, "close", facility_key=practice.key, note="Beispiel: Ruhestand ohne Nachfolge"
+    )
     services.add_mobile_service(
-        scenario, type_key="gp", name="Praxisbus Kalldorf", lat=village.centre_lat,
-        lon=village.centre_lon, weekday=1, start=dt.time(9), end=dt.time(12), capacity=1,
+        scenario,
+        type_key="gp",
+        name="Praxisbus Kalldorf",
+        lat=village.centre_lat,
+        lon=village.centre_lon,
+        weekday=1,
+        start=dt.time(9),
+        end=dt.time(12),
+        capacity=1,
     )
     srun = run_scenario(scenario, modes=["walk", "car"], facility_types=["gp"])
     child = services.create_scenario(region, CHILD_NAME, description=note, parent=scenario)

@@ -47,9 +47,11 @@ def drt_travel(inputs: Any, type_keys: list[str]) -> dict[str, dict]:
     areas = getattr(inputs, "drt_areas", []) or []
     n = len(inputs.cells)
     district = inputs.cells["district_id"].map(lambda v: -1 if v is None or v != v else int(v))
-    fac_district = inputs.facilities["district_id"].map(
-        lambda v: -1 if v is None or v != v else int(v)
-    ).to_numpy()
+    fac_district = (
+        inputs.facilities["district_id"]
+        .map(lambda v: -1 if v is None or v != v else int(v))
+        .to_numpy()
+    )
     out: dict[str, dict] = {}
     for key in type_keys:
         best = np.full(n, np.inf)

@@ -51,8 +51,9 @@ class ScenarioForm(forms.ModelForm):
         self.fields["parent"].queryset = Scenario.objects.filter(region=region)
         self.fields["parent"].label = _("builds on")
         field = self.fields["municipality"]
-        allowed = [m.pk for m in Municipality.objects.filter(region=region)
-                   if can_create_for(user, m.pk)]
+        allowed = [
+            m.pk for m in Municipality.objects.filter(region=region) if can_create_for(user, m.pk)
+        ]
         field.queryset = Municipality.objects.filter(pk__in=allowed).order_by("name")
         field.required = not can_create_for(user, None)
         field.empty_label = _("both municipalities (joint)") if not field.required else None
@@ -131,8 +132,11 @@ class GrowthRateForm(forms.Form):
         value = self.cleaned_data["rate_percent"]
         if not -100 < value <= 100:
             raise ValidationError(
-                _("An annual change of %(rate)s %% is impossible; it must lie between −100 %% "
-                  "and +100 %%.") % {"rate": f"{value:g}"}
+                _(
+                    "An annual change of %(rate)s %% is impossible; it must lie between −100 %% "
+                    "and +100 %%."
+                )
+                % {"rate": f"{value:g}"}
             )
         return value
 
@@ -145,7 +149,8 @@ class FacilityChangeForm(forms.ModelForm):
     def __init__(self, *args, region=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["facility"].queryset = (
-            Facility.objects.filter(municipality__region=region).select_related("type")
+            Facility.objects.filter(municipality__region=region)
+            .select_related("type")
             .order_by("type__order", "type__key", "name")
         )
         self.fields["facility"].label_from_instance = lambda f: f"{f.type.name}: {f.name or f.key}"
@@ -165,7 +170,15 @@ class MobileServiceForm(forms.ModelForm):
 class TransportChangeForm(forms.ModelForm):
     class Meta:
         model = TransportChange
-        fields = ["kind", "mode", "speed_factor", "districts", "wait_minutes", "detour_factor", "note"]
+        fields = [
+            "kind",
+            "mode",
+            "speed_factor",
+            "districts",
+            "wait_minutes",
+            "detour_factor",
+            "note",
+        ]
         widgets = {"mode": forms.Select(choices=MODE_CHOICES)}
 
     def __init__(self, *args, region=None, **kwargs):
@@ -197,14 +210,24 @@ class BusLineForm(forms.ModelForm):
     stops = StopsField(
         label=_("stops in order"),
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("One stop a line: name; latitude; longitude — or pick a place on the map and "
-                    "press “Add the place picked on the map”."),
+        help_text=_(
+            "One stop a line: name; latitude; longitude — or pick a place on the map and "
+            "press “Add the place picked on the map”."
+        ),
     )
 
     class Meta:
         model = BusLine
-        fields = ["name", "stops", "headway_min", "first_departure", "last_departure",
-                  "both_directions", "car_time_factor", "note"]
+        fields = [
+            "name",
+            "stops",
+            "headway_min",
+            "first_departure",
+            "last_departure",
+            "both_directions",
+            "car_time_factor",
+            "note",
+        ]
         widgets = {
             "first_departure": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "last_departure": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -213,11 +236,15 @@ class BusLineForm(forms.ModelForm):
 
 class RunForm(forms.Form):
     modes = forms.MultipleChoiceField(
-        label=_("modes"), choices=MODE_CHOICES, initial=["walk", "bike", "car"],
+        label=_("modes"),
+        choices=MODE_CHOICES,
+        initial=["walk", "bike", "car"],
         widget=forms.CheckboxSelectMultiple,
     )
     types = forms.ModelMultipleChoiceField(
-        label=_("facility types (none: all)"), queryset=FacilityType.objects.all(), required=False,
+        label=_("facility types (none: all)"),
+        queryset=FacilityType.objects.all(),
+        required=False,
         to_field_name="key",
     )
 
@@ -235,27 +262,39 @@ class LocateForm(forms.Form):
     facility_type = forms.ModelChoiceField(
         label=_("facility type"), queryset=FacilityType.objects.all(), to_field_name="key"
     )
-    method = forms.ChoiceField(label=_("question"), choices=[(m, METHOD_LABELS[m]) for m in METHODS])
-    k = forms.IntegerField(label=_("number of sites k"), min_value=1, max_value=100, initial=3,
-                           required=False)
+    method = forms.ChoiceField(
+        label=_("question"), choices=[(m, METHOD_LABELS[m]) for m in METHODS]
+    )
+    k = forms.IntegerField(
+        label=_("number of sites k"), min_value=1, max_value=100, initial=3, required=False
+    )
     mode = forms.ChoiceField(label=_("mode"), choices=MODE_CHOICES, initial="walk")
     norm_minutes = forms.FloatField(
-        label=_("norm (minutes)"), min_value=0.5, max_value=240, required=False,
+        label=_("norm (minutes)"),
+        min_value=0.5,
+        max_value=240,
+        required=False,
         help_text=_("Empty: the type's norm for the mode."),
     )
     target_bands = forms.MultipleChoiceField(
-        label=_("target group (none: everybody)"), choices=[(b, b) for b in AGE_BANDS],
-        required=False, widget=forms.CheckboxSelectMultiple,
+        label=_("target group (none: everybody)"),
+        choices=[(b, b) for b in AGE_BANDS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     candidate_source = forms.ChoiceField(
         label=_("candidate sites"),
-        choices=[("settled", _("all settled places (populated cells)")),
-                 ("list", _("my list below")),
-                 ("keep", _("the existing facilities: which to keep"))],
+        choices=[
+            ("settled", _("all settled places (populated cells)")),
+            ("list", _("my list below")),
+            ("keep", _("the existing facilities: which to keep")),
+        ],
         initial="settled",
     )
     candidates = forms.CharField(
-        label=_("candidate list"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
+        label=_("candidate list"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("One site a line: name; latitude; longitude"),
     )
 

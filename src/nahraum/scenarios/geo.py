@@ -33,7 +33,9 @@ class RegionShape:
 def _load(region_id: int) -> RegionShape:
     from nahraum.region.models import District, Municipality, PopulationCell
 
-    parts = [shape(m.boundary) for m in Municipality.objects.filter(region_id=region_id) if m.boundary]
+    parts = [
+        shape(m.boundary) for m in Municipality.objects.filter(region_id=region_id) if m.boundary
+    ]
     districts = [
         (d.id, d.municipality_id, shape(d.boundary))
         for d in District.objects.filter(municipality__region_id=region_id)
@@ -68,11 +70,21 @@ def region_shape(region_id: int) -> RegionShape:
     from nahraum.region.models import District, Municipality, PopulationCell
 
     stamp = (
-        tuple(District.objects.filter(municipality__region_id=region_id)
-              .values_list("id", "centre_lon", "centre_lat").order_by("id")),
-        tuple(Municipality.objects.filter(region_id=region_id).values_list("id", "area_km2").order_by("id")),
-        tuple(PopulationCell.objects.filter(region_id=region_id)
-              .aggregate(n=Count("id"), lon=Sum("lon"), lat=Sum("lat")).values()),
+        tuple(
+            District.objects.filter(municipality__region_id=region_id)
+            .values_list("id", "centre_lon", "centre_lat")
+            .order_by("id")
+        ),
+        tuple(
+            Municipality.objects.filter(region_id=region_id)
+            .values_list("id", "area_km2")
+            .order_by("id")
+        ),
+        tuple(
+            PopulationCell.objects.filter(region_id=region_id)
+            .aggregate(n=Count("id"), lon=Sum("lon"), lat=Sum("lat"))
+            .values()
+        ),
     )
     return _cached(region_id, stamp)
 
@@ -80,10 +92,13 @@ def region_shape(region_id: int) -> RegionShape:
 def check_inside(region_id: int, lon: float | None, lat: float | None, what: str) -> None:
     """Raise ValidationError unless (lon, lat) lies in the region."""
     if lon is None or lat is None:
-        raise ValidationError(_("%(what)s: a place (latitude and longitude) is needed.") % {"what": what})
+        raise ValidationError(
+            _("%(what)s: a place (latitude and longitude) is needed.") % {"what": what}
+        )
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise ValidationError(
-            _("%(what)s: %(lat)s, %(lon)s are no valid coordinates.") % {"what": what, "lat": lat, "lon": lon}
+            _("%(what)s: %(lat)s, %(lon)s are no valid coordinates.")
+            % {"what": what, "lat": lat, "lon": lon}
         )
     outline = region_shape(region_id).outline
     if outline.is_empty or not outline.covers(shapely.Point(lon, lat)):

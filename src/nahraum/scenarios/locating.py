@@ -83,7 +83,9 @@ def parse_candidates(text: str) -> list[Candidate]:
         if len(parts) == 2:
             parts = [f"#{number}", *parts]
         if len(parts) != 3:
-            raise ValidationError(f"line {number}: expected 'name; latitude; longitude', got {line!r}")
+            raise ValidationError(
+                f"line {number}: expected 'name; latitude; longitude', got {line!r}"
+            )
         name, lat_s, lon_s = parts
         try:
             lat, lon = float(lat_s), float(lon_s)
@@ -106,8 +108,11 @@ def settled_candidates(inputs: Any, limit: int | None = None, seed: int = 0) -> 
     lon, lat = to_wgs84(cells["x"].to_numpy()[rows], cells["y"].to_numpy()[rows])
     keys = cells["key"].to_numpy()[rows]
     districts = cells["district_id"].to_numpy()[rows]
-    names = dict(District.objects.filter(pk__in=[d for d in set(districts) if d is not None])
-                 .values_list("pk", "name"))
+    names = dict(
+        District.objects.filter(pk__in=[d for d in set(districts) if d is not None]).values_list(
+            "pk", "name"
+        )
+    )
     return [
         Candidate(f"{names[d]} ({k})" if d in names else str(k), float(a), float(o))
         for k, d, a, o in zip(keys, districts, lat, lon, strict=True)
@@ -149,7 +154,9 @@ def build_problem(
 ) -> LocationProblem:
     """Check the question and compute its cost matrix; errors name the bad part."""
     if method not in engine.METHODS:
-        raise ValidationError({"method": f"unknown method {method!r}; known: {', '.join(engine.METHODS)}"})
+        raise ValidationError(
+            {"method": f"unknown method {method!r}; known: {', '.join(engine.METHODS)}"}
+        )
     if mode not in STRAIGHT_SPEEDS_KMH:
         raise ValidationError({"mode": f"unknown mode {mode!r}; known: walk, bike, car"})
     facility_type = FacilityType.objects.filter(key=type_key).first()
@@ -171,7 +178,9 @@ def build_problem(
         raise ValidationError({"candidates": "no candidate sites given"})
     if len(candidates) > MAX_CANDIDATES:
         raise ValidationError(
-            {"candidates": f"{len(candidates)} candidates; at most {MAX_CANDIDATES} are solved here"}
+            {
+                "candidates": f"{len(candidates)} candidates; at most {MAX_CANDIDATES} are solved here"
+            }
         )
     outline = region_shape(region.pk).outline
     import shapely
@@ -180,32 +189,57 @@ def build_problem(
     notes: list[str] = []
     dropped = [c.name for c in candidates if c not in inside]
     if dropped:
-        notes.append(f"{len(dropped)} candidate(s) outside the region left out: {', '.join(dropped[:10])}")
+        notes.append(
+            f"{len(dropped)} candidate(s) outside the region left out: {', '.join(dropped[:10])}"
+        )
     if not inside:
         raise ValidationError(
-            {"candidates": "no valid candidate site: all "
-             f"{len(candidates)} lie outside the region ({', '.join(dropped[:5])})"}
+            {
+                "candidates": "no valid candidate site: all "
+                f"{len(candidates)} lie outside the region ({', '.join(dropped[:5])})"
+            }
         )
     cx, cy = to_utm([c.lon for c in inside], [c.lat for c in inside])
     cost = _costs(inputs, mode, np.asarray(cx), np.asarray(cy), notes)
     cells = inputs.cells
     cols = bands or ["population"]
-    weights = cells[cols].to_numpy(dtype=float).sum(axis=1) if bands else cells["population"].to_numpy(dtype=float)
+    weights = (
+        cells[cols].to_numpy(dtype=float).sum(axis=1)
+        if bands
+        else cells["population"].to_numpy(dtype=float)
+    )
     if not np.isfinite(cost).any(axis=0).any():
-        raise ValidationError({"candidates": "no valid candidate site: none can be reached by "
-                               f"{mode} from any populated place"})
+        raise ValidationError(
+            {
+                "candidates": "no valid candidate site: none can be reached by "
+                f"{mode} from any populated place"
+            }
+        )
     baseline = None
     fac = inputs.facilities
     existing = fac[fac["type_key"] == type_key]
     if not replace_existing and len(existing):
-        base = _costs(inputs, mode, existing["x"].to_numpy(float), existing["y"].to_numpy(float), [])
+        base = _costs(
+            inputs, mode, existing["x"].to_numpy(float), existing["y"].to_numpy(float), []
+        )
         baseline = base.min(axis=1)
         notes.append(f"{len(existing)} existing {type_key} facilities count as today's supply")
     lon, lat = to_wgs84(cells["x"].to_numpy(float), cells["y"].to_numpy(float))
     return LocationProblem(
-        region=region, facility_type=facility_type, mode=mode, method=method, k=k,
-        norm_minutes=norm_minutes, target_bands=bands, candidates=inside, cost_s=cost,
-        weights=weights, baseline_s=baseline, notes=notes, cell_lon=lon, cell_lat=lat,
+        region=region,
+        facility_type=facility_type,
+        mode=mode,
+        method=method,
+        k=k,
+        norm_minutes=norm_minutes,
+        target_bands=bands,
+        candidates=inside,
+        cost_s=cost,
+        weights=weights,
+        baseline_s=baseline,
+        notes=notes,
+        cell_lon=lon,
+        cell_lat=lat,
     )
 
 
@@ -236,24 +270,39 @@ def result_rows(problem: LocationProblem, result: engine.LocateResult) -> list[d
         mine = (nearest == pos) & (best < base) & np.isfinite(best)
         within = mine & (best <= limit)
         c = problem.candidates[j]
-        rows.append({
-            "index": int(j), "name": c.name, "lat": c.lat, "lon": c.lon,
-            "people_served": float(problem.weights[mine].sum()),
-            "people_within_norm": float(problem.weights[within].sum()) if problem.norm_minutes else None,
-        })
+        rows.append(
+            {
+                "index": int(j),
+                "name": c.name,
+                "lat": c.lat,
+                "lon": c.lon,
+                "people_served": float(problem.weights[mine].sum()),
+                "people_within_norm": float(problem.weights[within].sum())
+                if problem.norm_minutes
+                else None,
+            }
+        )
     return rows
 
 
 def greedy_rows(problem: LocationProblem, result: engine.LocateResult) -> list[dict]:
     return [
-        {"index": int(j), "name": problem.candidates[j].name, "lat": problem.candidates[j].lat,
-         "lon": problem.candidates[j].lon}
+        {
+            "index": int(j),
+            "name": problem.candidates[j].name,
+            "lat": problem.candidates[j].lat,
+            "lon": problem.candidates[j].lon,
+        }
         for j in result.greedy.chosen
     ]
 
 
 def scenario_from_result(
-    problem: LocationProblem, result: engine.LocateResult, *, author=None, name: str | None = None,
+    problem: LocationProblem,
+    result: engine.LocateResult,
+    *,
+    author=None,
+    name: str | None = None,
     municipality=None,
 ):
     """Turn an answer into a scenario in one step: open the chosen sites (or close the others).
@@ -266,18 +315,26 @@ def scenario_from_result(
     from .models import FacilityChange
     from .services import add_facility_change, create_scenario
 
-    method_names = {"max_coverage": "maximal coverage", "p_median": "p-median",
-                    "set_cover": "set cover"}
+    method_names = {
+        "max_coverage": "maximal coverage",
+        "p_median": "p-median",
+        "set_cover": "set cover",
+    }
     keep_mode = all(c.facility_key for c in problem.candidates)
     with transaction.atomic():
         scenario = create_scenario(
             problem.region,
-            name or f"{problem.facility_type.name}: {len(result.chosen)} "
+            name
+            or f"{problem.facility_type.name}: {len(result.chosen)} "
             f"{'kept' if keep_mode else 'new'} ({method_names[problem.method]})",
             description=(
                 f"Location planning, {method_names[problem.method]}, mode {problem.mode}"
                 + (f", norm {problem.norm_minutes:g} min" if problem.norm_minutes else "")
-                + (f", target group {', '.join(problem.target_bands)}" if problem.target_bands else "")
+                + (
+                    f", target group {', '.join(problem.target_bands)}"
+                    if problem.target_bands
+                    else ""
+                )
                 + f"; objective {result.objective:.6g}, gap {result.gap:.4%}, "
                 f"solved in {result.solve_time_s:.2f} s ({result.status})."
             ),
@@ -288,12 +345,22 @@ def scenario_from_result(
         for j, c in enumerate(problem.candidates):
             if keep_mode:
                 if j not in chosen:
-                    add_facility_change(scenario, FacilityChange.Action.CLOSE,
-                                        facility_key=c.facility_key, note="not kept by the optimiser")
+                    add_facility_change(
+                        scenario,
+                        FacilityChange.Action.CLOSE,
+                        facility_key=c.facility_key,
+                        note="not kept by the optimiser",
+                    )
             elif j in chosen:
-                add_facility_change(scenario, FacilityChange.Action.OPEN,
-                                    type_key=problem.facility_type.key, name=c.name, lat=c.lat,
-                                    lon=c.lon, note="chosen by the optimiser")
+                add_facility_change(
+                    scenario,
+                    FacilityChange.Action.OPEN,
+                    type_key=problem.facility_type.key,
+                    name=c.name,
+                    lat=c.lat,
+                    lon=c.lon,
+                    note="chosen by the optimiser",
+                )
     return scenario
 
 

@@ -166,14 +166,24 @@ class FacilityChange(models.Model):
         MOVE = "move", _("move")
         CAPACITY = "capacity", _("change capacity")
 
-    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="facility_changes")
+    scenario = models.ForeignKey(
+        Scenario, on_delete=models.CASCADE, related_name="facility_changes"
+    )
     action = models.CharField(_("change"), max_length=10, choices=Action.choices)
     facility = models.ForeignKey(
-        "region.Facility", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+        "region.Facility",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text=_("The existing facility (close, move, change capacity)."),
     )
     facility_type = models.ForeignKey(
-        "region.FacilityType", on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        "region.FacilityType",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text=_("Type of the new facility (open)."),
     )
     name = models.CharField(_("name"), max_length=300, blank=True)
@@ -232,7 +242,9 @@ class MobileService(models.Model):
         SUNDAY = 6, _("Sunday")
 
     scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="mobile_services")
-    facility_type = models.ForeignKey("region.FacilityType", on_delete=models.PROTECT, related_name="+")
+    facility_type = models.ForeignKey(
+        "region.FacilityType", on_delete=models.PROTECT, related_name="+"
+    )
     name = models.CharField(_("name"), max_length=300)
     lat = models.FloatField(_("latitude"))
     lon = models.FloatField(_("longitude"))
@@ -240,7 +252,9 @@ class MobileService(models.Model):
     start = models.TimeField(_("from"))
     end = models.TimeField(_("until"))
     capacity = models.FloatField(
-        _("capacity when open full-time"), null=True, blank=True,
+        _("capacity when open full-time"),
+        null=True,
+        blank=True,
         help_text=_("Counted with the stop's weight (weekly hours / 40)."),
     )
 
@@ -249,7 +263,9 @@ class MobileService(models.Model):
         verbose_name_plural = _("mobile service stops")
         ordering = ["weekday", "start"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="stop_ends_after_start")
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="stop_ends_after_start"
+            )
         ]
 
     def __str__(self) -> str:
@@ -286,25 +302,34 @@ class TransportChange(models.Model):
         SPEED = "speed", _("change travel speed")
         DEMAND_RESPONSIVE = "drt", _("demand-responsive service area")
 
-    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="transport_changes")
+    scenario = models.ForeignKey(
+        Scenario, on_delete=models.CASCADE, related_name="transport_changes"
+    )
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     mode = models.CharField(
-        _("mode"), max_length=10, default="car",
+        _("mode"),
+        max_length=10,
+        default="car",
         help_text=_("walk, bike or car (for speed changes)"),
     )
     speed_factor = models.FloatField(
         _("speed factor"), null=True, blank=True, help_text=_("1.2 = 20 % faster, 0.8 = slower.")
     )
     districts = models.ManyToManyField(
-        "region.District", blank=True, related_name="+",
+        "region.District",
+        blank=True,
+        related_name="+",
         help_text=_("Ortsteile served by the demand-responsive service."),
     )
     wait_minutes = models.FloatField(
-        _("mean waiting time (minutes)"), null=True, blank=True,
+        _("mean waiting time (minutes)"),
+        null=True,
+        blank=True,
         help_text=_("From booking to pick-up, added to the ride."),
     )
     detour_factor = models.FloatField(
-        _("ride time relative to the car"), default=1.3,
+        _("ride time relative to the car"),
+        default=1.3,
         help_text=_("Pooled rides take detours; 1.3 = 30 % longer than driving directly."),
     )
     note = models.CharField(_("reason"), max_length=300, blank=True)
@@ -329,9 +354,13 @@ class TransportChange(models.Model):
                 raise ValidationError({"speed_factor": _("Give a speed factor between 0.1 and 5.")})
         if self.kind == self.Kind.DEMAND_RESPONSIVE:
             if self.wait_minutes is None or not 0 <= self.wait_minutes <= 180:
-                raise ValidationError({"wait_minutes": _("Give a waiting time between 0 and 180 minutes.")})
+                raise ValidationError(
+                    {"wait_minutes": _("Give a waiting time between 0 and 180 minutes.")}
+                )
             if not 1 <= self.detour_factor <= 5:
-                raise ValidationError({"detour_factor": _("Give a ride-time factor between 1 and 5.")})
+                raise ValidationError(
+                    {"detour_factor": _("Give a ride-time factor between 1 and 5.")}
+                )
 
 
 #: A bus needs longer than a car between two stops: it accelerates and brakes more slowly,
@@ -355,15 +384,17 @@ class BusLine(models.Model):
     scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="bus_lines")
     name = models.CharField(_("line name"), max_length=100)
     stops = models.JSONField(
-        _("stops in order"), default=list,
-        help_text=_("A list of {\"name\", \"lat\", \"lon\"} from the first to the last stop."),
+        _("stops in order"),
+        default=list,
+        help_text=_('A list of {"name", "lat", "lon"} from the first to the last stop.'),
     )
     headway_min = models.IntegerField(_("headway (minutes)"))
     first_departure = models.TimeField(_("first departure"))
     last_departure = models.TimeField(_("last departure"))
     both_directions = models.BooleanField(_("both directions"), default=True)
     car_time_factor = models.FloatField(
-        _("running time relative to the car"), default=BUS_CAR_TIME_FACTOR,
+        _("running time relative to the car"),
+        default=BUS_CAR_TIME_FACTOR,
         help_text=_("1.3 = the bus needs 30 % longer between stops than a car."),
     )
     note = models.CharField(_("reason"), max_length=300, blank=True)
@@ -387,22 +418,32 @@ class BusLine(models.Model):
         if stops is None:
             errors["stops"] = _("Give the stops as a list.")
         elif len(stops) < 2:
-            errors["stops"] = _("A bus line needs at least 2 stops; %(n)s given.") % {"n": len(stops)}
+            errors["stops"] = _("A bus line needs at least 2 stops; %(n)s given.") % {
+                "n": len(stops)
+            }
         else:
             for i, stop in enumerate(stops, start=1):
                 try:
                     lat, lon = float(stop["lat"]), float(stop["lon"])
                 except (TypeError, KeyError, ValueError):
-                    errors["stops"] = _("Stop %(i)s: latitude and longitude must be numbers.") % {"i": i}
+                    errors["stops"] = _("Stop %(i)s: latitude and longitude must be numbers.") % {
+                        "i": i
+                    }
                     break
                 if not (np.isfinite(lat) and np.isfinite(lon)):
-                    errors["stops"] = _("Stop %(i)s: latitude and longitude must be numbers.") % {"i": i}
+                    errors["stops"] = _("Stop %(i)s: latitude and longitude must be numbers.") % {
+                        "i": i
+                    }
                     break
         if self.headway_min is not None and self.headway_min <= 0:
             errors["headway_min"] = _("The headway must be at least 1 minute; %(v)s given.") % {
-                "v": self.headway_min}
-        if (self.first_departure is not None and self.last_departure is not None
-                and self.last_departure < self.first_departure):
+                "v": self.headway_min
+            }
+        if (
+            self.first_departure is not None
+            and self.last_departure is not None
+            and self.last_departure < self.first_departure
+        ):
             errors["last_departure"] = _(
                 "The last departure (%(last)s) lies before the first (%(first)s)."
             ) % {"last": f"{self.last_departure:%H:%M}", "first": f"{self.first_departure:%H:%M}"}
@@ -414,8 +455,9 @@ class BusLine(models.Model):
             for i, stop in enumerate(stops or [], start=1):
                 label = _("Stop %(i)s (%(name)s)") % {"i": i, "name": stop.get("name") or "–"}
                 try:
-                    check_inside(self.scenario.region_id, float(stop["lon"]), float(stop["lat"]),
-                                 str(label))
+                    check_inside(
+                        self.scenario.region_id, float(stop["lon"]), float(stop["lat"]), str(label)
+                    )
                 except ValidationError as exc:
                     raise ValidationError({"stops": exc.messages}) from exc
 
@@ -433,7 +475,11 @@ class ScenarioRun(models.Model):
         "analysis.AnalysisRun", on_delete=models.CASCADE, related_name="scenario_run"
     )
     baseline = models.ForeignKey(
-        "analysis.AnalysisRun", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        "analysis.AnalysisRun",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         help_text=_("The run this one is compared with by default."),
     )
     log = models.JSONField(default=list, blank=True)

@@ -23,12 +23,17 @@ def region_sources(region: Region) -> list[DataSource]:
     """Every source whose data a scenario of ``region`` computes with (named on each page)."""
     ids = {region.source_id}
     ids |= set(Municipality.objects.filter(region=region).values_list("source_id", flat=True))
-    ids |= set(District.objects.filter(municipality__region=region)
-               .values_list("source_id", flat=True))
-    ids |= set(PopulationCell.objects.filter(region=region)
-               .values_list("source_id", flat=True).distinct())
-    ids |= set(Facility.objects.filter(municipality__region=region)
-               .values_list("source_id", flat=True).distinct())
+    ids |= set(
+        District.objects.filter(municipality__region=region).values_list("source_id", flat=True)
+    )
+    ids |= set(
+        PopulationCell.objects.filter(region=region).values_list("source_id", flat=True).distinct()
+    )
+    ids |= set(
+        Facility.objects.filter(municipality__region=region)
+        .values_list("source_id", flat=True)
+        .distinct()
+    )
     return list(DataSource.objects.filter(pk__in=ids).order_by("name"))
 
 
@@ -37,11 +42,13 @@ def scenarios(*related: str) -> QuerySet[Scenario]:
     return Scenario.objects.select_related(*related)
 
 
-def changes(scenario: Scenario) -> tuple[list[FacilityChange], list[MobileService],
-                                         list[BusLine]]:
+def changes(scenario: Scenario) -> tuple[list[FacilityChange], list[MobileService], list[BusLine]]:
     """The scenario's facility changes, mobile services and new bus lines (the editor's map)."""
-    return (list(scenario.facility_changes.select_related("facility", "facility_type")),
-            list(scenario.mobile_services.all()), list(scenario.bus_lines.all()))
+    return (
+        list(scenario.facility_changes.select_related("facility", "facility_type")),
+        list(scenario.mobile_services.all()),
+        list(scenario.bus_lines.all()),
+    )
 
 
 def recent_runs(scenario: Scenario, n: int = 5) -> list[ScenarioRun]:
@@ -61,8 +68,11 @@ def latest_run(scenario: Scenario) -> ScenarioRun | None:
 
 def comparable_scenarios(scenario: Scenario) -> QuerySet[Scenario]:
     """Other scenarios of the same region that have been run (to compare this one with)."""
-    return (Scenario.objects.filter(region=scenario.region, scenario_runs__isnull=False)
-            .exclude(pk=scenario.pk).distinct())
+    return (
+        Scenario.objects.filter(region=scenario.region, scenario_runs__isnull=False)
+        .exclude(pk=scenario.pk)
+        .distinct()
+    )
 
 
 def facility_type_names() -> dict[str, str]:

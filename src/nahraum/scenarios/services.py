@@ -41,8 +41,13 @@ def default_base_year(region: Region) -> int:
 
 @transaction.atomic
 def create_scenario(
-    region: Region, name: str, *, description: str = "", parent: Scenario | None = None,
-    author=None, municipality: Municipality | None = None,
+    region: Region,
+    name: str,
+    *,
+    description: str = "",
+    parent: Scenario | None = None,
+    author=None,
+    municipality: Municipality | None = None,
 ) -> Scenario:
     """Create an empty scenario owned by ``municipality`` (``None``: joint, the project office).
 
@@ -53,8 +58,16 @@ def create_scenario(
         raise ValidationError({"parent": "the parent scenario belongs to another region"})
     if municipality is not None and municipality.region_id != region.pk:
         raise ValidationError({"municipality": "the municipality belongs to another region"})
-    return _save(Scenario(region=region, name=name, description=description, parent=parent,
-                          author=author, municipality=municipality))
+    return _save(
+        Scenario(
+            region=region,
+            name=name,
+            description=description,
+            parent=parent,
+            author=author,
+            municipality=municipality,
+        )
+    )
 
 
 def home_municipality(user: Any) -> Municipality | None:
@@ -72,7 +85,9 @@ def scenario_municipality(region: Region, ags: str | None) -> Municipality | Non
         return None
     municipality = Municipality.objects.filter(region=region, ags=ags).first()
     if municipality is None:
-        raise ValidationError({"municipality": f"no municipality with the AGS {ags!r} in the region"})
+        raise ValidationError(
+            {"municipality": f"no municipality with the AGS {ags!r} in the region"}
+        )
     return municipality
 
 
@@ -93,8 +108,12 @@ def delete_scenario(scenario: Scenario) -> None:
 
 #: The kinds of change that can be removed from a scenario, by the name used in URLs.
 CHANGE_KINDS = {
-    "facility": FacilityChange, "mobile": MobileService, "transport": TransportChange,
-    "busline": BusLine, "rate": GrowthRate, "projection": PopulationProjection,
+    "facility": FacilityChange,
+    "mobile": MobileService,
+    "transport": TransportChange,
+    "busline": BusLine,
+    "rate": GrowthRate,
+    "projection": PopulationProjection,
 }
 
 
@@ -110,7 +129,9 @@ def remove_change(scenario: Scenario, kind: str, change_id: int) -> bool:
 
 
 @transaction.atomic
-def set_growth_rate(scenario: Scenario, area: str, annual_rate: float, note: str = "") -> GrowthRate:
+def set_growth_rate(
+    scenario: Scenario, area: str, annual_rate: float, note: str = ""
+) -> GrowthRate:
     """Set (replace) the growth rate of one area (``m:<pk>`` municipality, ``d:<pk>`` district).
 
     The scenario needs a projection first: a rate without a target year means nothing.
@@ -124,8 +145,9 @@ def set_growth_rate(scenario: Scenario, area: str, annual_rate: float, note: str
         rate.municipality_id = int(pk)
     else:
         rate.district_id = int(pk)
-    GrowthRate.objects.filter(projection=projection, municipality_id=rate.municipality_id,
-                              district_id=rate.district_id).delete()
+    GrowthRate.objects.filter(
+        projection=projection, municipality_id=rate.municipality_id, district_id=rate.district_id
+    ).delete()
     return _save(rate)
 
 
@@ -146,7 +168,8 @@ def set_projection(
     """
     PopulationProjection.objects.filter(scenario=scenario).delete()
     projection = PopulationProjection(
-        scenario=scenario, target_year=target_year,
+        scenario=scenario,
+        target_year=target_year,
         base_year=base_year if base_year is not None else default_base_year(scenario.region),
         cohort_ageing=cohort_ageing,
     )
@@ -159,14 +182,22 @@ def set_projection(
         municipality = Municipality.objects.filter(region=scenario.region, ags=area).first()
         district = None
         if municipality is None:
-            district = District.objects.filter(municipality__region=scenario.region, key=area).first()
+            district = District.objects.filter(
+                municipality__region=scenario.region, key=area
+            ).first()
             if district is None:
                 raise ValidationError(
                     f"growth rate for {area!r}: no municipality (AGS) or district (key) of this "
                     "name in the region"
                 )
-        _save(GrowthRate(projection=projection, municipality=municipality, district=district,
-                         annual_rate=rate))
+        _save(
+            GrowthRate(
+                projection=projection,
+                municipality=municipality,
+                district=district,
+                annual_rate=rate,
+            )
+        )
     return projection
 
 
@@ -192,10 +223,13 @@ def add_facility_change(
 ) -> FacilityChange:
     if action not in FacilityChange.Action.values:
         raise ValidationError(
-            {"action": f"unknown change {action!r}; known: {', '.join(FacilityChange.Action.values)}"}
+            {
+                "action": f"unknown change {action!r}; known: {', '.join(FacilityChange.Action.values)}"
+            }
         )
-    change = FacilityChange(scenario=scenario, action=action, name=name, lat=lat, lon=lon,
-                            capacity=capacity, note=note)
+    change = FacilityChange(
+        scenario=scenario, action=action, name=name, lat=lat, lon=lon, capacity=capacity, note=note
+    )
     if facility_key:
         change.facility = _facility(scenario, facility_key)
     if type_key:
@@ -207,32 +241,69 @@ def add_facility_change(
 
 @transaction.atomic
 def add_mobile_service(
-    scenario: Scenario, *, type_key: str, name: str, lat: float, lon: float, weekday: int,
-    start: dt.time, end: dt.time, capacity: float | None = None,
+    scenario: Scenario,
+    *,
+    type_key: str,
+    name: str,
+    lat: float,
+    lon: float,
+    weekday: int,
+    start: dt.time,
+    end: dt.time,
+    capacity: float | None = None,
 ) -> MobileService:
     facility_type = FacilityType.objects.filter(key=type_key).first()
     if facility_type is None:
         raise ValidationError({"facility_type": f"unknown facility type {type_key!r}"})
-    return _save(MobileService(scenario=scenario, facility_type=facility_type, name=name, lat=lat,
-                               lon=lon, weekday=weekday, start=start, end=end, capacity=capacity))
+    return _save(
+        MobileService(
+            scenario=scenario,
+            facility_type=facility_type,
+            name=name,
+            lat=lat,
+            lon=lon,
+            weekday=weekday,
+            start=start,
+            end=end,
+            capacity=capacity,
+        )
+    )
 
 
 @transaction.atomic
 def add_transport_change(
-    scenario: Scenario, kind: str, *, mode: str = "car", speed_factor: float | None = None,
-    district_keys: list[str] | None = None, wait_minutes: float | None = None,
-    detour_factor: float = 1.3, note: str = "",
+    scenario: Scenario,
+    kind: str,
+    *,
+    mode: str = "car",
+    speed_factor: float | None = None,
+    district_keys: list[str] | None = None,
+    wait_minutes: float | None = None,
+    detour_factor: float = 1.3,
+    note: str = "",
 ) -> TransportChange:
     if kind not in TransportChange.Kind.values:
         raise ValidationError(
-            {"kind": f"unknown transport change {kind!r}; known: {', '.join(TransportChange.Kind.values)}"}
+            {
+                "kind": f"unknown transport change {kind!r}; known: {', '.join(TransportChange.Kind.values)}"
+            }
         )
-    change = _save(TransportChange(scenario=scenario, kind=kind, mode=mode,
-                                   speed_factor=speed_factor, wait_minutes=wait_minutes,
-                                   detour_factor=detour_factor, note=note))
+    change = _save(
+        TransportChange(
+            scenario=scenario,
+            kind=kind,
+            mode=mode,
+            speed_factor=speed_factor,
+            wait_minutes=wait_minutes,
+            detour_factor=detour_factor,
+            note=note,
+        )
+    )
     if kind == TransportChange.Kind.DEMAND_RESPONSIVE:
         keys = list(district_keys or [])
-        districts = list(District.objects.filter(municipality__region=scenario.region, key__in=keys))
+        districts = list(
+            District.objects.filter(municipality__region=scenario.region, key__in=keys)
+        )
         missing = sorted(set(keys) - {d.key for d in districts})
         if missing or not districts:
             raise ValidationError(
@@ -256,27 +327,43 @@ def parse_stops(text: str) -> list[dict]:
         if len(parts) == 2:
             parts = [f"{len(stops) + 1}", *parts]
         if len(parts) != 3:
-            raise ValidationError({"stops": f"line {number} ({line!r}): expected "
-                                            "'name; latitude; longitude'"})
+            raise ValidationError(
+                {"stops": f"line {number} ({line!r}): expected 'name; latitude; longitude'"}
+            )
         try:
             lat, lon = float(parts[1].replace(",", ".")), float(parts[2].replace(",", "."))
         except ValueError:
-            raise ValidationError({"stops": f"line {number} ({line!r}): latitude and longitude "
-                                            "must be numbers"}) from None
+            raise ValidationError(
+                {"stops": f"line {number} ({line!r}): latitude and longitude must be numbers"}
+            ) from None
         stops.append({"name": parts[0], "lat": lat, "lon": lon})
     return stops
 
 
 @transaction.atomic
 def add_bus_line(
-    scenario: Scenario, *, name: str, stops: list[dict], headway_min: int,
-    first_departure: dt.time, last_departure: dt.time, both_directions: bool = True,
-    car_time_factor: float | None = None, note: str = "",
+    scenario: Scenario,
+    *,
+    name: str,
+    stops: list[dict],
+    headway_min: int,
+    first_departure: dt.time,
+    last_departure: dt.time,
+    both_directions: bool = True,
+    car_time_factor: float | None = None,
+    note: str = "",
 ) -> BusLine:
     """Add a new bus line (validated as a whole: stops, headway, hours; nothing saved on error)."""
-    line = BusLine(scenario=scenario, name=name, stops=stops, headway_min=headway_min,
-                   first_departure=first_departure, last_departure=last_departure,
-                   both_directions=both_directions, note=note)
+    line = BusLine(
+        scenario=scenario,
+        name=name,
+        stops=stops,
+        headway_min=headway_min,
+        first_departure=first_departure,
+        last_departure=last_departure,
+        both_directions=both_directions,
+        note=note,
+    )
     if car_time_factor is not None:
         line.car_time_factor = car_time_factor
     return _save(line)
@@ -305,39 +392,71 @@ def describe(scenario: Scenario) -> dict:
         data["projection"] = {
             "assumptions": projection.assumptions().describe(),
             "rates": [
-                {"id": r.pk, "area": str(r.district or r.municipality),
-                 "annual_rate": r.annual_rate, "percent": round(r.annual_rate * 100, 4),
-                 "note": r.note}
+                {
+                    "id": r.pk,
+                    "area": str(r.district or r.municipality),
+                    "annual_rate": r.annual_rate,
+                    "percent": round(r.annual_rate * 100, 4),
+                    "note": r.note,
+                }
                 for r in projection.rates.select_related("district", "municipality")
             ],
         }
     for c in scenario.facility_changes.select_related("facility", "facility_type"):
-        data["facility_changes"].append({
-            "id": c.pk, "action": c.action, "facility": c.facility.key if c.facility else None,
-            "facility_name": str(c.facility) if c.facility else c.name,
-            "type": (c.facility_type or (c.facility and c.facility.type)).key,
-            "lat": c.lat, "lon": c.lon, "capacity": c.capacity, "note": c.note,
-        })
+        data["facility_changes"].append(
+            {
+                "id": c.pk,
+                "action": c.action,
+                "facility": c.facility.key if c.facility else None,
+                "facility_name": str(c.facility) if c.facility else c.name,
+                "type": (c.facility_type or (c.facility and c.facility.type)).key,
+                "lat": c.lat,
+                "lon": c.lon,
+                "capacity": c.capacity,
+                "note": c.note,
+            }
+        )
     for s in scenario.mobile_services.select_related("facility_type"):
-        data["mobile_services"].append({
-            "id": s.pk, "type": s.facility_type.key, "name": s.name, "lat": s.lat, "lon": s.lon,
-            "weekday": s.weekday, "start": s.start.strftime("%H:%M"), "end": s.end.strftime("%H:%M"),
-            "weekly_hours": s.weekly_hours, "weight": s.weight,
-            "weight_rule": f"weekly hours / {REFERENCE_WEEKLY_HOURS:g} h (capped at 1)",
-        })
+        data["mobile_services"].append(
+            {
+                "id": s.pk,
+                "type": s.facility_type.key,
+                "name": s.name,
+                "lat": s.lat,
+                "lon": s.lon,
+                "weekday": s.weekday,
+                "start": s.start.strftime("%H:%M"),
+                "end": s.end.strftime("%H:%M"),
+                "weekly_hours": s.weekly_hours,
+                "weight": s.weight,
+                "weight_rule": f"weekly hours / {REFERENCE_WEEKLY_HOURS:g} h (capped at 1)",
+            }
+        )
     for t in scenario.transport_changes.all():
-        data["transport_changes"].append({
-            "id": t.pk, "kind": t.kind, "mode": t.mode, "speed_factor": t.speed_factor,
-            "districts": list(t.districts.values_list("key", flat=True)),
-            "wait_minutes": t.wait_minutes, "detour_factor": t.detour_factor,
-        })
+        data["transport_changes"].append(
+            {
+                "id": t.pk,
+                "kind": t.kind,
+                "mode": t.mode,
+                "speed_factor": t.speed_factor,
+                "districts": list(t.districts.values_list("key", flat=True)),
+                "wait_minutes": t.wait_minutes,
+                "detour_factor": t.detour_factor,
+            }
+        )
     data["bus_lines"] = [
-        {"id": b.pk, "name": b.name, "stops": b.stops, "headway_min": b.headway_min,
-         "first_departure": b.first_departure.strftime("%H:%M"),
-         "last_departure": b.last_departure.strftime("%H:%M"),
-         "both_directions": b.both_directions, "car_time_factor": b.car_time_factor,
-         "running_time_rule": "car time between stops × factor, rounded up to whole minutes",
-         "note": b.note}
+        {
+            "id": b.pk,
+            "name": b.name,
+            "stops": b.stops,
+            "headway_min": b.headway_min,
+            "first_departure": b.first_departure.strftime("%H:%M"),
+            "last_departure": b.last_departure.strftime("%H:%M"),
+            "both_directions": b.both_directions,
+            "car_time_factor": b.car_time_factor,
+            "running_time_rule": "car time between stops × factor, rounded up to whole minutes",
+            "note": b.note,
+        }
         for b in scenario.bus_lines.all()
     ]
     return data

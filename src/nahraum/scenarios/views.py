@@ -47,15 +47,25 @@ def index(request: HttpRequest) -> HttpResponse:
     form = f.ScenarioForm(region=region, user=request.user)
     if request.method == "POST":
         require(request, "scenarios.add_scenario")
-        form = f.ScenarioForm(request.POST, region=region, user=request.user,
-                              instance=Scenario(region=region, author=request.user))
+        form = f.ScenarioForm(
+            request.POST,
+            region=region,
+            user=request.user,
+            instance=Scenario(region=region, author=request.user),
+        )
         if form.is_valid():
             scenario = form.save()
             messages.success(request, _("Scenario “%(name)s” created.") % {"name": scenario.name})
             return redirect("scenarios:detail", pk=scenario.pk)
-    return render(request, "scenarios/index.html", {
-        "region": region, "scenarios": selectors.region_scenarios(region), "form": form,
-    })
+    return render(
+        request,
+        "scenarios/index.html",
+        {
+            "region": region,
+            "scenarios": selectors.region_scenarios(region),
+            "form": form,
+        },
+    )
 
 
 # --------------------------------------------------------------------------- editor
@@ -79,11 +89,14 @@ def _editor_forms(scenario: Scenario, data=None, which: str | None = None) -> di
         out[key] = form_class(bound, instance=model(scenario_id=scenario.pk), prefix=key, **kwargs)
     projection = getattr(scenario, "projection", None) if hasattr(scenario, "projection") else None
     out["projection"] = f.ProjectionForm(
-        data if which == "projection" else None, prefix="projection",
+        data if which == "projection" else None,
+        prefix="projection",
         # scenario_id, not scenario=: assigning the object would cache this unsaved
         # projection on the scenario as if it existed
-        instance=projection or PopulationProjection(
-            scenario_id=scenario.pk, base_year=services.default_base_year(region)),
+        instance=projection
+        or PopulationProjection(
+            scenario_id=scenario.pk, base_year=services.default_base_year(region)
+        ),
     )
     out["rate"] = f.GrowthRateForm(data if which == "rate" else None, prefix="rate", region=region)
     return out
@@ -99,8 +112,9 @@ def _save_change(scenario: Scenario, which: str, forms_: dict[str, Any]) -> bool
         return True
     data = form.cleaned_data
     try:
-        services.set_growth_rate(scenario, data["area"], data["rate_percent"] / 100,
-                                 note=data["note"])
+        services.set_growth_rate(
+            scenario, data["area"], data["rate_percent"] / 100, note=data["note"]
+        )
     except ValidationError as exc:
         form.add_error(None, exc)
         return False
@@ -110,14 +124,20 @@ def _save_change(scenario: Scenario, which: str, forms_: dict[str, Any]) -> bool
 def _quick_check(request: HttpRequest, scenario: Scenario) -> tuple[dict | None, f.QuickCheckForm]:
     """Baseline vs scenario for one type and mode, computed now, for those who may run it."""
     quick_form = f.QuickCheckForm(request.GET if "quick_type" in request.GET else None)
-    if not (quick_form.is_bound and request.user.has_perm("scenarios.run_scenario", scenario)
-            and quick_form.is_valid()):
+    if not (
+        quick_form.is_bound
+        and request.user.has_perm("scenarios.run_scenario", scenario)
+        and quick_form.is_valid()
+    ):
         return None, quick_form
     from .compare import quick_check
 
     try:
-        quick = quick_check(scenario, quick_form.cleaned_data["quick_type"].key,
-                            mode=quick_form.cleaned_data["quick_mode"])
+        quick = quick_check(
+            scenario,
+            quick_form.cleaned_data["quick_type"].key,
+            mode=quick_form.cleaned_data["quick_mode"],
+        )
     except (ValidationError, ValueError) as exc:
         quick_form.add_error(None, str(exc))
         return None, quick_form
@@ -130,7 +150,8 @@ def _quick_check(request: HttpRequest, scenario: Scenario) -> tuple[dict | None,
 
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
     scenario = get_object_or_404(
-        selectors.scenarios("region", "parent", "author", "municipality"), pk=pk)
+        selectors.scenarios("region", "parent", "author", "municipality"), pk=pk
+    )
     require(request, "scenarios.view_scenario", scenario)
     which = request.POST.get("form") if request.method == "POST" else None
     if which is not None:
@@ -142,15 +163,24 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, _("Change saved."))
         return redirect("scenarios:detail", pk=scenario.pk)
     quick, quick_form = _quick_check(request, scenario)
-    return render(request, "scenarios/detail.html", {
-        "scenario": scenario, "data": services.describe(scenario), "forms": forms_,
-        "active_form": which, "map_spec": specs.changes_map(*selectors.changes(scenario)),
-        "runs": selectors.recent_runs(scenario),
-        "run_form": f.RunForm(), "quick": quick, "quick_form": quick_form,
-        "reference_hours": REFERENCE_WEEKLY_HOURS,
-        "chain": list(reversed(_chain_names(scenario))),
-        "sources": selectors.region_sources(scenario.region),
-    })
+    return render(
+        request,
+        "scenarios/detail.html",
+        {
+            "scenario": scenario,
+            "data": services.describe(scenario),
+            "forms": forms_,
+            "active_form": which,
+            "map_spec": specs.changes_map(*selectors.changes(scenario)),
+            "runs": selectors.recent_runs(scenario),
+            "run_form": f.RunForm(),
+            "quick": quick,
+            "quick_form": quick_form,
+            "reference_hours": REFERENCE_WEEKLY_HOURS,
+            "chain": list(reversed(_chain_names(scenario))),
+            "sources": selectors.region_sources(scenario.region),
+        },
+    )
 
 
 def _chain_names(scenario: Scenario) -> list[Scenario]:
@@ -201,8 +231,9 @@ def run(request: HttpRequest, pk: int) -> HttpResponse:
     except (ValidationError, ValueError) as exc:
         messages.error(request, _("The scenario could not be run: %(error)s") % {"error": exc})
         return redirect("scenarios:detail", pk=scenario.pk)
-    messages.success(request, _("Scenario run finished in %(s).1f s.")
-                     % {"s": srun.run.timings.get("total", 0)})
+    messages.success(
+        request, _("Scenario run finished in %(s).1f s.") % {"s": srun.run.timings.get("total", 0)}
+    )
     return redirect(reverse("scenarios:compare", args=[scenario.pk]))
 
 
@@ -237,9 +268,14 @@ def _fmt_metric(metric: str) -> str:
 
 
 def _mode_names() -> dict[str, str]:
-    return {"walk": _("on foot"), "bike": _("by bike"), "car": _("by car"),
-            "straight": _("straight-line estimate"), "drt": _("demand-responsive bus"),
-            "transit": _("by bus and train")}
+    return {
+        "walk": _("on foot"),
+        "bike": _("by bike"),
+        "car": _("by car"),
+        "straight": _("straight-line estimate"),
+        "drt": _("demand-responsive bus"),
+        "transit": _("by bus and train"),
+    }
 
 
 def _pairs_context(before, after, chosen: str) -> dict[str, Any]:
@@ -248,16 +284,25 @@ def _pairs_context(before, after, chosen: str) -> dict[str, Any]:
 
     gl = gains_and_losses(before, after)["pairs"]
     pair_keys = [f"{p['mode']}/{p['type']}" for p in gl]
-    changed = [k for k, p in zip(pair_keys, gl, strict=True)
-               if p["gain_people"] or p["loss_people"] or p["newly_within_norm"]
-               or p["newly_beyond_norm"]]
+    changed = [
+        k
+        for k, p in zip(pair_keys, gl, strict=True)
+        if p["gain_people"] or p["loss_people"] or p["newly_within_norm"] or p["newly_beyond_norm"]
+    ]
     chosen = chosen or (changed[0] if changed else (pair_keys[0] if pair_keys else ""))
     type_names, mode_names = selectors.facility_type_names(), _mode_names()
     return {
-        "pairs": [{"key": k, "label": f"{type_names.get(k.split('/')[1], k)} – "
-                   f"{mode_names.get(k.split('/')[0], k.split('/')[0])}", "changed": k in changed}
-                  for k in pair_keys],
-        "chosen": chosen, "n_changed": len(changed),
+        "pairs": [
+            {
+                "key": k,
+                "label": f"{type_names.get(k.split('/')[1], k)} – "
+                f"{mode_names.get(k.split('/')[0], k.split('/')[0])}",
+                "changed": k in changed,
+            }
+            for k in pair_keys
+        ],
+        "chosen": chosen,
+        "n_changed": len(changed),
         "pair": next((p for k, p in zip(pair_keys, gl, strict=True) if k == chosen), None),
     }
 
@@ -268,20 +313,30 @@ def _pair_tables(scenario: Scenario, before, after, pair: dict) -> dict[str, Any
 
     comp = compare_values(before, after)
     mode, type_key = pair["mode"], pair["type"]
-    mine = comp[(comp["mode"] == mode) & (comp["facility_type"] == type_key)
-                & (comp["age_band"] == "")]
+    mine = comp[
+        (comp["mode"] == mode) & (comp["facility_type"] == type_key) & (comp["age_band"] == "")
+    ]
     parts = summary_rows(mine)
     district_names, municipality_names = selectors.place_names(scenario.region)
     kinds = {"core": _("core towns"), "village": _("villages")}
 
     def rows(frame) -> list[dict]:
-        return [{"where": (district_names.get(r.district) or municipality_names.get(r.municipality)
-                           or kinds.get(r.area_kind) or scenario.region.name),
-                 "metric": _fmt_metric(r.metric), "key": r.metric,
-                 "before": None if np.isnan(r.value_before) else r.value_before,
-                 "after": None if np.isnan(r.value_after) else r.value_after,
-                 "change": None if np.isnan(r.change) else r.change}
-                for r in frame.itertuples(index=False)]
+        return [
+            {
+                "where": (
+                    district_names.get(r.district)
+                    or municipality_names.get(r.municipality)
+                    or kinds.get(r.area_kind)
+                    or scenario.region.name
+                ),
+                "metric": _fmt_metric(r.metric),
+                "key": r.metric,
+                "before": None if np.isnan(r.value_before) else r.value_before,
+                "after": None if np.isnan(r.value_after) else r.value_after,
+                "change": None if np.isnan(r.change) else r.change,
+            }
+            for r in frame.itertuples(index=False)
+        ]
 
     districts = mine[mine["level"] == "district"]
     border = parts["cross_border"]
@@ -292,7 +347,7 @@ def _pair_tables(scenario: Scenario, before, after, pair: dict) -> dict[str, Any
         "district_rows": rows(districts[districts["metric"] == "share_within_norm"])
         + rows(districts[districts["metric"] == "mean_minutes"]),
         "pair_label": f"{selectors.facility_type_names().get(type_key, type_key)} – "
-                      f"{_mode_names().get(mode, mode)}",
+        f"{_mode_names().get(mode, mode)}",
     }
 
 
@@ -304,8 +359,11 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
     srun = selectors.latest_run(scenario)
     sources = selectors.region_sources(scenario.region)
     if srun is None:
-        return render(request, "scenarios/compare.html",
-                      {"scenario": scenario, "srun": None, "sources": sources})
+        return render(
+            request,
+            "scenarios/compare.html",
+            {"scenario": scenario, "srun": None, "sources": sources},
+        )
     others = selectors.comparable_scenarios(scenario)
     form = f.CompareForm(request.GET, others=others)
     if not form.is_valid():
@@ -313,8 +371,12 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
     other = form.cleaned_data["with"]
     before = selectors.latest_run(other).run if other is not None else srun.baseline
     ctx: dict[str, Any] = {
-        "scenario": scenario, "srun": srun, "before_run": before, "other": other,
-        "others": others, "sources": sources,
+        "scenario": scenario,
+        "srun": srun,
+        "before_run": before,
+        "other": other,
+        "others": others,
+        "sources": sources,
         "is_estimate": bool(before.is_estimate or srun.run.is_estimate),
         **_pairs_context(before, srun.run, form.cleaned_data["pair"]),
     }
@@ -326,9 +388,13 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "scenarios/compare.html", ctx)
     ds = sorted(pair["districts"], key=lambda d: d["newly_within_norm"] - d["newly_beyond_norm"])
     ctx.update(_pair_tables(scenario, before, srun.run, pair))
-    ctx.update({"map_spec": specs.difference_map(selectors.region_districts(scenario.region),
-                                                 pair),
-                "chart_spec": specs.gains_chart(ds), "gain_districts": ds[::-1]})
+    ctx.update(
+        {
+            "map_spec": specs.difference_map(selectors.region_districts(scenario.region), pair),
+            "chart_spec": specs.gains_chart(ds),
+            "gain_districts": ds[::-1],
+        }
+    )
     return render(request, "scenarios/compare.html", ctx)
 
 
@@ -350,9 +416,15 @@ def _solve_location(region, data: dict[str, Any]):
     else:
         candidates = locating.settled_candidates(inputs, limit=locating.MAX_CANDIDATES)
     problem = locating.build_problem(
-        region, inputs, type_key=data["facility_type"].key, method=data["method"],
-        k=data.get("k"), mode=data["mode"], norm_minutes=data.get("norm_minutes"),
-        target_bands=data.get("target_bands") or [], candidates=candidates,
+        region,
+        inputs,
+        type_key=data["facility_type"].key,
+        method=data["method"],
+        k=data.get("k"),
+        mode=data["mode"],
+        norm_minutes=data.get("norm_minutes"),
+        target_bands=data.get("target_bands") or [],
+        candidates=candidates,
         replace_existing=source == "keep",
     )
     return problem, locating.solve_problem(problem, time_limit_s=30.0)
@@ -364,18 +436,29 @@ def _locate_context(problem, result) -> dict[str, Any]:
 
     sites = locating.result_rows(problem, result)
     greedy_sites = locating.greedy_rows(problem, result)
-    unit = {"max_coverage": _("people newly within the norm"),
-            "p_median": _("person-minutes of travel"), "set_cover": _("sites")}[problem.method]
+    unit = {
+        "max_coverage": _("people newly within the norm"),
+        "p_median": _("person-minutes of travel"),
+        "set_cover": _("sites"),
+    }[problem.method]
     scale = 1 / 60 if problem.method == "p_median" else 1
     return {
-        "problem": problem, "result": result, "sites": sites, "greedy_sites": greedy_sites,
-        "unit": unit, "objective": result.objective * scale, "bound": result.bound * scale,
-        "greedy_objective": result.greedy.objective * scale, "gap_percent": result.gap * 100,
+        "problem": problem,
+        "result": result,
+        "sites": sites,
+        "greedy_sites": greedy_sites,
+        "unit": unit,
+        "objective": result.objective * scale,
+        "bound": result.bound * scale,
+        "greedy_objective": result.greedy.objective * scale,
+        "gap_percent": result.gap * 100,
         "map_spec": specs.locate_map(problem.facility_type.key, sites, greedy_sites),
-        "chart_spec": specs.locate_chart(str(unit), result.objective * scale,
-                                         result.greedy.objective * scale),
+        "chart_spec": specs.locate_chart(
+            str(unit), result.objective * scale, result.greedy.objective * scale
+        ),
         "n_candidates": len(problem.candidates),
-        "n_cells": problem.cost_s.shape[0], "target_weight": float(problem.weights.sum()),
+        "n_cells": problem.cost_s.shape[0],
+        "target_weight": float(problem.weights.sum()),
     }
 
 
@@ -400,10 +483,14 @@ def locate(request: HttpRequest) -> HttpResponse:
     if request.POST.get("make_scenario"):
         require(request, "scenarios.add_scenario")
         scenario = locating.scenario_from_result(
-            problem, result, author=request.user,
-            municipality=services.home_municipality(request.user))
-        messages.success(request, _("Scenario “%(name)s” created from the answer.")
-                         % {"name": scenario.name})
+            problem,
+            result,
+            author=request.user,
+            municipality=services.home_municipality(request.user),
+        )
+        messages.success(
+            request, _("Scenario “%(name)s” created from the answer.") % {"name": scenario.name}
+        )
         return redirect("scenarios:detail", pk=scenario.pk)
     ctx.update(_locate_context(problem, result))
     return render(request, "scenarios/locate.html", ctx)

@@ -58,7 +58,15 @@ class GoalAdmin(admin.ModelAdmin):
 
 @admin.register(models.Measure)
 class MeasureAdmin(StatusHistoryAdmin):
-    list_display = ("title", "goal", "municipality", "status", "phase", "quick_win", "is_illustrative")
+    list_display = (
+        "title",
+        "goal",
+        "municipality",
+        "status",
+        "phase",
+        "quick_win",
+        "is_illustrative",
+    )
     list_filter = ("status", "phase", "municipality", "goal__field")
     inlines = [ReadOnlyHistoryInline]
     filter_horizontal = ("proposed_measures", "workshop_results", "ideas", "groups")

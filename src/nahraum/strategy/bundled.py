@@ -90,13 +90,18 @@ def _load(data: dict, region: Any, name: str) -> dict:  # noqa: C901 - one pass 
         source, _ = DataSource.objects.update_or_create(
             key=key,
             defaults={
-                "name": spec.get("name", key), "publisher": spec.get("publisher", ""),
-                "licence": spec.get("licence", ""), "url": spec.get("url", ""),
-                "is_illustrative": bool(spec.get("is_illustrative")), "note": spec.get("note", ""),
+                "name": spec.get("name", key),
+                "publisher": spec.get("publisher", ""),
+                "licence": spec.get("licence", ""),
+                "url": spec.get("url", ""),
+                "is_illustrative": bool(spec.get("is_illustrative")),
+                "note": spec.get("note", ""),
             },
         )
         sources[label] = source
-    examples_illustrative = sources.get("examples").is_illustrative if "examples" in sources else True
+    examples_illustrative = (
+        sources.get("examples").is_illustrative if "examples" in sources else True
+    )
 
     municipalities = list(Municipality.objects.filter(region=region))
 
@@ -111,13 +116,17 @@ def _load(data: dict, region: Any, name: str) -> dict:  # noqa: C901 - one pass 
     fields: dict[str, Any] = {}
     for i, spec in enumerate(data.get("fields") or []):
         key = spec.get("key")
-        field = InnovationField.objects.filter(key=key).first() or InnovationField.objects.filter(
-            name_de__iexact=spec.get("name_de", "")).first()
+        field = (
+            InnovationField.objects.filter(key=key).first()
+            or InnovationField.objects.filter(name_de__iexact=spec.get("name_de", "")).first()
+        )
         if field is None:
             if not key or not spec.get("name_de"):
                 raise StrategyFileError(f"{name}: fields[{i}]: needs 'key' and 'name_de'")
             field = InnovationField.objects.create(
-                key=key, name_de=spec["name_de"], name_en=spec.get("name_en", spec["name_de"]),
+                key=key,
+                name_de=spec["name_de"],
+                name_en=spec.get("name_en", spec["name_de"]),
                 order=spec.get("order", i + 1),
             )
         fields[key] = field
@@ -137,7 +146,9 @@ def _load(data: dict, region: Any, name: str) -> dict:  # noqa: C901 - one pass 
         Vision.objects.update_or_create(
             region=region,
             defaults={
-                "title": vision["title"], "motto": vision.get("motto", ""), "text": vision["text"],
+                "title": vision["title"],
+                "motto": vision.get("motto", ""),
+                "text": vision["text"],
                 "source": sources.get(vision.get("source")),
                 "is_illustrative": bool(vision.get("is_illustrative", False)),
             },
@@ -149,7 +160,8 @@ def _load(data: dict, region: Any, name: str) -> dict:  # noqa: C901 - one pass 
         actor, _ = Actor.objects.update_or_create(
             key=spec["key"],
             defaults={
-                "name": spec["name"], "kind": spec.get("kind", "other"),
+                "name": spec["name"],
+                "kind": spec.get("kind", "other"),
                 "municipality": municipality(spec.get("municipality"), where),
                 "is_illustrative": bool(spec.get("is_illustrative", examples_illustrative)),
             },
@@ -163,8 +175,10 @@ def _load(data: dict, region: Any, name: str) -> dict:  # noqa: C901 - one pass 
         goal, _ = Goal.objects.update_or_create(
             key=spec["key"],
             defaults={
-                "field": field_of(spec.get("field"), where), "title": spec["title"],
-                "description": spec.get("description", ""), "order": spec.get("order", 0),
+                "field": field_of(spec.get("field"), where),
+                "title": spec["title"],
+                "description": spec.get("description", ""),
+                "order": spec.get("order", 0),
                 "weight": spec.get("weight", 1),
                 "is_illustrative": bool(spec.get("is_illustrative", examples_illustrative)),
             },
@@ -178,8 +192,13 @@ def _load(data: dict, region: Any, name: str) -> dict:  # noqa: C901 - one pass 
             return
         for j, entry in enumerate(entries or []):
             date, status, note = (list(entry) + ["", "", ""])[:3]
-            change_status(obj, status, date=_date(date, f"{where}.history[{j}]"), note=note,
-                          check_permission=False)
+            change_status(
+                obj,
+                status,
+                date=_date(date, f"{where}.history[{j}]"),
+                note=note,
+                check_permission=False,
+            )
 
     def involve(actor_key: str, role: str, where: str, **subject: Any) -> None:
         if actor_key not in actors:
@@ -194,12 +213,15 @@ def _load(data: dict, region: Any, name: str) -> dict:  # noqa: C901 - one pass 
         measure, _ = Measure.objects.update_or_create(
             key=spec["key"],
             defaults={
-                "goal": goals[spec["goal"]], "title": spec["title"],
+                "goal": goals[spec["goal"]],
+                "title": spec["title"],
                 "description": spec.get("description", ""),
                 "municipality": municipality(spec.get("municipality"), where),
                 "phase": spec.get("phase", "implementation"),
-                "quick_win": bool(spec.get("quick_win")), "weight": spec.get("weight", 1),
-                "place_name": spec.get("place_name", ""), "lat": spec.get("lat"),
+                "quick_win": bool(spec.get("quick_win")),
+                "weight": spec.get("weight", 1),
+                "place_name": spec.get("place_name", ""),
+                "lat": spec.get("lat"),
                 "lon": spec.get("lon"),
                 "is_illustrative": bool(spec.get("is_illustrative", examples_illustrative)),
             },
@@ -219,7 +241,8 @@ def _load(data: dict, region: Any, name: str) -> dict:  # noqa: C901 - one pass 
         project, _ = Project.objects.update_or_create(
             key=spec["key"],
             defaults={
-                "measure": measures[spec["measure"]], "title": spec["title"],
+                "measure": measures[spec["measure"]],
+                "title": spec["title"],
                 "description": spec.get("description", ""),
                 "municipality": municipality(spec.get("municipality"), where),
                 "quick_win": bool(spec.get("quick_win")),
@@ -231,7 +254,8 @@ def _load(data: dict, region: Any, name: str) -> dict:  # noqa: C901 - one pass 
                 "budget_planned": _money(spec.get("budget_planned"), f"{where}.budget_planned"),
                 "budget_spent": _money(spec.get("budget_spent"), f"{where}.budget_spent"),
                 "funding_source": spec.get("funding_source", ""),
-                "place_name": spec.get("place_name", ""), "lat": spec.get("lat"),
+                "place_name": spec.get("place_name", ""),
+                "lat": spec.get("lat"),
                 "lon": spec.get("lon"),
                 "is_illustrative": bool(spec.get("is_illustrative", examples_illustrative)),
             },
@@ -242,7 +266,8 @@ def _load(data: dict, region: Any, name: str) -> dict:  # noqa: C901 - one pass 
             mwhere = f"{where}.milestones[{j}]"
             title, ps, pe, as_, ae, weight = (list(row) + [None] * 6)[:6]
             milestone, _ = Milestone.objects.get_or_create(
-                project=project, title=title,
+                project=project,
+                title=title,
                 defaults={"planned_start": _date(ps, mwhere), "planned_end": _date(pe, mwhere)},
             )
             milestone.planned_start = _date(ps, mwhere)
@@ -260,12 +285,15 @@ def _load(data: dict, region: Any, name: str) -> dict:  # noqa: C901 - one pass 
         offer, _ = DigitalOffer.objects.update_or_create(
             key=spec["key"],
             defaults={
-                "title": spec["title"], "field": field_of(spec.get("field"), where),
-                "description": spec.get("description", ""), "url": spec.get("url", ""),
+                "title": spec["title"],
+                "field": field_of(spec.get("field"), where),
+                "description": spec.get("description", ""),
+                "url": spec.get("url", ""),
                 "municipality": municipality(spec.get("municipality"), where),
                 "project": projects.get(spec.get("project")),
                 "provider": actors.get(spec.get("provider")),
-                "place_name": spec.get("place_name", ""), "lat": spec.get("lat"),
+                "place_name": spec.get("place_name", ""),
+                "lat": spec.get("lat"),
                 "lon": spec.get("lon"),
                 "is_illustrative": bool(spec.get("is_illustrative", examples_illustrative)),
             },
@@ -289,10 +317,14 @@ def _load(data: dict, region: Any, name: str) -> dict:  # noqa: C901 - one pass 
                     continue  # the taxonomy lacks the type: nothing to point at
             muni = municipality(target.get("municipality"), where)
             ind_spec = {
-                "level": target["level"], "metric": target["metric"], "mode": target.get("mode", ""),
+                "level": target["level"],
+                "metric": target["metric"],
+                "mode": target.get("mode", ""),
                 "facility_type_id": ft.pk if ft else None,
-                "municipality_id": muni.pk if muni else None, "district_id": None,
-                "area_kind": target.get("area_kind", ""), "age_band": target.get("age_band", ""),
+                "municipality_id": muni.pk if muni else None,
+                "district_id": None,
+                "area_kind": target.get("area_kind", ""),
+                "age_band": target.get("age_band", ""),
             }
             measure = measures[key]
             existing = IndicatorTarget.objects.filter(measure=measure, **ind_spec).first()
@@ -306,9 +338,14 @@ def _load(data: dict, region: Any, name: str) -> dict:  # noqa: C901 - one pass 
                 continue
             if indicators.value_in(indicators.current_run(region.pk), ind_spec) is None:
                 continue
-            attach_target(measure, ind_spec, target_value=float(target["target_value"]),
-                          target_date=_date(target["target_date"], where),
-                          label=target.get("label", ""), region_id=region.pk)
+            attach_target(
+                measure,
+                ind_spec,
+                target_value=float(target["target_value"]),
+                target_date=_date(target["target_date"], where),
+                label=target.get("label", ""),
+                region_id=region.pk,
+            )
             counts["targets"] += 1
     return counts
 
@@ -322,5 +359,7 @@ def demo_hook(echo: Callable[[str], object] = print) -> None:
         return
     echo(
         "Strategie geladen / strategy loaded: {goals} Ziele, {measures} Maßnahmen, "
-        "{projects} Projekte, {targets} neue Indikatorziele (Beispiele, illustrativ)".format(**counts)
+        "{projects} Projekte, {targets} neue Indikatorziele (Beispiele, illustrativ)".format(
+            **counts
+        )
     )

@@ -27,13 +27,17 @@ def load(path: str | None, region_slug: str | None) -> None:
     except StrategyFileError as exc:
         click.echo(f"Fehler / error: {exc}", err=True)
         sys.exit(1)
-    click.echo("{goals} goals, {measures} measures, {projects} projects, {targets} new targets".format(
-        **counts))
+    click.echo(
+        "{goals} goals, {measures} measures, {projects} projects, {targets} new targets".format(
+            **counts
+        )
+    )
 
 
 @strategy_group.command("export")
-@click.option("--format", "fmt", type=click.Choice(["json", "csv"]), default="json",
-              show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["json", "csv"]), default="json", show_default=True
+)
 def export(fmt: str) -> None:
     """Print the whole tree with progress as JSON or CSV."""
     from nahraum.bootstrap import setup_django
@@ -64,7 +68,9 @@ def progress() -> None:
         return "–" if value is None else f"{value:5.1f} %"
 
     for node in nodes:
-        click.echo(f"{node.field.name_de:<32} {len(node.measures):>3} Maßnahmen  {pct(node.progress)}")
+        click.echo(
+            f"{node.field.name_de:<32} {len(node.measures):>3} Maßnahmen  {pct(node.progress)}"
+        )
     for row in by_municipality(nodes):
         name = row.municipality.name if row.municipality else "gemeinsam / joint"
         click.echo(f"{name:<32} {row.active:>3} aktiv      {pct(row.progress)}")

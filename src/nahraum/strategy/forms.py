@@ -47,8 +47,9 @@ class DeriveMeasureForm(MunicipalityChoiceMixin, forms.Form):
 
     goal = forms.ModelChoiceField(queryset=Goal.objects.none(), label=_("Goal"))
     title = forms.CharField(label=_("Title"), max_length=300)
-    description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False,
-                                  max_length=5000)
+    description = forms.CharField(
+        label=_("Description"), widget=forms.Textarea, required=False, max_length=5000
+    )
     municipality = forms.ModelChoiceField(queryset=Municipality.objects.none())
     quick_win = forms.BooleanField(label=_("Quick win"), required=False)
 
@@ -85,8 +86,9 @@ class TargetForm(forms.Form):
     def __init__(self, *args, run=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.run = run
-        self.fields["indicator"].choices = [("", _("— choose an indicator —"))] + \
-            indicators.available_specs(run)
+        self.fields["indicator"].choices = [
+            ("", _("— choose an indicator —"))
+        ] + indicators.available_specs(run)
         self.fields["indicator"].error_messages["required"] = _(
             "Choose the indicator of the analysis the target is about."
         )
@@ -94,8 +96,12 @@ class TargetForm(forms.Form):
     def clean(self):
         data = super().clean()
         spec, value = data.get("indicator"), data.get("target_value")
-        if spec and value is not None and indicators.is_share(spec["metric"]) \
-                and not 0 <= value <= 100:
+        if (
+            spec
+            and value is not None
+            and indicators.is_share(spec["metric"])
+            and not 0 <= value <= 100
+        ):
             self.add_error("target_value", _("A share lies between 0 and 100 %."))
         return data
 
@@ -104,7 +110,9 @@ class TargetForm(forms.Form):
         try:
             return indicators.parse_spec_key(key)
         except ValueError as exc:
-            raise ValidationError(_("Not an indicator of the analysis: %(e)s") % {"e": exc}) from None
+            raise ValidationError(
+                _("Not an indicator of the analysis: %(e)s") % {"e": exc}
+            ) from None
 
 
 class MeasureForm(MunicipalityChoiceMixin, forms.ModelForm):
@@ -112,8 +120,21 @@ class MeasureForm(MunicipalityChoiceMixin, forms.ModelForm):
 
     class Meta:
         model = Measure
-        fields = ["title", "description", "goal", "municipality", "phase", "quick_win", "weight",
-                  "progress_percent", "decided_on", "place_name", "lat", "lon", "origin_note"]
+        fields = [
+            "title",
+            "description",
+            "goal",
+            "municipality",
+            "phase",
+            "quick_win",
+            "weight",
+            "progress_percent",
+            "decided_on",
+            "place_name",
+            "lat",
+            "lon",
+            "origin_note",
+        ]
         widgets = {"decided_on": DateInput(), "description": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args, user, **kwargs):
@@ -133,12 +154,28 @@ class ProjectForm(MunicipalityChoiceMixin, forms.ModelForm):
     class Meta:
         model = Project
         fields = [
-            "title", "description", "municipality", "quick_win", "is_digital_offer", "weight",
-            "progress_percent", "planned_start", "planned_end", "budget_planned", "budget_spent",
-            "funding_source", "url", "place_name", "lat", "lon",
+            "title",
+            "description",
+            "municipality",
+            "quick_win",
+            "is_digital_offer",
+            "weight",
+            "progress_percent",
+            "planned_start",
+            "planned_end",
+            "budget_planned",
+            "budget_spent",
+            "funding_source",
+            "url",
+            "place_name",
+            "lat",
+            "lon",
         ]
-        widgets = {"planned_start": DateInput(), "planned_end": DateInput(),
-                   "description": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "planned_start": DateInput(),
+            "planned_end": DateInput(),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
 
     def __init__(self, *args, user, measure, **kwargs):
         if kwargs.get("instance") is None:
@@ -171,8 +208,10 @@ class MilestoneForm(forms.ModelForm):
     class Meta:
         model = Milestone
         fields = ["title", "weight", "planned_start", "planned_end", "actual_start", "actual_end"]
-        widgets = {name: DateInput() for name in
-                   ("planned_start", "planned_end", "actual_start", "actual_end")}
+        widgets = {
+            name: DateInput()
+            for name in ("planned_start", "planned_end", "actual_start", "actual_end")
+        }
 
 
 MilestoneFormSet = inlineformset_factory(
@@ -183,5 +222,6 @@ MilestoneFormSet = inlineformset_factory(
 class StatusForm(forms.Form):
     status = forms.ChoiceField(label=_("New status"), choices=Status.choices)
     date = forms.DateField(label=_("Date"), widget=DateInput(), initial=dt.date.today)
-    note = forms.CharField(label=_("Note"), max_length=1000, required=False,
-                           widget=forms.Textarea(attrs={"rows": 2}))
+    note = forms.CharField(
+        label=_("Note"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

@@ -81,8 +81,10 @@ def current_run(region_id: int | None = None) -> AnalysisRun | None:
 
 def spec_of(value: IndicatorValue | Any) -> dict:
     """The specification of a stored value or of a target (anything with the spec fields)."""
-    return {name: getattr(value, name) or ("" if name in ("mode", "area_kind", "age_band") else None)
-            for name in SPEC_FIELDS}
+    return {
+        name: getattr(value, name) or ("" if name in ("mode", "area_kind", "age_band") else None)
+        for name in SPEC_FIELDS
+    }
 
 
 def spec_key(spec: dict) -> str:
@@ -151,7 +153,9 @@ def series(spec: dict, region_id: int | None = None) -> list[Point]:
     return points
 
 
-def latest(spec: dict, region_id: int | None = None) -> tuple[AnalysisRun | None, IndicatorValue | None]:
+def latest(
+    spec: dict, region_id: int | None = None
+) -> tuple[AnalysisRun | None, IndicatorValue | None]:
     """The newest finished baseline run that holds the indicator, and its value there."""
     for run in baseline_runs(region_id)[:50]:
         found = value_in(run, spec)
@@ -169,16 +173,23 @@ def describe(spec: dict, names: dict | None = None) -> str:
     if spec.get("mode"):
         parts.append(spec["mode"])
     if spec.get("facility_type_id"):
-        ft = names.get(("ft", spec["facility_type_id"])) or FacilityType.objects.filter(
-            pk=spec["facility_type_id"]).first()
+        ft = (
+            names.get(("ft", spec["facility_type_id"]))
+            or FacilityType.objects.filter(pk=spec["facility_type_id"]).first()
+        )
         parts.append(str(getattr(ft, "name", ft)))
     place = _("region")
     if spec.get("district_id"):
-        d = names.get(("d", spec["district_id"])) or District.objects.filter(pk=spec["district_id"]).first()
+        d = (
+            names.get(("d", spec["district_id"]))
+            or District.objects.filter(pk=spec["district_id"]).first()
+        )
         place = str(d)
     elif spec.get("municipality_id"):
-        m = names.get(("m", spec["municipality_id"])) or Municipality.objects.filter(
-            pk=spec["municipality_id"]).first()
+        m = (
+            names.get(("m", spec["municipality_id"]))
+            or Municipality.objects.filter(pk=spec["municipality_id"]).first()
+        )
         place = str(m)
         if spec.get("area_kind"):
             place += f" ({spec['area_kind']})"
@@ -209,8 +220,16 @@ def available_specs(run: AnalysisRun | None, limit: int = 2000) -> list[tuple[st
         IndicatorValue.objects.filter(run=run)
         .values(*SPEC_FIELDS)
         .distinct()
-        .order_by("level", "metric", "mode", "facility_type_id", "municipality_id", "district_id",
-                  "area_kind", "age_band")[:limit]
+        .order_by(
+            "level",
+            "metric",
+            "mode",
+            "facility_type_id",
+            "municipality_id",
+            "district_id",
+            "area_kind",
+            "age_band",
+        )[:limit]
     )
     choices = []
     for row in rows:

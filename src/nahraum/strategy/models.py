@@ -37,7 +37,9 @@ class Phase(models.TextChoices):
     IMPLEMENTATION = "implementation", _("implementation phase")
 
 
-_WEIGHT_HELP = _("Share in the parent's progress (weighted mean); 1 for all items means equal shares.")
+_WEIGHT_HELP = _(
+    "Share in the parent's progress (weighted mean); 1 for all items means equal shares."
+)
 
 
 def _weight_field() -> models.FloatField:
@@ -67,6 +69,7 @@ def _ends_after_start(prefix: str, name: str) -> models.CheckConstraint:
         | models.Q(**{f"{end}__gte": models.F(start)}),
         name=name,
     )
+
 
 class Vision(models.Model):
     """The strategy's vision and motto for one region."""
@@ -151,18 +154,24 @@ class Measure(models.Model):
     )
     # Where the measure came from (traceability); see also ``origin_note``.
     proposed_measures = models.ManyToManyField(
-        "participation.ProposedMeasure", blank=True, related_name="strategy_measures",
+        "participation.ProposedMeasure",
+        blank=True,
+        related_name="strategy_measures",
         verbose_name=_("proposed measures"),
     )
     workshop_results = models.ManyToManyField(
-        "participation.WorkshopResult", blank=True, related_name="strategy_measures",
+        "participation.WorkshopResult",
+        blank=True,
+        related_name="strategy_measures",
         verbose_name=_("workshop results"),
     )
     ideas = models.ManyToManyField(
         "participation.Idea", blank=True, related_name="strategy_measures", verbose_name=_("ideas")
     )
     groups = models.ManyToManyField(
-        "participation.SocietalGroup", blank=True, related_name="strategy_measures",
+        "participation.SocietalGroup",
+        blank=True,
+        related_name="strategy_measures",
         verbose_name=_("societal groups involved"),
     )
     origin_note = models.TextField(_("origin (free text)"), blank=True)
@@ -220,11 +229,17 @@ class Project(models.Model):
     planned_start = models.DateField(_("planned start"), null=True, blank=True)
     planned_end = models.DateField(_("planned end"), null=True, blank=True)
     budget_planned = models.DecimalField(
-        _("planned budget (EUR)"), max_digits=14, decimal_places=2, default=Decimal("0"),
+        _("planned budget (EUR)"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
     )
     budget_spent = models.DecimalField(
-        _("spent (EUR)"), max_digits=14, decimal_places=2, default=Decimal("0"),
+        _("spent (EUR)"),
+        max_digits=14,
+        decimal_places=2,
+        default=Decimal("0"),
         validators=[MinValueValidator(Decimal("0"))],
     )
     funding_source = models.CharField(_("funding source"), max_length=300, blank=True)
@@ -253,8 +268,12 @@ class Project(models.Model):
     def clean(self) -> None:
         if self.planned_start and self.planned_end and self.planned_end < self.planned_start:
             raise ValidationError(
-                {"planned_end": _("The planned end (%(end)s) lies before the planned start (%(start)s).")
-                 % {"end": self.planned_end, "start": self.planned_start}}
+                {
+                    "planned_end": _(
+                        "The planned end (%(end)s) lies before the planned start (%(start)s)."
+                    )
+                    % {"end": self.planned_end, "start": self.planned_start}
+                }
             )
         _check_place(self)
 
@@ -566,4 +585,6 @@ def _check_place(obj) -> None:
     if (obj.lat is None) != (obj.lon is None):
         raise ValidationError(_("Give both latitude and longitude, or neither."))
     if obj.lat is not None and not (-90 <= obj.lat <= 90 and -180 <= obj.lon <= 180):
-        raise ValidationError(_("The place lies outside the globe (latitude −90…90, longitude −180…180)."))
+        raise ValidationError(
+            _("The place lies outside the globe (latitude −90…90, longitude −180…180).")
+        )

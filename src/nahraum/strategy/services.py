@@ -47,7 +47,10 @@ def change_status(
     date = date or dt.date.today()
     kwargs = {"measure": obj} if isinstance(obj, Measure) else {"project": obj}
     entry = StatusChange.objects.create(
-        status=status, date=date, note=note, changed_by=user if getattr(user, "pk", None) else None,
+        status=status,
+        date=date,
+        note=note,
+        changed_by=user if getattr(user, "pk", None) else None,
         **kwargs,
     )
     newest = StatusChange.objects.filter(**kwargs).order_by("-date", "-recorded", "-pk").first()
@@ -57,9 +60,16 @@ def change_status(
 
 
 @transaction.atomic
-def derive_measure(proposal: Any, goal: Goal, *, user: Any, title: str = "",
-                   description: str = "", municipality_id: int | None | str = "inherit",
-                   quick_win: bool = False) -> Measure:
+def derive_measure(
+    proposal: Any,
+    goal: Goal,
+    *,
+    user: Any,
+    title: str = "",
+    description: str = "",
+    municipality_id: int | None | str = "inherit",
+    quick_win: bool = False,
+) -> Measure:
     """Make a measure draft (status "idea") from a workshop's proposed measure.
 
     The draft keeps its origin: the proposed measure, the workshop result, the ideas the proposal
@@ -99,14 +109,27 @@ def derive_measure(proposal: Any, goal: Goal, *, user: Any, title: str = "",
             pk__in=[i.pk for i in ideas], status__in=[Idea.Status.NEW, Idea.Status.REVIEW]
         ).update(status=Idea.Status.ACCEPTED)
     measure.groups.add(*result.groups_present.all())
-    change_status(measure, "idea", user=user, note=_("Derived from a workshop result."),
-                  check_permission=False)
+    change_status(
+        measure,
+        "idea",
+        user=user,
+        note=_("Derived from a workshop result."),
+        check_permission=False,
+    )
     return measure
 
 
 @transaction.atomic
-def attach_target(measure: Measure, spec: dict, *, target_value: float, target_date: dt.date,
-                  label: str = "", user: Any = None, region_id: int | None = None) -> IndicatorTarget:
+def attach_target(
+    measure: Measure,
+    spec: dict,
+    *,
+    target_value: float,
+    target_date: dt.date,
+    label: str = "",
+    user: Any = None,
+    region_id: int | None = None,
+) -> IndicatorTarget:
     """Attach an indicator target; the baseline is the value in the run current now."""
     if user is not None and not rules.has_perm("strategy.add_target", user, measure):
         raise PermissionDenied(_("You may not change “%(title)s”.") % {"title": measure})
@@ -138,8 +161,9 @@ def attach_target(measure: Measure, spec: dict, *, target_value: float, target_d
 
 
 @transaction.atomic
-def save_project(project: Project, *, measure: Measure, user: Any,
-                 save_milestones: Callable[[Project], Any]) -> Project:
+def save_project(
+    project: Project, *, measure: Measure, user: Any, save_milestones: Callable[[Project], Any]
+) -> Project:
     """Save a new or changed project of ``measure`` with its milestones, all or nothing.
 
     A new project starts its history as "planned", so that its status, like every status, is
@@ -152,6 +176,7 @@ def save_project(project: Project, *, measure: Measure, user: Any,
     project.save()
     save_milestones(project)
     if is_new:
-        change_status(project, Status.PLANNED, user=user, note=_("Project added."),
-                      check_permission=False)
+        change_status(
+            project, Status.PLANNED, user=user, note=_("Project added."), check_permission=False
+        )
     return project

@@ -72,11 +72,16 @@ def build_timeline(projects: list[Any], *, today: dt.date | None = None) -> Time
             bar.x = x(p.planned_start)
             bar.width = max(2.0, x(p.planned_end) - bar.x)
         for m in p.milestones.all():
-            bar.milestones.append({
-                "title": m.title, "x": x(m.actual_end or m.planned_end), "reached": m.reached,
-                "date": m.actual_end or m.planned_end,
-            })
+            bar.milestones.append(
+                {
+                    "title": m.title,
+                    "x": x(m.actual_end or m.planned_end),
+                    "reached": m.reached,
+                    "date": m.actual_end or m.planned_end,
+                }
+            )
         bars.append(bar)
     today_x = x(today) if today and start <= today < end else None
-    return Timeline(LABEL_WIDTH + CHART_WIDTH + 10, height, LABEL_WIDTH, years, bars, today_x,
-                    start, end)
+    return Timeline(
+        LABEL_WIDTH + CHART_WIDTH + 10, height, LABEL_WIDTH, years, bars, today_x, start, end
+    )

@@ -19,7 +19,9 @@ from .progress import Item, rollup, weighted_mean
 
 
 def milestone_item(milestone: Milestone) -> Item:
-    return Item(weight=milestone.weight, status=Status.DONE if milestone.reached else Status.PLANNED)
+    return Item(
+        weight=milestone.weight, status=Status.DONE if milestone.reached else Status.PLANNED
+    )
 
 
 def project_item(project: Project) -> Item:
@@ -140,7 +142,9 @@ def by_municipality(nodes: list[FieldNode]) -> list[MunicipalityRow]:
                 municipality=municipalities.get(key),
                 measures=len(measures),
                 active=len(active),
-                quick_wins=sum(1 for m in active if m.quick_win or any(p.quick_win for p in m.projects.all())),
+                quick_wins=sum(
+                    1 for m in active if m.quick_win or any(p.quick_win for p in m.projects.all())
+                ),
                 progress=weighted_mean((m.progress, m.weight) for m in active),
             )
         )

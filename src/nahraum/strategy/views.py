@@ -75,20 +75,25 @@ def overview(request: HttpRequest, field_key: str | None = None) -> HttpResponse
         "type": "bar",
         "data": {
             "labels": [n.field.name for n in all_nodes],
-            "datasets": [{"label": _("Progress (%)"),
-                          "data": [round(n.progress or 0, 1) for n in all_nodes]}],
+            "datasets": [
+                {"label": _("Progress (%)"), "data": [round(n.progress or 0, 1) for n in all_nodes]}
+            ],
         },
         "options": {"yLabel": _("Progress (%)"), "unit": "%", "horizontal": True},
     }
-    return render(request, "strategy/overview.html", {
-        "vision": _vision(),
-        "nodes": nodes,
-        "field_nodes": all_nodes,
-        "municipality_rows": by_municipality(all_nodes),
-        "progress_chart": chart,
-        "selected_field": field_key,
-        "sources": _sources(),
-    })
+    return render(
+        request,
+        "strategy/overview.html",
+        {
+            "vision": _vision(),
+            "nodes": nodes,
+            "field_nodes": all_nodes,
+            "municipality_rows": by_municipality(all_nodes),
+            "progress_chart": chart,
+            "selected_field": field_key,
+            "sources": _sources(),
+        },
+    )
 
 
 def _target_rows(measure: Measure) -> list[dict]:
@@ -102,19 +107,23 @@ def _target_rows(measure: Measure) -> list[dict]:
             point.display = indicators.to_display(metric, point.value)
         run, latest = indicators.latest(spec)
         latest_value = latest.value if latest is not None else None
-        rows.append({
-            "target": target,
-            "unit": indicators.unit(metric),
-            "baseline": indicators.to_display(metric, target.baseline_value),
-            "target_display": indicators.to_display(metric, target.target_value),
-            "points": points,
-            "latest_run": run,
-            "latest": latest,
-            "latest_value": indicators.to_display(metric, latest_value),
-            "progress": target_progress(target.baseline_value, target.target_value, latest_value),
-            "chart": _target_chart(target, points),
-            "chart_id": f"target-spec-{target.pk}",
-        })
+        rows.append(
+            {
+                "target": target,
+                "unit": indicators.unit(metric),
+                "baseline": indicators.to_display(metric, target.baseline_value),
+                "target_display": indicators.to_display(metric, target.target_value),
+                "points": points,
+                "latest_run": run,
+                "latest": latest,
+                "latest_value": indicators.to_display(metric, latest_value),
+                "progress": target_progress(
+                    target.baseline_value, target.target_value, latest_value
+                ),
+                "chart": _target_chart(target, points),
+                "chart_id": f"target-spec-{target.pk}",
+            }
+        )
     return rows
 
 
@@ -123,8 +132,11 @@ def _target_chart(target: IndicatorTarget, points: list) -> dict:
     metric = target.metric
     dates = sorted({p.date for p in points} | {target.target_date})
     by_date = {p.date: indicators.to_display(metric, p.value) for p in points}
-    base_date = (target.baseline_run.finished or target.baseline_run.started).date() \
-        if target.baseline_run else (dates[0] if dates else target.target_date)
+    base_date = (
+        (target.baseline_run.finished or target.baseline_run.started).date()
+        if target.baseline_run
+        else (dates[0] if dates else target.target_date)
+    )
     baseline = indicators.to_display(metric, target.baseline_value)
     goal = indicators.to_display(metric, target.target_value)
     path = []
@@ -141,23 +153,36 @@ def _target_chart(target: IndicatorTarget, points: list) -> dict:
         "data": {
             "labels": [d.isoformat() for d in dates],
             "datasets": [
-                {"label": _("measured"),
-                 "data": [None if by_date.get(d) is None else round(by_date[d], 2) for d in dates]},
+                {
+                    "label": _("measured"),
+                    "data": [
+                        None if by_date.get(d) is None else round(by_date[d], 2) for d in dates
+                    ],
+                },
                 {"label": _("path to the target"), "data": path},
             ],
         },
-        "options": {"xLabel": _("date of the analysis run"),
-                    "yLabel": _(indicators.METRIC_LABELS.get(metric, metric)),
-                    "unit": indicators.unit(metric)},
+        "options": {
+            "xLabel": _("date of the analysis run"),
+            "yLabel": _(indicators.METRIC_LABELS.get(metric, metric)),
+            "unit": indicators.unit(metric),
+        },
     }
 
 
 def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
     measure = get_object_or_404(
         Measure.objects.select_related("goal__field", "municipality").prefetch_related(
-            "projects__milestones", "projects__history", "projects__involvements__actor",
-            "history", "targets", "proposed_measures__result__workshop", "workshop_results__workshop",
-            "ideas", "groups", "involvements__actor",
+            "projects__milestones",
+            "projects__history",
+            "projects__involvements__actor",
+            "history",
+            "targets",
+            "proposed_measures__result__workshop",
+            "workshop_results__workshop",
+            "ideas",
+            "groups",
+            "involvements__actor",
         ),
         pk=pk,
     )
@@ -174,17 +199,21 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             [_feature(measure.lat, measure.lon, measure.title, "measure", None)],
             [{"key": "measure", "label": _("Measure"), "colour": "#0b5d7a"}],
         )
-    return render(request, "strategy/measure_detail.html", {
-        "measure": measure,
-        "projects": projects,
-        "target_rows": _target_rows(measure),
-        "budget_planned": budget_planned,
-        "budget_spent": budget_spent,
-        "ideas": ideas,
-        "status_form": StatusForm() if may_add_status else None,
-        "map_spec": point,
-        "sources": _sources(),
-    })
+    return render(
+        request,
+        "strategy/measure_detail.html",
+        {
+            "measure": measure,
+            "projects": projects,
+            "target_rows": _target_rows(measure),
+            "budget_planned": budget_planned,
+            "budget_spent": budget_spent,
+            "ideas": ideas,
+            "status_form": StatusForm() if may_add_status else None,
+            "map_spec": point,
+            "sources": _sources(),
+        },
+    )
 
 
 def timeline(request: HttpRequest) -> HttpResponse:
@@ -194,16 +223,23 @@ def timeline(request: HttpRequest) -> HttpResponse:
         .prefetch_related("milestones")
         .order_by("measure__goal__field__order", "planned_start", "pk")
     )
-    return render(request, "strategy/timeline.html", {
-        "chart": build_timeline(projects, today=dt.date.today()),
-        "projects": projects,
-        "sources": _sources(),
-    })
+    return render(
+        request,
+        "strategy/timeline.html",
+        {
+            "chart": build_timeline(projects, today=dt.date.today()),
+            "projects": projects,
+            "sources": _sources(),
+        },
+    )
 
 
 def _feature(lat, lon, name, category, url, **props) -> dict:
-    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-            "properties": {"name": name, "field": category, "url": url, **props}}
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": {"name": name, "field": category, "url": url, **props},
+    }
 
 
 def _points_map_spec(label: str, features: list, categories: list) -> dict:
@@ -213,50 +249,86 @@ def _points_map_spec(label: str, features: list, categories: list) -> dict:
         "label": label,
         "center": [52.07, 8.95],
         "zoom": 11,
-        "layers": [{"type": "points", "data": {"type": "FeatureCollection", "features": features},
-                    "category": "field", "categories": categories,
-                    "fields": [{"key": "kind", "label": _("kind")},
-                               {"key": "status", "label": _("status")}]}],
+        "layers": [
+            {
+                "type": "points",
+                "data": {"type": "FeatureCollection", "features": features},
+                "category": "field",
+                "categories": categories,
+                "fields": [
+                    {"key": "kind", "label": _("kind")},
+                    {"key": "status", "label": _("status")},
+                ],
+            }
+        ],
     }
 
 
 def _field_categories() -> list[dict]:
-    return [{"key": f.key, "label": f.name, "colour": f.colour}
-            for f in InnovationField.objects.order_by("order")]
+    return [
+        {"key": f.key, "label": f.name, "colour": f.colour}
+        for f in InnovationField.objects.order_by("order")
+    ]
 
 
 def measures_map(request: HttpRequest) -> HttpResponse:
     """Measures and projects that have a place, on a map and in a table."""
-    measures = list(Measure.objects.select_related("goal__field", "municipality")
-                    .filter(lat__isnull=False))
-    projects = list(Project.objects.select_related("measure__goal__field", "municipality")
-                    .filter(lat__isnull=False))
+    measures = list(
+        Measure.objects.select_related("goal__field", "municipality").filter(lat__isnull=False)
+    )
+    projects = list(
+        Project.objects.select_related("measure__goal__field", "municipality").filter(
+            lat__isnull=False
+        )
+    )
     features = [
-        _feature(m.lat, m.lon, m.title, m.goal.field.key,
-                 reverse("strategy:measure", args=[m.pk]),
-                 kind=_("measure"), status=m.get_status_display(), is_estimate=m.is_illustrative)
+        _feature(
+            m.lat,
+            m.lon,
+            m.title,
+            m.goal.field.key,
+            reverse("strategy:measure", args=[m.pk]),
+            kind=_("measure"),
+            status=m.get_status_display(),
+            is_estimate=m.is_illustrative,
+        )
         for m in measures
     ] + [
-        _feature(p.lat, p.lon, p.title, p.measure.goal.field.key,
-                 reverse("strategy:measure", args=[p.measure_id]) + f"#project-{p.pk}",
-                 kind=_("project"), status=p.get_status_display(), is_estimate=p.is_illustrative)
+        _feature(
+            p.lat,
+            p.lon,
+            p.title,
+            p.measure.goal.field.key,
+            reverse("strategy:measure", args=[p.measure_id]) + f"#project-{p.pk}",
+            kind=_("project"),
+            status=p.get_status_display(),
+            is_estimate=p.is_illustrative,
+        )
         for p in projects
     ]
-    return render(request, "strategy/map.html", {
-        "measures": measures,
-        "projects": projects,
-        "map_spec": _points_map_spec(_("Map of the measures and projects"), features,
-                                     _field_categories()),
-        "sources": _sources(),
-    })
+    return render(
+        request,
+        "strategy/map.html",
+        {
+            "measures": measures,
+            "projects": projects,
+            "map_spec": _points_map_spec(
+                _("Map of the measures and projects"), features, _field_categories()
+            ),
+            "sources": _sources(),
+        },
+    )
 
 
 def innovation_map(request: HttpRequest) -> HttpResponse:
     """Innovationslandkarte: the region's digital offers and digital projects, by field."""
-    offers = list(DigitalOffer.objects.select_related("field", "municipality", "provider", "project"))
+    offers = list(
+        DigitalOffer.objects.select_related("field", "municipality", "provider", "project")
+    )
     projects = list(
-        Project.objects.filter(is_digital_offer=True)
-        .select_related("measure__goal__field", "municipality")
+        Project.objects.filter(is_digital_offer=True).select_related(
+            "measure__goal__field", "municipality"
+        )
     )
     selected = request.GET.get("field") or ""
     if selected:
@@ -264,14 +336,31 @@ def innovation_map(request: HttpRequest) -> HttpResponse:
         offers = [o for o in offers if o.field.key == selected]
         projects = [p for p in projects if p.measure.goal.field.key == selected]
     features = [
-        _feature(o.lat, o.lon, o.title, o.field.key, o.url or None, kind=_("digital offer"),
-                 status="", is_estimate=o.is_illustrative)
-        for o in offers if o.lat is not None
+        _feature(
+            o.lat,
+            o.lon,
+            o.title,
+            o.field.key,
+            o.url or None,
+            kind=_("digital offer"),
+            status="",
+            is_estimate=o.is_illustrative,
+        )
+        for o in offers
+        if o.lat is not None
     ] + [
-        _feature(p.lat, p.lon, p.title, p.measure.goal.field.key,
-                 reverse("strategy:measure", args=[p.measure_id]) + f"#project-{p.pk}",
-                 kind=_("project"), status=p.get_status_display(), is_estimate=p.is_illustrative)
-        for p in projects if p.lat is not None
+        _feature(
+            p.lat,
+            p.lon,
+            p.title,
+            p.measure.goal.field.key,
+            reverse("strategy:measure", args=[p.measure_id]) + f"#project-{p.pk}",
+            kind=_("project"),
+            status=p.get_status_display(),
+            is_estimate=p.is_illustrative,
+        )
+        for p in projects
+        if p.lat is not None
     ]
     fields = list(InnovationField.objects.order_by("order"))
     groups = []
@@ -280,31 +369,51 @@ def innovation_map(request: HttpRequest) -> HttpResponse:
         fp = [p for p in projects if p.measure.goal.field_id == f.pk]
         if fo or fp:
             groups.append({"field": f, "offers": fo, "projects": fp})
-    return render(request, "strategy/innovation_map.html", {
-        "groups": groups,
-        "fields": fields,
-        "selected": selected,
-        "map_spec": _points_map_spec(_("Innovationslandkarte: digital offers and projects"),
-                                     features, _field_categories()),
-        "sources": _sources(),
-    })
+    return render(
+        request,
+        "strategy/innovation_map.html",
+        {
+            "groups": groups,
+            "fields": fields,
+            "selected": selected,
+            "map_spec": _points_map_spec(
+                _("Innovationslandkarte: digital offers and projects"),
+                features,
+                _field_categories(),
+            ),
+            "sources": _sources(),
+        },
+    )
 
 
 def network(request: HttpRequest) -> HttpResponse:
     """Actors with their roles, and the partnerships that cross the municipal border."""
-    actors = list(Actor.objects.select_related("municipality").prefetch_related(
-        "involvements__measure", "involvements__project__measure", "involvements__workshop"))
+    actors = list(
+        Actor.objects.select_related("municipality").prefetch_related(
+            "involvements__measure", "involvements__project__measure", "involvements__workshop"
+        )
+    )
     cross = []
-    for inv in Involvement.objects.select_related("actor__municipality", "measure__municipality",
-                                                  "project__municipality", "workshop__municipality"):
+    for inv in Involvement.objects.select_related(
+        "actor__municipality",
+        "measure__municipality",
+        "project__municipality",
+        "workshop__municipality",
+    ):
         subject = inv.subject
         subject_muni = getattr(subject, "municipality", None)
         actor_muni = inv.actor.municipality
         if actor_muni is not None and (subject_muni is None or subject_muni.pk != actor_muni.pk):
             cross.append({"involvement": inv, "subject": subject, "subject_muni": subject_muni})
-    return render(request, "strategy/network.html", {
-        "actors": actors, "cross": cross, "sources": _sources(),
-    })
+    return render(
+        request,
+        "strategy/network.html",
+        {
+            "actors": actors,
+            "cross": cross,
+            "sources": _sources(),
+        },
+    )
 
 
 def export_csv(request: HttpRequest) -> HttpResponse:
@@ -314,8 +423,9 @@ def export_csv(request: HttpRequest) -> HttpResponse:
 
 
 def export_json(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(exports.tree_json(load_tree(), _vision()),
-                            content_type="application/json; charset=utf-8")
+    response = HttpResponse(
+        exports.tree_json(load_tree(), _vision()), content_type="application/json; charset=utf-8"
+    )
     response["Content-Disposition"] = 'attachment; filename="nahraum-strategie.json"'
     return response
 
@@ -350,8 +460,9 @@ def report_pdf(request: HttpRequest, field_key: str | None = None) -> HttpRespon
     from django.template.loader import render_to_string
     from weasyprint import HTML
 
-    html = render_to_string("strategy/report.html", {**_report_context(field_key), "pdf": True},
-                            request=request)
+    html = render_to_string(
+        "strategy/report.html", {**_report_context(field_key), "pdf": True}, request=request
+    )
     pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
     response = HttpResponse(pdf, content_type="application/pdf")
     name = f"nahraum-strategie-{field_key}.pdf" if field_key else "nahraum-strategie.pdf"
@@ -388,8 +499,11 @@ def manage(request: HttpRequest) -> HttpResponse:
         .prefetch_related("strategy_measures")
         .order_by("-created_at")
     )
-    measures = [m for m in Measure.objects.select_related("municipality", "goal__field")
-                if request.user.has_perm("strategy.change_measure", m)]
+    measures = [
+        m
+        for m in Measure.objects.select_related("municipality", "goal__field")
+        if request.user.has_perm("strategy.change_measure", m)
+    ]
     return render(request, "strategy/manage.html", {"proposals": proposals, "measures": measures})
 
 
@@ -406,7 +520,10 @@ def derive(request: HttpRequest, proposal_pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             measure = derive_measure(
-                proposal, data["goal"], user=request.user, title=data["title"],
+                proposal,
+                data["goal"],
+                user=request.user,
+                title=data["title"],
                 description=data["description"],
                 municipality_id=data["municipality"].pk if data["municipality"] else None,
                 quick_win=data["quick_win"],
@@ -416,8 +533,12 @@ def derive(request: HttpRequest, proposal_pk: int) -> HttpResponse:
         else:
             messages.success(request, _("Measure draft “%(title)s” created.") % {"title": measure})
             return redirect("strategy:measure", pk=measure.pk)
-    return render(request, "strategy/derive.html", {"form": form, "proposal": proposal},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "strategy/derive.html",
+        {"form": form, "proposal": proposal},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -431,8 +552,12 @@ def measure_edit(request: HttpRequest, pk: int) -> HttpResponse:
         form.save()
         messages.success(request, _("Measure “%(title)s” saved.") % {"title": measure})
         return redirect("strategy:measure", pk=measure.pk)
-    return render(request, "strategy/measure_form.html", {"form": form, "measure": measure},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "strategy/measure_form.html",
+        {"form": form, "measure": measure},
+        status=400 if form.errors else 200,
+    )
 
 
 @login_required
@@ -446,37 +571,53 @@ def target_add(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             spec = data["indicator"]
-            attach_target(measure, spec,
-                          target_value=indicators.from_display(spec["metric"], data["target_value"]),
-                          target_date=data["target_date"], label=data["label"], user=request.user)
+            attach_target(
+                measure,
+                spec,
+                target_value=indicators.from_display(spec["metric"], data["target_value"]),
+                target_date=data["target_date"],
+                label=data["label"],
+                user=request.user,
+            )
         except ValidationError as exc:
             form.add_error("indicator", exc)
         else:
             messages.success(request, _("Indicator target attached."))
             return redirect("strategy:measure", pk=measure.pk)
-    return render(request, "strategy/target_form.html",
-                  {"form": form, "measure": measure, "run": run},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "strategy/target_form.html",
+        {"form": form, "measure": measure, "run": run},
+        status=400 if form.errors else 200,
+    )
 
 
 def _project_form(request: HttpRequest, measure: Measure, project: Project | None) -> HttpResponse:
     """Add a project with milestones to a measure, or edit one (all or nothing)."""
     form = ProjectForm(request.POST or None, instance=project, user=request.user, measure=measure)
-    formset = MilestoneFormSet(request.POST or None, instance=project or Project(measure=measure),
-                               prefix="milestones")
+    formset = MilestoneFormSet(
+        request.POST or None, instance=project or Project(measure=measure), prefix="milestones"
+    )
     if request.method == "POST" and form.is_valid() and formset.is_valid():
 
         def save_milestones(saved: Project) -> None:
             formset.instance = saved
             formset.save()
 
-        project = save_project(form.save(commit=False), measure=measure, user=request.user,
-                               save_milestones=save_milestones)
+        project = save_project(
+            form.save(commit=False),
+            measure=measure,
+            user=request.user,
+            save_milestones=save_milestones,
+        )
         messages.success(request, _("Project “%(title)s” saved.") % {"title": project})
         return redirect(reverse("strategy:measure", args=[measure.pk]) + f"#project-{project.pk}")
-    return render(request, "strategy/project_form.html",
-                  {"form": form, "formset": formset, "measure": measure, "project": project},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "strategy/project_form.html",
+        {"form": form, "formset": formset, "measure": measure, "project": project},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -506,12 +647,19 @@ def status_change(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         data = form.cleaned_data
         change_status(obj, data["status"], user=request.user, date=data["date"], note=data["note"])
         if obj.status != data["status"]:
-            messages.warning(request, _("Recorded in the history; a later-dated entry stays the "
-                                        "current status."))
-        messages.success(request, _("Status of “%(title)s” is now: %(status)s.")
-                         % {"title": obj, "status": obj.get_status_display()})
+            messages.warning(
+                request, _("Recorded in the history; a later-dated entry stays the current status.")
+            )
+        messages.success(
+            request,
+            _("Status of “%(title)s” is now: %(status)s.")
+            % {"title": obj, "status": obj.get_status_display()},
+        )
         anchor = f"#project-{obj.pk}" if kind == "project" else "#history"
         return redirect(reverse("strategy:measure", args=[measure_pk]) + anchor)
-    return render(request, "strategy/status_form.html",
-                  {"form": form, "obj": obj, "kind": kind, "measure_pk": measure_pk},
-                  status=400 if form.errors else 200)
+    return render(
+        request,
+        "strategy/status_form.html",
+        {"form": form, "obj": obj, "kind": kind, "measure_pk": measure_pk},
+        status=400 if form.errors else 200,
+    )

@@ -39,18 +39,33 @@ def transit_group() -> None:
 @transit_group.command("import")
 @click.argument("feed_path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--region", "region_slug", default=None, help="Region slug (default: the first).")
-@click.option("--date", "date_text", default=None,
-              help="Service day YYYY-MM-DD (default: a typical Tuesday within the validity).")
-@click.option("--window", default="07:00-09:00", show_default=True,
-              help="Departure window for travel times.")
+@click.option(
+    "--date",
+    "date_text",
+    default=None,
+    help="Service day YYYY-MM-DD (default: a typical Tuesday within the validity).",
+)
+@click.option(
+    "--window", default="07:00-09:00", show_default=True, help="Departure window for travel times."
+)
 @click.option("--name", default=None, help="Name of the feed (default: from feed_info/agency).")
 @click.option("--licence", default="", help="Licence of the data, e.g. 'CC BY 4.0'.")
 @click.option("--publisher", default="")
 @click.option("--url", default="")
 @click.option("--illustrative", is_flag=True, help="Mark the data as illustrative, not official.")
 @click.option("--json", "as_json", is_flag=True)
-def import_command(feed_path: Path, region_slug, date_text, window, name, licence, publisher, url,
-                   illustrative, as_json) -> None:
+def import_command(
+    feed_path: Path,
+    region_slug,
+    date_text,
+    window,
+    name,
+    licence,
+    publisher,
+    url,
+    illustrative,
+    as_json,
+) -> None:
     """Import FEED_PATH (a GTFS zip) in one transaction and compute its service levels."""
     setup_django()
     from nahraum.access import AccessError
@@ -58,16 +73,33 @@ def import_command(feed_path: Path, region_slug, date_text, window, name, licenc
     from .services import class_shares, import_feed, import_report_text, parse_window
 
     try:
-        feed = import_feed(feed_path, _region(region_slug), name=name, licence=licence,
-                           publisher=publisher, url=url, illustrative=illustrative,
-                           service_date=_date(date_text), window=parse_window(window))
+        feed = import_feed(
+            feed_path,
+            _region(region_slug),
+            name=name,
+            licence=licence,
+            publisher=publisher,
+            url=url,
+            illustrative=illustrative,
+            service_date=_date(date_text),
+            window=parse_window(window),
+        )
     except AccessError as exc:
         raise click.ClickException(f"{feed_path.name}: {exc}") from None
     if as_json:
-        click.echo(json.dumps({"feed": feed.pk, "summary": feed.summary, "report": feed.report,
-                               "service_date": feed.service_date.isoformat(),
-                               "classes": class_shares(feed)["region"]}, ensure_ascii=False,
-                              indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "feed": feed.pk,
+                    "summary": feed.summary,
+                    "report": feed.report,
+                    "service_date": feed.service_date.isoformat(),
+                    "classes": class_shares(feed)["region"],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     else:
         click.echo(import_report_text(feed))
         _echo_shares(feed)
@@ -98,14 +130,17 @@ def classes_command(region_slug, date_text, window) -> None:
     region = _region(region_slug)
     feed = active_feed(region)
     if feed is None:
-        raise click.ClickException(f"no feed imported for {region.slug}; run "
-                                   "`nahraum transit import FEED.zip`")
+        raise click.ClickException(
+            f"no feed imported for {region.slug}; run `nahraum transit import FEED.zip`"
+        )
     try:
         day = _date(date_text)
         if day is not None:
             if not feed.valid_from <= day <= feed.valid_to:
-                raise AccessError(f"service day {day}: outside the feed's validity "
-                                  f"{feed.valid_from} – {feed.valid_to}")
+                raise AccessError(
+                    f"service day {day}: outside the feed's validity "
+                    f"{feed.valid_from} – {feed.valid_to}"
+                )
             feed.service_date = day
         if window:
             feed.window_start, feed.window_end = parse_window(window)
@@ -119,8 +154,10 @@ def classes_command(region_slug, date_text, window) -> None:
         raise click.ClickException(str(exc)) from None
     click.echo(f"{feed.name}: service day {feed.service_date}, window {feed.window_label}")
     if day is not None or window:
-        click.echo("travel times: run `nahraum transit times` (and `nahraum analyze --modes "
-                   "walk,bike,car,transit`) for the new day or window")
+        click.echo(
+            "travel times: run `nahraum transit times` (and `nahraum analyze --modes "
+            "walk,bike,car,transit`) for the new day or window"
+        )
     _echo_shares(feed)
 
 
@@ -139,37 +176,75 @@ def show_command(region_slug, as_json) -> None:
         raise click.ClickException(f"no feed imported for {region.slug}")
     stops = Stop.objects.filter(feed=feed, is_station=False).order_by("-departures_day")[:10]
     if as_json:
-        click.echo(json.dumps({
-            "feed": feed.name, "summary": feed.summary, "report": feed.report,
-            "service_date": feed.service_date.isoformat(), "window": feed.window_label,
-            "classes": class_shares(feed)["region"],
-            "stops": [{"id": s.stop_id, "name": s.name, "departures": s.departures_day,
-                       "interval_min": s.interval_min, "category": s.category} for s in stops],
-        }, ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "feed": feed.name,
+                    "summary": feed.summary,
+                    "report": feed.report,
+                    "service_date": feed.service_date.isoformat(),
+                    "window": feed.window_label,
+                    "classes": class_shares(feed)["region"],
+                    "stops": [
+                        {
+                            "id": s.stop_id,
+                            "name": s.name,
+                            "departures": s.departures_day,
+                            "interval_min": s.interval_min,
+                            "category": s.category,
+                        }
+                        for s in stops
+                    ],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
     click.echo(import_report_text(feed))
     _echo_shares(feed)
     for s in stops:
-        click.echo(f"  {s.name:<40} {s.departures_day:>4} dep.  interval {s.interval_min} min  "
-                   f"category {s.category or '–'}")
+        click.echo(
+            f"  {s.name:<40} {s.departures_day:>4} dep.  interval {s.interval_min} min  "
+            f"category {s.category or '–'}"
+        )
 
 
 @transit_group.command("rufbus")
 @click.option("--region", "region_slug", default=None)
 @click.option("--name", required=True)
 @click.option("--line", default="")
-@click.option("--area", "area_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="GeoJSON (WGS 84) of the service area.")
+@click.option(
+    "--area",
+    "area_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    default=None,
+    help="GeoJSON (WGS 84) of the service area.",
+)
 @click.option("--municipality", "ags", default=None, help="Use this municipality's boundary.")
-@click.option("--days", default="0-4", show_default=True, help="Weekdays, 0 = Monday: '0-4' or '0,2,5'.")
+@click.option(
+    "--days", default="0-4", show_default=True, help="Weekdays, 0 = Monday: '0-4' or '0,2,5'."
+)
 @click.option("--hours", default="08:00-18:00", show_default=True, help="First–last pick-up.")
 @click.option("--max-wait", type=click.IntRange(1, 600), required=True, help="Minutes.")
 @click.option("--speed", type=click.FloatRange(1, 120), default=30.0, show_default=True)
 @click.option("--source", "source_name", required=True, help="Where these figures come from.")
 @click.option("--licence", default="", help="Licence of the figures.")
 @click.option("--illustrative", is_flag=True)
-def rufbus_command(region_slug, name, line, area_path, ags, days, hours, max_wait, speed,
-                   source_name, licence, illustrative) -> None:
+def rufbus_command(
+    region_slug,
+    name,
+    line,
+    area_path,
+    ags,
+    days,
+    hours,
+    max_wait,
+    speed,
+    source_name,
+    licence,
+    illustrative,
+) -> None:
     """Add a demand-responsive service (area, hours, maximum wait); recompute the classes."""
     setup_django()
     from nahraum.access import AccessError
@@ -185,9 +260,19 @@ def rufbus_command(region_slug, name, line, area_path, ags, days, hours, max_wai
         else:
             raise AccessError("give the service area: --area FILE.geojson or --municipality AGS")
         service = add_demand_responsive(
-            region, name=name, line=line, area=area, municipality_ags=ags,
-            weekdays=parse_weekdays(days), hours=hours, max_wait_min=max_wait, speed_kmh=speed,
-            source_name=source_name, licence=licence, illustrative=illustrative)
+            region,
+            name=name,
+            line=line,
+            area=area,
+            municipality_ags=ags,
+            weekdays=parse_weekdays(days),
+            hours=hours,
+            max_wait_min=max_wait,
+            speed_kmh=speed,
+            source_name=source_name,
+            licence=licence,
+            illustrative=illustrative,
+        )
     except (AccessError, json.JSONDecodeError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"added {service}")
@@ -215,28 +300,48 @@ def times_command(region_slug, types, as_json) -> None:
         known = set(FacilityType.objects.values_list("key", flat=True))
         unknown = [k for k in keys if k not in known]
         if unknown:
-            raise click.ClickException(f"unknown facility type(s) {', '.join(unknown)}; known: "
-                                       f"{', '.join(sorted(known))}")
+            raise click.ClickException(
+                f"unknown facility type(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}"
+            )
     try:
         n = compute_time_summaries(feed, keys)
     except AccessError as exc:
         raise click.ClickException(str(exc)) from None
-    rows = (TravelTimeSummary.objects.filter(feed=feed).select_related("district",
-                                                                       "facility_type")
-            .order_by("facility_type__key", "district__name"))
+    rows = (
+        TravelTimeSummary.objects.filter(feed=feed)
+        .select_related("district", "facility_type")
+        .order_by("facility_type__key", "district__name")
+    )
     if keys:
         rows = rows.filter(facility_type__key__in=keys)
     if as_json:
-        click.echo(json.dumps([{"district": r.district.name, "type": r.facility_type.key,
-                                "median_min": r.median_min, "p90_min": r.p90_min,
-                                "walk_min": r.walk_min, "population": r.population}
-                               for r in rows], ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "district": r.district.name,
+                        "type": r.facility_type.key,
+                        "median_min": r.median_min,
+                        "p90_min": r.p90_min,
+                        "walk_min": r.walk_min,
+                        "population": r.population,
+                    }
+                    for r in rows
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
         return
-    click.echo(f"{n} rows; window {feed.window_label} on {feed.service_date} "
-               "(median / 90th percentile over departure minutes; on foot)")
+    click.echo(
+        f"{n} rows; window {feed.window_label} on {feed.service_date} "
+        "(median / 90th percentile over departure minutes; on foot)"
+    )
     for r in rows:
-        click.echo(f"  {r.facility_type.key:<18} {r.district.name:<24} "
-                   f"{_fmt(r.median_min):>6} / {_fmt(r.p90_min):>6} min   on foot {_fmt(r.walk_min)}")
+        click.echo(
+            f"  {r.facility_type.key:<18} {r.district.name:<24} "
+            f"{_fmt(r.median_min):>6} / {_fmt(r.p90_min):>6} min   on foot {_fmt(r.walk_min)}"
+        )
 
 
 def _fmt(value) -> str:

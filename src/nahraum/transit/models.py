@@ -43,7 +43,9 @@ class Feed(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     summary = models.JSONField(_("summary"), default=dict, blank=True)
     report = models.JSONField(
-        _("import report"), default=dict, blank=True,
+        _("import report"),
+        default=dict,
+        blank=True,
         help_text=_("What was dropped and why, and notes (e.g. interpolated times)."),
     )
     class_parameters = models.JSONField(default=dict, blank=True)
@@ -89,13 +91,12 @@ class Stop(models.Model):
     is_station = models.BooleanField(default=False)
     departures_by_hour = models.JSONField(_("departures per hour"), default=list, blank=True)
     departures_day = models.PositiveIntegerField(_("departures on the service day"), default=0)
-    departures_window = models.FloatField(
-        _("departures 06–20 per direction (station)"), default=0
-    )
+    departures_window = models.FloatField(_("departures 06–20 per direction (station)"), default=0)
     service_group = models.CharField(max_length=1, choices=Group.choices, blank=True)
     interval_min = models.FloatField(_("mean interval (min)"), null=True, blank=True)
-    category = models.PositiveSmallIntegerField(_("stop category (1 = I … 7 = VII)"), null=True,
-                                                blank=True)
+    category = models.PositiveSmallIntegerField(
+        _("stop category (1 = I … 7 = VII)"), null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("stop")
@@ -207,8 +208,9 @@ class TravelTimeSummary(models.Model):
         verbose_name = _("travel time by bus and train")
         verbose_name_plural = _("travel times by bus and train")
         constraints = [
-            models.UniqueConstraint(fields=["feed", "district", "facility_type"],
-                                    name="transit_time_once")
+            models.UniqueConstraint(
+                fields=["feed", "district", "facility_type"], name="transit_time_once"
+            )
         ]
 
     def __str__(self) -> str:

@@ -45,19 +45,28 @@ def class_row(name: str, bucket: dict[str, float], url: str | None = None) -> di
     """Inhabitants and shares per class of one area (a table row and a chart bar)."""
     total = sum(bucket.values())
     return {
-        "name": name, "url": url, "total": total,
-        "classes": [{"klass": k, "people": bucket.get(k, 0),
-                     "share": round(100.0 * bucket.get(k, 0) / total, 1) if total else None}
-                    for k in CLASS_KEYS],
+        "name": name,
+        "url": url,
+        "total": total,
+        "classes": [
+            {
+                "klass": k,
+                "people": bucket.get(k, 0),
+                "share": round(100.0 * bucket.get(k, 0) / total, 1) if total else None,
+            }
+            for k in CLASS_KEYS
+        ],
         "share_a_to_d": share_a_to_d(bucket),
     }
 
 
 def _chart(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """One stacked bar per row (municipality or district): shares of inhabitants per class."""
-    return class_chart([r["name"] for r in rows],
-                       [[r["classes"][i]["share"] for r in rows] for i in range(len(CLASS_KEYS))],
-                       _("Area"))
+    return class_chart(
+        [r["name"] for r in rows],
+        [[r["classes"][i]["share"] for r in rows] for i in range(len(CLASS_KEYS))],
+        _("Area"),
+    )
 
 
 def _feed_info(feed: Feed) -> dict[str, Any]:
@@ -79,12 +88,17 @@ def region_classes(region: Region) -> dict[str, Any] | None:
     shares = class_shares(feed)
     rows = [
         class_row(m.name, shares["municipality"][m.pk], _url("region:municipality", m.ags))
-        for m in region.municipalities.order_by("name") if m.pk in shares["municipality"]
+        for m in region.municipalities.order_by("name")
+        if m.pk in shares["municipality"]
     ]
-    return {**_feed_info(feed), "rows": rows, "region_row": class_row(region.name,
-                                                                       shares["region"]),
-            "chart": _chart(rows), "url": _url("transit:overview"),
-            "district_a_to_d": district_a_to_d(shares)}
+    return {
+        **_feed_info(feed),
+        "rows": rows,
+        "region_row": class_row(region.name, shares["region"]),
+        "chart": _chart(rows),
+        "url": _url("transit:overview"),
+        "district_a_to_d": district_a_to_d(shares),
+    }
 
 
 def district_a_to_d(shares: dict[str, Any]) -> dict[int, float | None]:
@@ -105,9 +119,14 @@ def district_classes(district: District) -> dict[str, Any] | None:
     empty = dict.fromkeys(CLASS_KEYS, 0)
     row = class_row(district.name, shares["district"].get(district.pk, empty))
     m_row = class_row(m.name, shares["municipality"].get(m.pk, empty))
-    return {**_feed_info(feed), "row": row, "municipality_row": m_row, "rows": [row, m_row],
-            "chart": _chart([row, m_row]),
-            "url": _url("transit:district", district.key)}
+    return {
+        **_feed_info(feed),
+        "row": row,
+        "municipality_row": m_row,
+        "rows": [row, m_row],
+        "chart": _chart([row, m_row]),
+        "url": _url("transit:district", district.key),
+    }
 
 
 def overview_panel(region: Region) -> panels.Contribution:
@@ -131,8 +150,10 @@ def _a_to_d_values(region: Region) -> dict[int, float | None] | None:
 
 def register() -> None:
     """Contribute the ÖV-Güteklassen to the region's pages (called from ``ready()``)."""
-    panels.register_panel("overview", "classes", "transit/_region_classes.html", overview_panel,
-                          order=20)
-    panels.register_panel("district", "classes", "transit/_district_classes.html",
-                          district_panel, order=20)
+    panels.register_panel(
+        "overview", "classes", "transit/_region_classes.html", overview_panel, order=20
+    )
+    panels.register_panel(
+        "district", "classes", "transit/_district_classes.html", district_panel, order=20
+    )
     panels.register_district_figure("share_a_to_d", _a_to_d_label, _a_to_d_values)

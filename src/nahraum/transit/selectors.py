@@ -42,8 +42,9 @@ def platform_stops(feed: Feed) -> QuerySet[Stop]:
 
 
 def _within(area: Any, stops: list[Stop]) -> list[Stop]:
-    inside = shapely.contains_xy(area, np.array([s.lon for s in stops]),
-                                 np.array([s.lat for s in stops]))
+    inside = shapely.contains_xy(
+        area, np.array([s.lon for s in stops]), np.array([s.lat for s in stops])
+    )
     return [s for s, ok in zip(stops, inside, strict=True) if ok]
 
 
@@ -58,8 +59,7 @@ def district_stops(feed: Feed, district: District) -> list[Stop]:
 def inside_region(rows: list[Stop], region: Region) -> list[Stop]:
     """The stops inside the region's municipalities (maps fit to the region, not to the
     far ends of a railway line)."""
-    shapes = [shape(m.boundary) for m in Municipality.objects.filter(region=region)
-              if m.boundary]
+    shapes = [shape(m.boundary) for m in Municipality.objects.filter(region=region) if m.boundary]
     if not shapes or not rows:
         return rows
     return _within(shapely.union_all(shapes), rows)
@@ -72,21 +72,27 @@ def region_district(region: Region | None, key: str) -> District | None:
 
 def time_summaries(feed: Feed) -> list[TravelTimeSummary]:
     """Every stored travel-time summary of the feed with district and type."""
-    return list(TravelTimeSummary.objects.filter(feed=feed).select_related(
-        "district", "district__municipality", "facility_type"))
+    return list(
+        TravelTimeSummary.objects.filter(feed=feed).select_related(
+            "district", "district__municipality", "facility_type"
+        )
+    )
 
 
 def district_time_summaries(feed: Feed, district: District) -> list[TravelTimeSummary]:
     """The district's travel times by bus and train per facility type, in taxonomy order."""
-    return list(TravelTimeSummary.objects.filter(feed=feed, district=district)
-                .select_related("facility_type").order_by("facility_type__field__order",
-                                                          "facility_type__order"))
+    return list(
+        TravelTimeSummary.objects.filter(feed=feed, district=district)
+        .select_related("facility_type")
+        .order_by("facility_type__field__order", "facility_type__order")
+    )
 
 
 def populated_cell_classes(feed: Feed, district_id: int | None = None) -> QuerySet[CellClass]:
     """The feed's class of every populated cell (of one district if given)."""
     qs = CellClass.objects.filter(feed=feed, cell__population__gt=0).select_related(
-        "cell", "cell__district")
+        "cell", "cell__district"
+    )
     if district_id is not None:
         qs = qs.filter(cell__district_id=district_id)
     return qs

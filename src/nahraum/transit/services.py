@@ -56,7 +56,7 @@ def active_feed(region) -> Feed | None:
 
 
 def parse_window(text: str) -> tuple[int, int]:
-    """"07:00-09:00" → (25200, 32400); raises AccessError naming the bad text."""
+    """ "07:00-09:00" → (25200, 32400); raises AccessError naming the bad text."""
     try:
         a, b = text.replace("–", "-").split("-")
         start = _hm(a)
@@ -102,8 +102,9 @@ def import_feed(
     if service_date is None:
         service_date = default_service_date(parsed)
     elif not valid_from <= service_date <= valid_to:
-        raise AccessError(f"service day {service_date}: outside the feed's validity "
-                          f"{valid_from} – {valid_to}")
+        raise AccessError(
+            f"service day {service_date}: outside the feed's validity {valid_from} – {valid_to}"
+        )
     if not 0 <= window[0] < window[1] <= 48 * 3600:
         raise AccessError(f"time window {window}: expected 0 ≤ start < end ≤ 48 h")
     checksum = hashlib.sha256(data).hexdigest()
@@ -127,37 +128,62 @@ def import_feed(
         Feed.objects.filter(region=region, checksum=checksum).delete()
         Feed.objects.filter(region=region).update(is_active=False)
         feed = Feed.objects.create(
-            region=region, source=source_row, name=name[:300], checksum=checksum,
-            valid_from=valid_from, valid_to=valid_to, service_date=service_date,
-            window_start=window[0], window_end=window[1], is_active=True,
+            region=region,
+            source=source_row,
+            name=name[:300],
+            checksum=checksum,
+            valid_from=valid_from,
+            valid_to=valid_to,
+            service_date=service_date,
+            window_start=window[0],
+            window_end=window[1],
+            is_active=True,
             summary=parsed.summary(),
             report={"dropped": [d.as_dict() for d in parsed.dropped], "notes": parsed.notes},
             timetable=parsed.to_bytes(),
         )
-        stops = Stop.objects.bulk_create([
-            Stop(feed=feed, position=i, stop_id=str(parsed.stop_id[i]),
-                 name=str(parsed.stop_name[i])[:300], lat=float(parsed.stop_lat[i]),
-                 lon=float(parsed.stop_lon[i]),
-                 is_station=bool(parsed.stop_location_type[i] == 1))
-            for i in range(parsed.n_stops)
-        ], batch_size=2000)
+        stops = Stop.objects.bulk_create(
+            [
+                Stop(
+                    feed=feed,
+                    position=i,
+                    stop_id=str(parsed.stop_id[i]),
+                    name=str(parsed.stop_name[i])[:300],
+                    lat=float(parsed.stop_lat[i]),
+                    lon=float(parsed.stop_lon[i]),
+                    is_station=bool(parsed.stop_location_type[i] == 1),
+                )
+                for i in range(parsed.n_stops)
+            ],
+            batch_size=2000,
+        )
         if (parsed.stop_parent >= 0).any():
             stops = list(Stop.objects.filter(feed=feed).order_by("position"))
             for i in np.flatnonzero(parsed.stop_parent >= 0):
                 stops[i].parent_id = stops[parsed.stop_parent[i]].pk
-            Stop.objects.bulk_update([stops[i] for i in np.flatnonzero(parsed.stop_parent >= 0)],
-                                     ["parent"], batch_size=2000)
+            Stop.objects.bulk_update(
+                [stops[i] for i in np.flatnonzero(parsed.stop_parent >= 0)],
+                ["parent"],
+                batch_size=2000,
+            )
         agency_names = {a.get("agency_id", ""): a.get("agency_name", "") for a in parsed.agencies}
-        Route.objects.bulk_create([
-            Route(feed=feed, route_id=str(parsed.route_id[i]),
-                  short_name=str(parsed.route_short_name[i])[:100],
-                  long_name=str(parsed.route_long_name[i])[:300],
-                  route_type=int(parsed.route_type[i]),
-                  service_group=oev.service_group(int(parsed.route_type[i])),
-                  agency=agency_names.get(str(parsed.route_agency[i]),
-                                          agencies if len(parsed.agencies) == 1 else "")[:300])
-            for i in range(len(parsed.route_id))
-        ], batch_size=2000)
+        Route.objects.bulk_create(
+            [
+                Route(
+                    feed=feed,
+                    route_id=str(parsed.route_id[i]),
+                    short_name=str(parsed.route_short_name[i])[:100],
+                    long_name=str(parsed.route_long_name[i])[:300],
+                    route_type=int(parsed.route_type[i]),
+                    service_group=oev.service_group(int(parsed.route_type[i])),
+                    agency=agency_names.get(
+                        str(parsed.route_agency[i]), agencies if len(parsed.agencies) == 1 else ""
+                    )[:300],
+                )
+                for i in range(len(parsed.route_id))
+            ],
+            batch_size=2000,
+        )
         compute_levels(feed, parsed)
     _PARSED.clear()
     if echo:
@@ -182,8 +208,11 @@ def import_report_text(feed: Feed) -> str:
 
 
 def drt_for_day(region, day: dt.date) -> list[DemandResponsiveService]:
-    return [d for d in DemandResponsiveService.objects.filter(region=region)
-            if day.weekday() in (d.weekdays or [])]
+    return [
+        d
+        for d in DemandResponsiveService.objects.filter(region=region)
+        if day.weekday() in (d.weekdays or [])
+    ]
 
 
 def _seconds(t: dt.time) -> int:
@@ -204,8 +233,16 @@ def drt_engine(services: list[DemandResponsiveService]):
     for d in services:
         area = shapely.transform(shape(d.area), project)
         shapely.prepare(area)
-        out.append(DemandResponsive(d.name, area, _seconds(d.start), _seconds(d.end),
-                                    d.max_wait_min * 60.0, speed_kmh=d.speed_kmh))
+        out.append(
+            DemandResponsive(
+                d.name,
+                area,
+                _seconds(d.start),
+                _seconds(d.end),
+                d.max_wait_min * 60.0,
+                speed_kmh=d.speed_kmh,
+            )
+        )
     return out
 
 
@@ -234,9 +271,16 @@ def compute_levels(feed: Feed, parsed: ParsedFeed | None = None) -> dict:
     for d in drt_engine(drt_rows):
         inside = d.contains(sx, sy) & (parsed.stop_location_type == 0)
         extra[inside] += oev.drt_departures(d.start_s, d.end_s, d.max_wait_s)
-    levels = oev.stop_levels(parsed.stop_parent, tt.trip_route, tt.trip_direction,
-                             parsed.route_type, dep_stop, dep_trip, dep_time,
-                             extra_departures=extra)
+    levels = oev.stop_levels(
+        parsed.stop_parent,
+        tt.trip_route,
+        tt.trip_direction,
+        parsed.route_type,
+        dep_stop,
+        dep_trip,
+        dep_time,
+        extra_departures=extra,
+    )
     stops = list(Stop.objects.filter(feed=feed).order_by("position"))
     for i, stop in enumerate(stops):
         g = levels.group_of_stop[i]
@@ -247,9 +291,18 @@ def compute_levels(feed: Feed, parsed: ParsedFeed | None = None) -> dict:
         interval = float(levels.interval_min[g])
         stop.interval_min = round(interval, 1) if np.isfinite(interval) else None
         stop.category = int(levels.category[g]) or None
-    Stop.objects.bulk_update(stops, ["departures_by_hour", "departures_day", "departures_window",
-                                     "service_group", "interval_min", "category"],
-                             batch_size=2000)
+    Stop.objects.bulk_update(
+        stops,
+        [
+            "departures_by_hour",
+            "departures_day",
+            "departures_window",
+            "service_group",
+            "interval_min",
+            "category",
+        ],
+        batch_size=2000,
+    )
     trips_per_route = np.bincount(tt.trip_route, minlength=len(parsed.route_id))
     routes = list(Route.objects.filter(feed=feed).order_by("pk"))
     index = {r: i for i, r in enumerate(parsed.route_id.tolist())}
@@ -258,26 +311,36 @@ def compute_levels(feed: Feed, parsed: ParsedFeed | None = None) -> dict:
     Route.objects.bulk_update(routes, ["trips_service_day"], batch_size=2000)
 
     # classes of the cells: best class over the stops within 1,000 m walking
-    cells = list(PopulationCell.objects.filter(region=feed.region).order_by("pk")
-                 .values_list("pk", "lon", "lat"))
+    cells = list(
+        PopulationCell.objects.filter(region=feed.region)
+        .order_by("pk")
+        .values_list("pk", "lon", "lat")
+    )
     CellClass.objects.filter(feed=feed).delete()
-    params: dict[str, Any] = {"service_date": feed.service_date.isoformat(),
-                              "window": [oev.WINDOW_S[0], oev.WINDOW_S[1]],
-                              "source": oev.SOURCE,
-                              "demand_responsive": [str(d) for d in drt_rows]}
+    params: dict[str, Any] = {
+        "service_date": feed.service_date.isoformat(),
+        "window": [oev.WINDOW_S[0], oev.WINDOW_S[1]],
+        "source": oev.SOURCE,
+        "demand_responsive": [str(d) for d in drt_rows],
+    }
     if cells:
         cx, cy = to_utm(np.array([c[1] for c in cells]), np.array([c[2] for c in cells]))
         served = np.flatnonzero(levels.category[levels.group_of_stop] > 0)
         dist, how = _cell_stop_distances(feed.region, cx, cy, sx[served], sy[served])
         import scipy.sparse as sp
 
-        matrix = sp.coo_array((np.maximum(dist[2], 1e-6), (dist[0], served[dist[1]])),
-                              shape=(len(cells), parsed.n_stops))
+        matrix = sp.coo_array(
+            (np.maximum(dist[2], 1e-6), (dist[0], served[dist[1]])),
+            shape=(len(cells), parsed.n_stops),
+        )
         classes = oev.place_classes(matrix, levels.category[levels.group_of_stop])
-        CellClass.objects.bulk_create([
-            CellClass(feed=feed, cell_id=pk, klass=k)
-            for (pk, _, _), k in zip(cells, classes.tolist(), strict=True)
-        ], batch_size=5000)
+        CellClass.objects.bulk_create(
+            [
+                CellClass(feed=feed, cell_id=pk, klass=k)
+                for (pk, _, _), k in zip(cells, classes.tolist(), strict=True)
+            ],
+            batch_size=5000,
+        )
         params["distance"] = how
     feed.class_parameters = params
     feed.save(update_fields=["class_parameters"])
@@ -294,15 +357,23 @@ def _cell_stop_distances(region, cx, cy, sx, sy):
         from scipy.spatial import cKDTree
 
         pairs = cKDTree(np.column_stack([sx, sy])).query_ball_point(
-            np.column_stack([cx, cy]), r=CLASS_REACH_M)
+            np.column_stack([cx, cy]), r=CLASS_REACH_M
+        )
         rows = np.repeat(np.arange(len(cx)), [len(p) for p in pairs])
-        cols = np.concatenate([np.asarray(p, np.int64) for p in pairs]) if len(pairs) else \
-            np.zeros(0, np.int64)
+        cols = (
+            np.concatenate([np.asarray(p, np.int64) for p in pairs])
+            if len(pairs)
+            else np.zeros(0, np.int64)
+        )
         d = np.hypot(cx[rows] - sx[cols], cy[rows] - sy[cols])
         return (rows, cols, d), "straight line"
     params = TransitParams()
     links = Walker(network, params).links(cx, cy, sx, sy, CLASS_REACH_M / params.walk_speed_ms)
-    return (links.src, links.dst, links.time_s * params.walk_speed_ms), "walking on the street network"
+    return (
+        links.src,
+        links.dst,
+        links.time_s * params.walk_speed_ms,
+    ), "walking on the street network"
 
 
 def _walk_network(region):
@@ -320,9 +391,9 @@ def class_shares(feed: Feed) -> dict:
     """Population per class for each district, municipality and the region (for pages/tests)."""
     from nahraum.region.models import PopulationCell
 
-    rows = (CellClass.objects.filter(feed=feed)
-            .values_list("klass", "cell__population", "cell__district_id",
-                         "cell__municipality_id"))
+    rows = CellClass.objects.filter(feed=feed).values_list(
+        "klass", "cell__population", "cell__district_id", "cell__municipality_id"
+    )
     classes = [*oev.CLASSES, ""]
     out: dict = {"district": {}, "municipality": {}, "region": dict.fromkeys(classes, 0)}
     for klass, pop, district, municipality in rows:
@@ -332,8 +403,11 @@ def class_shares(feed: Feed) -> dict:
             bucket = out[level].setdefault(key, dict.fromkeys(classes, 0))
             bucket[klass] += pop
         out["region"][klass] += pop
-    out["cells_without_class_row"] = PopulationCell.objects.filter(region=feed.region).exclude(
-        transit_classes__feed=feed).count()
+    out["cells_without_class_row"] = (
+        PopulationCell.objects.filter(region=feed.region)
+        .exclude(transit_classes__feed=feed)
+        .count()
+    )
     return out
 
 
@@ -352,13 +426,20 @@ def transit_times(inputs, type_keys: list[str]) -> dict[str, dict]:
     region = Region.objects.get(pk=inputs.region_id)
     feed = active_feed(region)
     if feed is None:
-        raise AccessError("mode 'transit': no timetable (GTFS) imported for region "
-                          f"{region.slug!r}; run `nahraum transit import FEED.zip`")
+        raise AccessError(
+            "mode 'transit': no timetable (GTFS) imported for region "
+            f"{region.slug!r}; run `nahraum transit import FEED.zip`"
+        )
     extra_lines = getattr(inputs, "transit_extra_lines", None) or None  # scenario bus lines
-    result = compute_travel_times(feed, inputs.cells["x"].to_numpy(float),
-                                  inputs.cells["y"].to_numpy(float), inputs.facilities,
-                                  type_keys, walk_network=inputs.networks.get("walk")
-                                  or _walk_network(region), extra_lines=extra_lines)
+    result = compute_travel_times(
+        feed,
+        inputs.cells["x"].to_numpy(float),
+        inputs.cells["y"].to_numpy(float),
+        inputs.facilities,
+        type_keys,
+        walk_network=inputs.networks.get("walk") or _walk_network(region),
+        extra_lines=extra_lines,
+    )
     inputs.checksums["transit:gtfs"] = feed.checksum
     cx = inputs.cells["x"].to_numpy(float)
     cy = inputs.cells["y"].to_numpy(float)
@@ -376,14 +457,25 @@ def transit_times(inputs, type_keys: list[str]) -> dict[str, dict]:
         ok = facility >= 0
         f = np.maximum(facility, 0)
         distance = np.where(ok, np.hypot(cx - fx[f], cy - fy[f]) if len(fx) else np.inf, np.inf)
-        out[key] = {"time_s": result.median[key], "p90_s": result.p90[key],
-                    "facility": facility.astype(np.int64), "distance_m": distance}
+        out[key] = {
+            "time_s": result.median[key],
+            "p90_s": result.p90[key],
+            "facility": facility.astype(np.int64),
+            "distance_m": distance,
+        }
     return out
 
 
-def compute_travel_times(feed: Feed, cx: np.ndarray, cy: np.ndarray, facilities,
-                         type_keys: list[str], *, walk_network=None,
-                         extra_lines: list[dict] | None = None):
+def compute_travel_times(
+    feed: Feed,
+    cx: np.ndarray,
+    cy: np.ndarray,
+    facilities,
+    type_keys: list[str],
+    *,
+    walk_network=None,
+    extra_lines: list[dict] | None = None,
+):
     """Engine run for a feed: cells (EPSG:25832) to facilities (DataFrame with type_key, x, y).
 
     ``extra_lines`` (see :func:`append_trips`) are added to a copy of the day's timetable.
@@ -405,8 +497,9 @@ def compute_travel_times(feed: Feed, cx: np.ndarray, cy: np.ndarray, facilities,
     return engine.travel_times(prep, cx, cy, fac)
 
 
-def append_trips(tt: Timetable, sx: np.ndarray, sy: np.ndarray, lines: list[dict], *,
-                 first_route: int) -> tuple[Timetable, np.ndarray, np.ndarray]:
+def append_trips(
+    tt: Timetable, sx: np.ndarray, sy: np.ndarray, lines: list[dict], *, first_route: int
+) -> tuple[Timetable, np.ndarray, np.ndarray]:
     """A new day timetable with the trips of planned lines added; ``tt`` is left unchanged.
 
     Each line is ``{"stop_x": [...], "stop_y": [...], "trips": [{"stops": [...], "times": [...],
@@ -434,11 +527,14 @@ def append_trips(tt: Timetable, sx: np.ndarray, sy: np.ndarray, lines: list[dict
     time = np.concatenate(times).astype(np.int32)
     extended = Timetable(
         trip_indptr=np.concatenate([[0], np.cumsum(np.concatenate(lengths))]).astype(np.int64),
-        stop=np.concatenate(stops).astype(np.int32), arr=time, dep=time.copy(),
+        stop=np.concatenate(stops).astype(np.int32),
+        arr=time,
+        dep=time.copy(),
         trip_route=np.concatenate(routes).astype(np.int32),
         trip_direction=np.concatenate(dirs).astype(np.int8),
         trip_source=np.concatenate([tt.trip_source, np.full(n_new, -1, np.int64)]),
-        n_stops=offset, day=tt.day,
+        n_stops=offset,
+        day=tt.day,
     )
     # the feed's own trips keep their separate arrival and departure times
     extended.arr[: len(tt.arr)] = tt.arr
@@ -447,7 +543,7 @@ def append_trips(tt: Timetable, sx: np.ndarray, sy: np.ndarray, lines: list[dict
 
 
 def parse_weekdays(text: str) -> list[int]:
-    """"0-4" or "0,2,5" (0 = Monday) → sorted weekday numbers."""
+    """ "0-4" or "0,2,5" (0 = Monday) → sorted weekday numbers."""
     days: set[int] = set()
     try:
         for part in text.split(","):
@@ -489,19 +585,32 @@ def _area_geometry(area: dict) -> dict:
     return mapping(merged)
 
 
-def add_demand_responsive(region, *, name: str, line: str = "", area: dict | None = None,
-                          municipality_ags: str | None = None, weekdays: list[int],
-                          hours: str, max_wait_min: int, speed_kmh: float = 30.0,
-                          source_name: str, licence: str = "", illustrative: bool = False,
-                          note: str = "") -> DemandResponsiveService:
+def add_demand_responsive(
+    region,
+    *,
+    name: str,
+    line: str = "",
+    area: dict | None = None,
+    municipality_ags: str | None = None,
+    weekdays: list[int],
+    hours: str,
+    max_wait_min: int,
+    speed_kmh: float = 30.0,
+    source_name: str,
+    licence: str = "",
+    illustrative: bool = False,
+    note: str = "",
+) -> DemandResponsiveService:
     """Add a Rufbus service and recompute the active feed's levels, in one transaction."""
     from nahraum.region.models import DataSource, Municipality
 
     if area is None:
         m = Municipality.objects.filter(region=region, ags=municipality_ags or "").first()
         if m is None or not m.boundary:
-            raise AccessError(f"municipality {municipality_ags!r}: not in region {region.slug!r} "
-                              "or without a boundary")
+            raise AccessError(
+                f"municipality {municipality_ags!r}: not in region {region.slug!r} "
+                "or without a boundary"
+            )
         area = m.boundary
     geometry = _area_geometry(area)
     start, end = parse_window(hours)
@@ -512,14 +621,28 @@ def add_demand_responsive(region, *, name: str, line: str = "", area: dict | Non
     with transaction.atomic():
         key = "rufbus-" + hashlib.sha256(f"{region.slug}:{line}:{name}".encode()).hexdigest()[:16]
         source, _ = DataSource.objects.update_or_create(
-            key=key, defaults={"name": source_name[:300], "licence": licence or "not stated",
-                               "is_illustrative": illustrative, "note": note})
+            key=key,
+            defaults={
+                "name": source_name[:300],
+                "licence": licence or "not stated",
+                "is_illustrative": illustrative,
+                "note": note,
+            },
+        )
         service, _ = DemandResponsiveService.objects.update_or_create(
-            region=region, name=name, line=line,
-            defaults={"area": geometry, "weekdays": weekdays,
-                      "start": dt.time(start // 3600, start % 3600 // 60),
-                      "end": dt.time(end // 3600, end % 3600 // 60),
-                      "max_wait_min": max_wait_min, "speed_kmh": speed_kmh, "source": source})
+            region=region,
+            name=name,
+            line=line,
+            defaults={
+                "area": geometry,
+                "weekdays": weekdays,
+                "start": dt.time(start // 3600, start % 3600 // 60),
+                "end": dt.time(end // 3600, end % 3600 // 60),
+                "max_wait_min": max_wait_min,
+                "speed_kmh": speed_kmh,
+                "source": source,
+            },
+        )
         feed = active_feed(region)
         if feed is not None:
             compute_levels(feed)
@@ -552,8 +675,7 @@ def compute_time_summaries(feed: Feed, type_keys: list[str] | None = None) -> in
     keys = type_keys or sorted(set(inputs.facilities["type_key"]))
     cx = inputs.cells["x"].to_numpy(float)
     cy = inputs.cells["y"].to_numpy(float)
-    result = compute_travel_times(feed, cx, cy, inputs.facilities, keys,
-                                  walk_network=walk_network)
+    result = compute_travel_times(feed, cx, cy, inputs.facilities, keys, walk_network=walk_network)
     walker = engine.Walker(walk_network, engine.TransitParams())
     types = {t.key: t for t in FacilityType.objects.filter(key__in=keys)}
     pop = inputs.cells["population"].to_numpy(float)
@@ -564,13 +686,18 @@ def compute_time_summaries(feed: Feed, type_keys: list[str] | None = None) -> in
         walk, _ = walker.nearest(cx, cy, f["x"].to_numpy(float), f["y"].to_numpy(float))
         for d in np.unique(district[~np.isnan(district.astype(float))]):
             sel = district == d
-            rows.append(TravelTimeSummary(
-                feed=feed, district_id=int(d), facility_type=types[key],
-                median_min=_minutes(weighted_median(result.median[key][sel], pop[sel])),
-                p90_min=_minutes(weighted_median(result.p90[key][sel], pop[sel])),
-                walk_min=_minutes(weighted_median(walk[sel], pop[sel])),
-                best_min=_minutes(weighted_median(result.best[key][sel], pop[sel])),
-                population=int(pop[sel].sum())))
+            rows.append(
+                TravelTimeSummary(
+                    feed=feed,
+                    district_id=int(d),
+                    facility_type=types[key],
+                    median_min=_minutes(weighted_median(result.median[key][sel], pop[sel])),
+                    p90_min=_minutes(weighted_median(result.p90[key][sel], pop[sel])),
+                    walk_min=_minutes(weighted_median(walk[sel], pop[sel])),
+                    best_min=_minutes(weighted_median(result.best[key][sel], pop[sel])),
+                    population=int(pop[sel].sum()),
+                )
+            )
     with transaction.atomic():
         TravelTimeSummary.objects.filter(feed=feed, facility_type__key__in=keys).delete()
         TravelTimeSummary.objects.bulk_create(rows, batch_size=2000)
@@ -590,6 +717,17 @@ def register() -> None:
     register_mode("transit", transit_times)
 
 
-__all__ = ["GTFSError", "active_feed", "add_demand_responsive", "append_trips", "class_shares", "compute_levels",
-           "compute_time_summaries",
-           "import_feed", "parse_window", "parse_weekdays", "register", "transit_times"]
+__all__ = [
+    "GTFSError",
+    "active_feed",
+    "add_demand_responsive",
+    "append_trips",
+    "class_shares",
+    "compute_levels",
+    "compute_time_summaries",
+    "import_feed",
+    "parse_window",
+    "parse_weekdays",
+    "register",
+    "transit_times",
+]

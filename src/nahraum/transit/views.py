@@ -33,13 +33,21 @@ def _share_rows(buckets: dict, names: dict, extra: dict | None = None) -> list[d
     rows = []
     for key, bucket in buckets.items():
         total = sum(bucket.values())
-        shares = [{"klass": k, "people": bucket[k],
-                   "share": 100.0 * bucket[k] / total if total else 0.0}
-                  for k in CLASS_KEYS]
+        shares = [
+            {"klass": k, "people": bucket[k], "share": 100.0 * bucket[k] / total if total else 0.0}
+            for k in CLASS_KEYS
+        ]
         good = sum(bucket[k] for k in ("A", "B", "C", "D"))
-        rows.append({"key": key, "name": names.get(key, str(key)), "total": total,
-                     "shares": shares, "share_a_to_d": 100.0 * good / total if total else 0.0,
-                     **((extra or {}).get(key, {}))})
+        rows.append(
+            {
+                "key": key,
+                "name": names.get(key, str(key)),
+                "total": total,
+                "shares": shares,
+                "share_a_to_d": 100.0 * good / total if total else 0.0,
+                **((extra or {}).get(key, {})),
+            }
+        )
     return rows
 
 
@@ -47,7 +55,8 @@ def _class_chart(rows: list[dict]) -> dict:
     return specs.class_chart(
         [r["name"] for r in rows],
         [[round(r["shares"][i]["share"], 1) for r in rows] for i in range(len(CLASS_KEYS))],
-        _("District"))
+        _("District"),
+    )
 
 
 def _empty(request: HttpRequest, region: Region | None) -> HttpResponse:
@@ -63,13 +72,26 @@ def _overview_rows(region: Region, shares: dict) -> tuple[list[dict], list[dict]
     """Share rows per municipality (linked to the region's page) and per district."""
     municipalities = {m.pk: m for m in region_municipalities(region)}
     districts = {d.pk: d for d in region_districts(region)}
-    m_rows = _share_rows(shares["municipality"], {k: m.name for k, m in municipalities.items()},
-                         {k: {"url": reverse("region:municipality", args=[m.ags])}
-                          for k, m in municipalities.items()})
-    d_rows = _share_rows(shares["district"], {k: d.name for k, d in districts.items()},
-                         {k: {"url": reverse("transit:district", args=[d.key]),
-                              "municipality": d.municipality.name, "kind": d.kind}
-                          for k, d in districts.items()})
+    m_rows = _share_rows(
+        shares["municipality"],
+        {k: m.name for k, m in municipalities.items()},
+        {
+            k: {"url": reverse("region:municipality", args=[m.ags])}
+            for k, m in municipalities.items()
+        },
+    )
+    d_rows = _share_rows(
+        shares["district"],
+        {k: d.name for k, d in districts.items()},
+        {
+            k: {
+                "url": reverse("transit:district", args=[d.key]),
+                "municipality": d.municipality.name,
+                "kind": d.kind,
+            }
+            for k, d in districts.items()
+        },
+    )
     d_rows.sort(key=lambda r: (r["municipality"], r["kind"], r["name"]))
     return m_rows, d_rows
 
@@ -83,84 +105,122 @@ def overview(request: HttpRequest) -> HttpResponse:
     m_rows, d_rows = _overview_rows(region, shares)
     region_row = _share_rows({"region": shares["region"]}, {"region": region.name})[0]
     cells_source = selectors.cells_source(region)
-    return render(request, "transit/overview.html", {
-        **_time_context(request, feed),
-        "region": region, "feed": feed, "municipality_rows": m_rows, "district_rows": d_rows,
-        "region_row": region_row, "classes": CLASS_KEYS,
-        "chart_spec": _class_chart(d_rows), "chart_height": specs.class_chart_height(len(d_rows)),
-        "map_spec": specs.overview_map(region.name), "method": _method_context(feed),
-        "drt": selectors.demand_responsive(region),
-        "sources": selectors.feed_sources(feed, cells_source),
-        "transit_analysis_url": reverse("analysis:overview") + "?mode=transit",
-    })
+    return render(
+        request,
+        "transit/overview.html",
+        {
+            **_time_context(request, feed),
+            "region": region,
+            "feed": feed,
+            "municipality_rows": m_rows,
+            "district_rows": d_rows,
+            "region_row": region_row,
+            "classes": CLASS_KEYS,
+            "chart_spec": _class_chart(d_rows),
+            "chart_height": specs.class_chart_height(len(d_rows)),
+            "map_spec": specs.overview_map(region.name),
+            "method": _method_context(feed),
+            "drt": selectors.demand_responsive(region),
+            "sources": selectors.feed_sources(feed, cells_source),
+            "transit_analysis_url": reverse("analysis:overview") + "?mode=transit",
+        },
+    )
 
 
 def _time_context(request: HttpRequest, feed: Feed) -> dict:
     """Median and 90th percentile per district for one facility type (``?type=``)."""
     summaries = selectors.time_summaries(feed)
-    types = sorted({r.facility_type for r in summaries},
-                   key=lambda t: (t.field_id, t.order, t.key))
+    types = sorted({r.facility_type for r in summaries}, key=lambda t: (t.field_id, t.order, t.key))
     keys = [t.key for t in types]
     form = TimeTypeForm(request.GET, keys=keys)
     chosen = form.cleaned_data["type"] if form.is_valid() else (keys[0] if keys else "")
-    rows = sorted((r for r in summaries if r.facility_type.key == chosen),
-                  key=lambda r: (r.district.municipality.name, r.district.kind, r.district.name))
+    rows = sorted(
+        (r for r in summaries if r.facility_type.key == chosen),
+        key=lambda r: (r.district.municipality.name, r.district.kind, r.district.name),
+    )
     chart = specs.times_chart([r.district.name for r in rows], rows, _("District"))
-    return {"time_types": types, "time_type": chosen, "time_rows": rows, "time_chart": chart,
-            "time_chart_height": specs.times_chart_height(len(rows))}
+    return {
+        "time_types": types,
+        "time_type": chosen,
+        "time_rows": rows,
+        "time_chart": chart,
+        "time_chart_height": specs.times_chart_height(len(rows)),
+    }
 
 
 def _method_context(feed: Feed) -> dict:
     p = feed.class_parameters or {}
-    return {"source": oev.SOURCE, "distance": p.get("distance", ""),
-            "category_table": [{"group": g, "label": specs.group_label(g),
-                                "cells": [oev.ROMAN[c] for c in row]}
-                               for g, row in oev.CATEGORY_TABLE.items()],
-            "interval_bounds": oev.INTERVAL_BOUNDS_MIN,
-            "class_table": [{"category": oev.ROMAN[c], "cells": [k or "–" for k in row]}
-                            for c, row in oev.CLASS_TABLE.items()],
-            "distance_bounds": oev.DISTANCE_BOUNDS_M}
+    return {
+        "source": oev.SOURCE,
+        "distance": p.get("distance", ""),
+        "category_table": [
+            {"group": g, "label": specs.group_label(g), "cells": [oev.ROMAN[c] for c in row]}
+            for g, row in oev.CATEGORY_TABLE.items()
+        ],
+        "interval_bounds": oev.INTERVAL_BOUNDS_MIN,
+        "class_table": [
+            {"category": oev.ROMAN[c], "cells": [k or "–" for k in row]}
+            for c, row in oev.CLASS_TABLE.items()
+        ],
+        "distance_bounds": oev.DISTANCE_BOUNDS_M,
+    }
 
 
 def _class_rows(shares: dict, d: District) -> tuple[dict, dict]:
     """The district's and its municipality's share rows."""
     empty = dict.fromkeys(CLASS_KEYS, 0)
     row = _share_rows({d.pk: shares["district"].get(d.pk, empty)}, {d.pk: d.name})[0]
-    m_row = _share_rows({d.municipality_id: shares["municipality"].get(d.municipality_id, empty)},
-                        {d.municipality_id: d.municipality.name})[0]
+    m_row = _share_rows(
+        {d.municipality_id: shares["municipality"].get(d.municipality_id, empty)},
+        {d.municipality_id: d.municipality.name},
+    )[0]
     return row, m_row
 
 
 def _time_rows_context(feed: Feed, d: District) -> dict[str, Any]:
     time_rows = selectors.district_time_summaries(feed, d)
-    return {"time_rows": time_rows,
-            "time_chart": specs.times_chart([str(r.facility_type.name) for r in time_rows],
-                                            time_rows, _("Facility type")),
-            "time_chart_height": specs.times_chart_height(len(time_rows))}
+    return {
+        "time_rows": time_rows,
+        "time_chart": specs.times_chart(
+            [str(r.facility_type.name) for r in time_rows], time_rows, _("Facility type")
+        ),
+        "time_chart_height": specs.times_chart_height(len(time_rows)),
+    }
 
 
 def district(request: HttpRequest, key: str) -> HttpResponse:
     """A district: its inhabitants by class, its stops, departures per hour."""
     region, feed = _region_and_feed()
-    d = get_object_or_404(all_districts(), key=key,
-                          municipality__region=region)
+    d = get_object_or_404(all_districts(), key=key, municipality__region=region)
     if feed is None:
         return _empty(request, region)
     row, m_row = _class_rows(class_shares(feed), d)
     stops = sorted(selectors.district_stops(feed, d), key=lambda s: (-s.departures_day, s.name))
     hours = list(range(4, 25))
-    per_hour = [sum((s.departures_by_hour[h] if h < len(s.departures_by_hour) else 0)
-                    for s in stops) for h in hours]
-    return render(request, "transit/district.html", {
-        **_time_rows_context(feed, d),
-        "region": region, "feed": feed, "district": d, "row": row, "municipality_row": m_row,
-        "classes": CLASS_KEYS, "stops": stops,
-        "hour_rows": list(zip(hours, per_hour, strict=True)),
-        "chart_spec": specs.departures_chart(d.name, hours, per_hour),
-        "map_spec": specs.district_map(d), "group_label": specs.group_label,
-        "sources": selectors.feed_sources(feed, [d]),
-        "transit_analysis_url": reverse("analysis:district", args=[d.key]) + "?mode=transit",
-    })
+    per_hour = [
+        sum((s.departures_by_hour[h] if h < len(s.departures_by_hour) else 0) for s in stops)
+        for h in hours
+    ]
+    return render(
+        request,
+        "transit/district.html",
+        {
+            **_time_rows_context(feed, d),
+            "region": region,
+            "feed": feed,
+            "district": d,
+            "row": row,
+            "municipality_row": m_row,
+            "classes": CLASS_KEYS,
+            "stops": stops,
+            "hour_rows": list(zip(hours, per_hour, strict=True)),
+            "chart_spec": specs.departures_chart(d.name, hours, per_hour),
+            "map_spec": specs.district_map(d),
+            "group_label": specs.group_label,
+            "sources": selectors.feed_sources(feed, [d]),
+            "transit_analysis_url": reverse("analysis:district", args=[d.key]) + "?mode=transit",
+        },
+    )
 
 
 def stops(request: HttpRequest) -> HttpResponse:
@@ -175,14 +235,21 @@ def stops(request: HttpRequest) -> HttpResponse:
         s.category_label = oev.ROMAN.get(s.category or 0, "–")
         counts[s.category_label] = counts.get(s.category_label, 0) + 1
     order = [*oev.ROMAN.values(), "–"]
-    return render(request, "transit/stops.html", {
-        "region": region, "feed": feed, "stops": rows,
-        "category_rows": [(c, counts.get(c, 0)) for c in order],
-        "routes": selectors.routes(feed),
-        "chart_spec": specs.stop_category_chart(order, counts),
-        "map_spec": specs.stops_map(), "drt": selectors.demand_responsive(region),
-        "sources": selectors.feed_sources(feed),
-    })
+    return render(
+        request,
+        "transit/stops.html",
+        {
+            "region": region,
+            "feed": feed,
+            "stops": rows,
+            "category_rows": [(c, counts.get(c, 0)) for c in order],
+            "routes": selectors.routes(feed),
+            "chart_spec": specs.stop_category_chart(order, counts),
+            "map_spec": specs.stops_map(),
+            "drt": selectors.demand_responsive(region),
+            "sources": selectors.feed_sources(feed),
+        },
+    )
 
 
 def api_cells(request: HttpRequest) -> JsonResponse:

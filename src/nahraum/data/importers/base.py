@@ -120,8 +120,9 @@ def get_region(slug: str | None) -> Region:
     region = regions.filter(slug=slug).first() if slug else regions.first()
     if region is None:
         raise LookupError(
-            f"no region {slug!r}" if slug else
-            "no region loaded yet; load one with `nahraum import region FILE` or `nahraum demo`"
+            f"no region {slug!r}"
+            if slug
+            else "no region loaded yet; load one with `nahraum import region FILE` or `nahraum demo`"
         )
     return region
 
@@ -132,8 +133,10 @@ def check_ids(table: Table, ids: list[str | None], id_col: str | None, problems:
         if key is None:
             continue
         if len(key) > 100:
-            problems.append(f"{table.path.name}, {table.labels[i]}, field {id_col!r}: id longer "
-                            "than 100 characters")
+            problems.append(
+                f"{table.path.name}, {table.labels[i]}, field {id_col!r}: id longer "
+                "than 100 characters"
+            )
         if key in seen:
             problems.append(
                 f"{table.path.name}, {table.labels[i]}, field {id_col!r}: duplicate id {key!r} "
@@ -143,8 +146,14 @@ def check_ids(table: Table, ids: list[str | None], id_col: str | None, problems:
             seen[key] = table.labels[i]
 
 
-def row_ages(table: Table, cols: Columns, i: int, population: int | None, problems: list[str],
-          age_cols: dict[str, str]) -> dict[str, int]:
+def row_ages(
+    table: Table,
+    cols: Columns,
+    i: int,
+    population: int | None,
+    problems: list[str],
+    age_cols: dict[str, str],
+) -> dict[str, int]:
     row = table.rows[i]
     by_age: dict[str, int] = {}
     if all(row.get(col) in (None, "") for col in age_cols.values()):
@@ -173,8 +182,15 @@ def age_columns(cols: Columns) -> dict[str, str]:
     return {band: c for band, c in found.items() if c}
 
 
-def upsert(model, key_field: str, records: list[dict], lookup: dict[str, Any],
-            progress: Progress, report: ImportReport, batch: int = 1000) -> None:
+def upsert(
+    model,
+    key_field: str,
+    records: list[dict],
+    lookup: dict[str, Any],
+    progress: Progress,
+    report: ImportReport,
+    batch: int = 1000,
+) -> None:
     """Create new records and update changed existing ones (found in ``lookup`` by key) in bulk.
 
     Unchanged records are left alone, so re-importing the same file is cheap and honest about
@@ -224,8 +240,9 @@ def row_key(row: Mapping[str, Any], id_col: str | None, prefix: str) -> str | No
     return f"{prefix}{str(value).strip()}"
 
 
-def refuse_foreign(existing: Mapping[str, Any], source: DataSource, path: Path | None,
-                    what: str) -> None:
+def refuse_foreign(
+    existing: Mapping[str, Any], source: DataSource, path: Path | None, what: str
+) -> None:
     """Refuse to overwrite records that another data source created under the same id.
 
     Registers number their rows 1, 2, 3 …; without this check a GP register would silently

@@ -91,9 +91,11 @@ def import_cells(
                 skipped += 1
                 ids.append(None)
                 continue
-            problems.append(f"{where}: lat {lat[i]:.5f} / lon {lon[i]:.5f} lies outside the "
-                            f"municipalities of region {reg.slug} (use --clip to drop such "
-                            "cells, or check --crs)")
+            problems.append(
+                f"{where}: lat {lat[i]:.5f} / lon {lon[i]:.5f} lies outside the "
+                f"municipalities of region {reg.slug} (use --clip to drop such "
+                "cells, or check --crs)"
+            )
         by_age = row_ages(table, cols, i, pop, problems, age_cols) if age_cols else {}
         key = row_key(row, id_col, id_prefix)
         if key is None and ok[i]:
@@ -101,11 +103,19 @@ def import_cells(
         ids.append(key)
         if pop is None or not ok[i] or not inside[i] or key is None:
             continue
-        records.append({
-            "region": reg, "key": key, "lat": float(lat[i]), "lon": float(lon[i]),
-            "population": pop, "population_by_age": by_age, "municipality": munis[i],
-            "district": dists[i], "is_estimate": is_estimate,
-        })
+        records.append(
+            {
+                "region": reg,
+                "key": key,
+                "lat": float(lat[i]),
+                "lon": float(lon[i]),
+                "population": pop,
+                "population_by_age": by_age,
+                "municipality": munis[i],
+                "district": dists[i],
+                "is_estimate": is_estimate,
+            }
+        )
     check_ids(table, ids, id_col or "coordinates", problems)
     if problems:
         raise DataImportError(path, problems)
@@ -114,15 +124,16 @@ def import_cells(
         src = source.save(path)
         for rec in records:
             rec["source"] = src
-        existing = {c.key: c for c in PopulationCell.objects.filter(
-            region=reg, key__in=[r["key"] for r in records])}
+        existing = {
+            c.key: c
+            for c in PopulationCell.objects.filter(region=reg, key__in=[r["key"] for r in records])
+        }
         refuse_foreign(existing, src, path, "cell")
         upsert(PopulationCell, "key", records, existing, progress, report, batch=2000)
     return report
 
 
-def _bbox_filter(path: Path, locator: Locator, mapping: Mapping[str, str] | None,
-                 crs: str | None):
+def _bbox_filter(path: Path, locator: Locator, mapping: Mapping[str, str] | None, crs: str | None):
     """A cheap pre-filter for --clip: drop rows far outside the region's box while reading.
 
     Rows whose coordinates cannot be parsed are kept, so that they are reported as errors.

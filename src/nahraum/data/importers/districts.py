@@ -94,15 +94,18 @@ def import_districts(
             pop = None
         kind = _kind(row.get(kind_col) if kind_col else None)
         if kind is None:
-            problems.append(f"{where}, field {kind_col!r}: {row.get(kind_col)!r} is neither "
-                            "core (Kernstadt/Hauptort) nor village (Dorf/Ortsteil)")
+            problems.append(
+                f"{where}, field {kind_col!r}: {row.get(kind_col)!r} is neither "
+                "core (Kernstadt/Hauptort) nor village (Dorf/Ortsteil)"
+            )
         geom = table.geometries[i] if table.geometries is not None else None
         boundary = None
         if geom is not None and geom.geom_type in ("Polygon", "MultiPolygon"):
             if not geom.is_valid:
                 geom = shapely.make_valid(geom)
-            boundary = json.loads(json.dumps(geojson_mapping(geom)),
-                                  parse_float=lambda s: round(float(s), 7))
+            boundary = json.loads(
+                json.dumps(geojson_mapping(geom)), parse_float=lambda s: round(float(s), 7)
+            )
         centre = None
         if clat_col and clon_col and row.get(clat_col) not in (None, ""):
             try:
@@ -119,14 +122,18 @@ def import_districts(
             value = str(row.get(muni_col)).strip()
             muni = by_ags.get(value) or by_name.get(value.lower())
             if muni is None:
-                problems.append(f"{where}, field {muni_col!r}: no municipality {value!r} in "
-                                f"region {reg.slug} (known: "
-                                f"{', '.join(sorted(f'{m.name} ({m.ags})' for m in munis))})")
+                problems.append(
+                    f"{where}, field {muni_col!r}: no municipality {value!r} in "
+                    f"region {reg.slug} (known: "
+                    f"{', '.join(sorted(f'{m.name} ({m.ags})' for m in munis))})"
+                )
         elif centre is not None:
             muni = locator.municipality_of(np.array([centre[0]]), np.array([centre[1]]))[0]
             if muni is None:
-                problems.append(f"{where}: the Ortsteil lies in none of the region's "
-                                "municipalities; give a municipality column (AGS or name)")
+                problems.append(
+                    f"{where}: the Ortsteil lies in none of the region's "
+                    "municipalities; give a municipality column (AGS or name)"
+                )
         key = row_key(row, id_col, id_prefix)
         if key is None and muni is not None and name:
             key = f"ot:{muni.ags}:{key_slug(name)}"
@@ -134,11 +141,20 @@ def import_districts(
         by_age = row_ages(table, cols, i, pop, problems, age_cols) if age_cols else {}
         if centre is None or muni is None or pop is None or kind is None or not name:
             continue
-        records.append({
-            "key": key, "municipality": muni, "name": name[:200], "kind": kind,
-            "population": pop, "population_by_age": by_age, "boundary": boundary,
-            "centre_lon": centre[0], "centre_lat": centre[1], "is_estimate": is_estimate,
-        })
+        records.append(
+            {
+                "key": key,
+                "municipality": muni,
+                "name": name[:200],
+                "kind": kind,
+                "population": pop,
+                "population_by_age": by_age,
+                "boundary": boundary,
+                "centre_lon": centre[0],
+                "centre_lat": centre[1],
+                "is_estimate": is_estimate,
+            }
+        )
     check_ids(table, ids, id_col or "name", problems)
     if problems:
         raise DataImportError(path, problems)
@@ -151,8 +167,9 @@ def import_districts(
         refuse_foreign(existing, src, path, "Ortsteil")
         clash = [k for k, d in existing.items() if d.municipality.region_id != reg.pk]
         if clash:
-            raise DataImportError(path, [f"id {k!r} belongs to a district of another region"
-                                         for k in clash])
+            raise DataImportError(
+                path, [f"id {k!r} belongs to a district of another region" for k in clash]
+            )
         upsert(District, "key", records, existing, progress, report)
     return report
 

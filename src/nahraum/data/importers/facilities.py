@@ -71,15 +71,21 @@ def import_facilities(
     problems = list(table.problems)
     types = _facility_types()
     if not types:
-        raise DataImportError(path, ["no facility types are defined; run `nahraum demo` or "
-                                     "load the taxonomy first"])
+        raise DataImportError(
+            path, ["no facility types are defined; run `nahraum demo` or load the taxonomy first"]
+        )
     type_col = None if default_type else cols.require("type", "art", "kategorie", "category")
     fixed_type = None
     if default_type:
         fixed_type = types.get(default_type.lower())
         if fixed_type is None:
-            raise DataImportError(path, [f"unknown facility type {default_type!r}; known: "
-                                         f"{', '.join(sorted({t.key for t in types.values()}))}"])
+            raise DataImportError(
+                path,
+                [
+                    f"unknown facility type {default_type!r}; known: "
+                    f"{', '.join(sorted({t.key for t in types.values()}))}"
+                ],
+            )
     id_col = cols.find("id", "key", "nr", "nummer")
     name_col = cols.find("name", "bezeichnung", "einrichtung")
     cap_col = cols.find("capacity", "kapazitaet", "kapazität", "plaetze", "plätze")
@@ -125,21 +131,33 @@ def import_facilities(
         ids.append(key)
         if ftype is None or not ok[i] or not inside[i] or key is None:
             continue
-        records.append({
-            "key": key, "type": ftype, "lat": float(lat[i]), "lon": float(lon[i]),
-            "name": str(row.get(name_col) or "").strip()[:300] if name_col else "",
-            "address": str(row.get(addr_col) or "").strip()[:300] if addr_col else "",
-            "capacity": capacity, "municipality": munis[i], "district": dists[i],
-            "is_estimate": is_estimate,
-        })
+        records.append(
+            {
+                "key": key,
+                "type": ftype,
+                "lat": float(lat[i]),
+                "lon": float(lon[i]),
+                "name": str(row.get(name_col) or "").strip()[:300] if name_col else "",
+                "address": str(row.get(addr_col) or "").strip()[:300] if addr_col else "",
+                "capacity": capacity,
+                "municipality": munis[i],
+                "district": dists[i],
+                "is_estimate": is_estimate,
+            }
+        )
     check_ids(table, ids, id_col or "id", problems)
     if problems:
         raise DataImportError(path, problems)
     return write_facilities(records, source, path, progress, foreign_ids="refuse")
 
 
-def write_facilities(records: list[dict], source: SourceSpec, path: Path | None,
-                     progress: Progress = None, foreign_ids: str = "update") -> ImportReport:
+def write_facilities(
+    records: list[dict],
+    source: SourceSpec,
+    path: Path | None,
+    progress: Progress = None,
+    foreign_ids: str = "update",
+) -> ImportReport:
     """Write validated facility records in one transaction (used by the OSM importer too)."""
     report = ImportReport("facilities")
     with transaction.atomic():

@@ -33,9 +33,7 @@ class Locator:
 
     def __init__(self, region: Region, margin_km: float = DEFAULT_MARGIN_KM):
         self.municipalities = list(Municipality.objects.filter(region=region).order_by("pk"))
-        self.districts = list(
-            District.objects.filter(municipality__region=region).order_by("pk")
-        )
+        self.districts = list(District.objects.filter(municipality__region=region).order_by("pk"))
         m_geoms = [_geom(m.boundary) for m in self.municipalities]
         self._m = [(m, g) for m, g in zip(self.municipalities, m_geoms, strict=True) if g]
         self._m_tree = shapely.STRtree([g for _, g in self._m]) if self._m else None
@@ -58,7 +56,8 @@ class Locator:
             # "15 km outside" means 15 km in every direction wherever the region lies
             c = extent.centroid
             self._to_local = Transformer.from_crs(
-                "EPSG:4326", f"+proj=aeqd +lat_0={c.y} +lon_0={c.x} +datum=WGS84 +units=m",
+                "EPSG:4326",
+                f"+proj=aeqd +lat_0={c.y} +lon_0={c.x} +datum=WGS84 +units=m",
                 always_xy=True,
             )
             local = shapely.transform(extent, self._project)
@@ -88,8 +87,9 @@ class Locator:
                     if near:
                         found[i] = min(
                             near,
-                            key=lambda c: (c.centre_lon - lon[i]) ** 2 * 0.38
-                            + (c.centre_lat - lat[i]) ** 2,
+                            key=lambda c: (
+                                (c.centre_lon - lon[i]) ** 2 * 0.38 + (c.centre_lat - lat[i]) ** 2
+                            ),
                         )
         return found
 

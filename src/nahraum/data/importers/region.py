@@ -40,8 +40,9 @@ def _source_from_manifest(spec: Mapping[str, Any]) -> SourceSpec:
     )
 
 
-def import_region(manifest: str | Path, progress_factory: Callable[[str], Progress] | None = None
-                  ) -> ImportReport:
+def import_region(
+    manifest: str | Path, progress_factory: Callable[[str], Progress] | None = None
+) -> ImportReport:
     """Load a region from a manifest (``region.json``): sources, municipalities, then files.
 
     The manifest names the region, its data sources, its municipalities with official totals,
@@ -56,9 +57,11 @@ def import_region(manifest: str | Path, progress_factory: Callable[[str], Progre
         spec = json.loads(manifest.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DataImportError(manifest, [f"not a readable region manifest: {exc}"]) from None
-    problems = [f"{manifest.name}: key {k!r} missing" for k in ("slug", "name", "sources",
-                                                                "municipalities", "source")
-                if k not in spec]
+    problems = [
+        f"{manifest.name}: key {k!r} missing"
+        for k in ("slug", "name", "sources", "municipalities", "source")
+        if k not in spec
+    ]
     if problems:
         raise DataImportError(manifest, problems)
     sources = {s["key"]: _source_from_manifest(s) for s in spec["sources"]}
@@ -74,12 +77,16 @@ def import_region(manifest: str | Path, progress_factory: Callable[[str], Progre
     report = ImportReport("region")
     with transaction.atomic():
         load_taxonomy()
-        region_source = src(spec["source"]).save(base / spec["source_file"]
-                                                 if spec.get("source_file") else None)
+        region_source = src(spec["source"]).save(
+            base / spec["source_file"] if spec.get("source_file") else None
+        )
         region, _ = Region.objects.update_or_create(
             slug=spec["slug"],
-            defaults={"name": spec["name"], "description": spec.get("description", ""),
-                      "source": region_source},
+            defaults={
+                "name": spec["name"],
+                "description": spec.get("description", ""),
+                "source": region_source,
+            },
         )
         boundaries: dict[str, dict] = {}
         bspec = spec.get("municipality_boundaries")
@@ -100,9 +107,12 @@ def import_region(manifest: str | Path, progress_factory: Callable[[str], Progre
             _, created = Municipality.objects.update_or_create(
                 ags=m["ags"],
                 defaults={
-                    "region": region, "name": m["name"], "population": m["population"],
+                    "region": region,
+                    "name": m["name"],
+                    "population": m["population"],
                     "population_date": dt.date.fromisoformat(date) if date else None,
-                    "area_km2": m["area_km2"], "trend": m.get("trend", "stable"),
+                    "area_km2": m["area_km2"],
+                    "trend": m.get("trend", "stable"),
                     "annual_growth_rate": m.get("annual_growth_rate", 0.0),
                     "boundary": json.loads(json.dumps(boundaries.get(m["ags"]))),
                     "source": msrc,
@@ -112,16 +122,25 @@ def import_region(manifest: str | Path, progress_factory: Callable[[str], Progre
             mreport.created += int(created)
             mreport.updated += int(not created)
         report.parts.append(mreport)
-        for part, func in (("districts", import_districts), ("cells", import_cells),
-                           ("facilities", import_facilities)):
+        for part, func in (
+            ("districts", import_districts),
+            ("cells", import_cells),
+            ("facilities", import_facilities),
+        ):
             pspec = spec.get(part)
             if not pspec:
                 continue
-            report.parts.append(func(
-                base / pspec["file"], source=src(pspec["source"]), region=region.slug,
-                crs=pspec.get("crs"), mapping=pspec.get("map"),
-                is_estimate=bool(pspec.get("is_estimate", False)), progress=prog(part),
-            ))
+            report.parts.append(
+                func(
+                    base / pspec["file"],
+                    source=src(pspec["source"]),
+                    region=region.slug,
+                    crs=pspec.get("crs"),
+                    mapping=pspec.get("map"),
+                    is_estimate=bool(pspec.get("is_estimate", False)),
+                    progress=prog(part),
+                )
+            )
         network = spec.get("network")
         if network:
             src(network["source"]).save(base / network["file"])

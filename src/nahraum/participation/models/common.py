@@ -22,4 +22,3 @@ def owned_via(parent: str, attr: str) -> property:
     always the parent's and can never disagree with it.
     """
     return property(lambda obj: getattr(getattr(obj, parent), attr))
-

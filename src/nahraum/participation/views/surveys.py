@@ -63,9 +63,7 @@ def survey_questions(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("participation:survey_questions", pk=survey.pk)
         if form.is_valid():
             try:
-                services.add_question(
-                    survey, form.save(commit=False), form.cleaned_data["options"]
-                )
+                services.add_question(survey, form.save(commit=False), form.cleaned_data["options"])
                 messages.success(request, _("The question is added."))
             except services.Refused as exc:
                 messages.error(request, str(exc))
