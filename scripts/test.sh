@@ -16,21 +16,11 @@ export PATH="$root/.venv/bin:$PATH"
 
 echo "== ruff"
 ruff check .
-# ruff format --check .  # enabled by the format commit
+ruff format --check .
 
 # The kernels, compiled once per run (see NUMBA_CACHE_DIR above): a no-op when install.sh's warm-up
 # has just filled the cache, a safety net when it did not.
-python - <<'PY'
-import importlib
-import importlib.util
-
-# The warm-up's own module when there is one; before that, it lived in route.
-name = "nahraum.access.warmup"
-if importlib.util.find_spec(name) is None:
-    name = "nahraum.access.route"
-seconds = importlib.import_module(name).warm_up()
-print(f"== numba kernels ready ({seconds:.0f} s, {name}.warm_up)")
-PY
+python -c "from nahraum.access.warmup import warm_up; print(f'== numba kernels ready ({warm_up():.0f} s)')"
 
 # --- PostgreSQL: a throw-away cluster in a temporary folder, owned by the 'postgres' user ----
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
