@@ -15,8 +15,9 @@ import http.client
 import os
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from pathlib import Path
+
+from nahraum.access import Progress
 
 DEFAULT_BASE_URL = "https://download.geofabrik.de"
 CHUNK = 1 << 16
@@ -93,7 +94,7 @@ def fetch_extract(
     dest: str | Path,
     *,
     base_url: str | None = None,
-    progress: Callable[[int, int], object] | None = None,
+    progress: Progress | None = None,
 ) -> Path:
     """Download ``extract`` into ``dest``; resume a ``.part`` file; verify the MD5.
 

@@ -151,7 +151,7 @@ def import_osm_facilities(
     region: str | None = None,
     margin_km: float = DEFAULT_MARGIN_KM,
     date: dt.date | None = None,
-    progress: Progress = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Import the recognised facilities of an OSM extract that lie in or near the region."""
     path = Path(path)
@@ -273,7 +273,7 @@ def import_osm_districts(
     region: str | None = None,
     admin_levels: tuple[str, ...] = ("9", "10"),
     date: dt.date | None = None,
-    progress: Progress = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Create or update Ortsteile from OSM, within the region's municipalities.
 

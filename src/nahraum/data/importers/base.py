@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from nahraum.access import Progress
 from nahraum.region.models import (
     AGE_BANDS,
     DataSource,
@@ -30,8 +31,6 @@ from ..readers import (
     Table,
     parse_count,
 )
-
-Progress = Callable[[int, int], object] | None
 
 #: Column names accepted for each age band (besides the band itself, e.g. "0-5").
 AGE_COLUMNS: dict[str, tuple[str, ...]] = {

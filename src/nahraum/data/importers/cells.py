@@ -47,7 +47,7 @@ def import_cells(
     is_estimate: bool = False,
     clip: bool = False,
     id_prefix: str = "",
-    progress: Progress = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Import people at places: census 100 m grid cells, buildings or addresses, by age band.
 

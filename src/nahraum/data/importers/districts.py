@@ -51,7 +51,7 @@ def import_districts(
     crs: str | None = None,
     is_estimate: bool = False,
     id_prefix: str = "",
-    progress: Progress = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Import Ortsteile from GeoJSON/GeoPackage (boundaries) or CSV (centres) with population.
 

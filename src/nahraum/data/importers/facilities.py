@@ -55,7 +55,7 @@ def import_facilities(
     default_type: str | None = None,
     margin_km: float = DEFAULT_MARGIN_KM,
     id_prefix: str = "",
-    progress: Progress = None,
+    progress: Progress | None = None,
 ) -> ImportReport:
     """Import facilities from CSV (lat/lon or x/y + CRS), GeoJSON or GeoPackage.
 
@@ -155,7 +155,7 @@ def write_facilities(
     records: list[dict],
     source: SourceSpec,
     path: Path | None,
-    progress: Progress = None,
+    progress: Progress | None = None,
     foreign_ids: str = "update",
 ) -> ImportReport:
     """Write validated facility records in one transaction (used by the OSM importer too)."""

@@ -71,7 +71,7 @@ def import_region(
             raise DataImportError(manifest, [f"source {key!r} is not listed under 'sources'"])
         return sources[key]
 
-    def prog(label: str) -> Progress:
+    def prog(label: str) -> Progress | None:
         return progress_factory(label) if progress_factory else None
 
     report = ImportReport("region")
