@@ -48,6 +48,11 @@ arXiv:2406.06490; an average radial detour of 1.343 across 300 European cities i
 for random point pairs in cities. Every figure of this mode carries the mode name "straight".
 Norms given for mode "straight" (e.g. BBSR's 1,000 m as the crow flies) compare the straight-line
 distance itself; where a type has no such norm, its walking norm is applied to the estimate.
+
+Where the parts live: weighted statistics by group in ``indicators_stats``, norms (and the
+core/village comparison, and the straight-line constants) in ``indicators_norms``, capacity
+against demand in ``indicators_capacity``; this module builds the table (and re-exports the
+parts' public names, so ``from nahraum.access.indicators import norm_thresholds`` keeps working).
 """
 
 from __future__ import annotations
@@ -59,15 +64,44 @@ import numpy as np
 import pandas as pd
 
 from .errors import AccessError
+from .indicators_capacity import (
+    capacity_in_unit_rows,
+    capacity_per_cell,
+    nearest_catchment,
+    two_step_fca,
+)
+from .indicators_norms import (
+    AREA_KINDS,
+    DETOUR_FACTOR,
+    STRAIGHT_SPEED_KMH,
+    balance_rows,
+    norm_thresholds,
+)
+from .indicators_stats import (
+    divide_or_nan,
+    group_sum,
+    grouped_weighted_quantile,
+    one_hot,
+    worst_served,
+)
 
-#: Ratio of network distance to straight-line distance assumed where no network exists (sources
-#: in the module docstring).
-DETOUR_FACTOR: float = 1.3
-#: Walking speed for straight-line estimates, km/h (the common planning default of 5 km/h,
-#: also GOAT's default walking speed).
-STRAIGHT_SPEED_KMH: float = 5.0
+__all__ = [
+    "AREA_KINDS",
+    "DETOUR_FACTOR",
+    "LEVELS",
+    "STRAIGHT_SPEED_KMH",
+    "VALUE_COLUMNS",
+    "Indicators",
+    "Travel",
+    "compute_indicators",
+    "grouped_weighted_quantile",
+    "nearest_catchment",
+    "norm_thresholds",
+    "two_step_fca",
+    "who_serves_whom",
+    "worst_served",
+]
 
-AREA_KINDS: tuple[str, ...] = ("core", "village")
 LEVELS: tuple[str, ...] = ("district", "municipality", "area_kind", "region")
 
 #: Columns of the long indicator table (one row per figure), matching analysis.IndicatorValue.
@@ -112,179 +146,6 @@ class Indicators:
     flows: pd.DataFrame  # mode, type_key, home_municipality_id, serving_municipality_id, people
     methods: dict[str, str] = field(default_factory=dict)  # "mode/type" → capacity method
     notes: list[str] = field(default_factory=list)
-
-
-# --------------------------------------------------------------------------------------------
-# Weighted statistics by group
-# --------------------------------------------------------------------------------------------
-
-
-def grouped_weighted_quantile(
-    values: np.ndarray, weights: np.ndarray, codes: np.ndarray, n_groups: int, q: float
-) -> np.ndarray:
-    """Lower weighted quantile of ``values`` per group, for every weight column at once.
-
-    ``weights`` is [n] or [n, c]; ``q`` one quantile or one per column. Returns [n_groups] or
-    [n_groups, c], NaN where a group has no weight. Sorting once by (group, value) and scanning cumulative weights avoids a Python loop
-    over groups or columns.
-    """
-    w = np.asarray(weights, dtype=float)
-    squeeze = w.ndim == 1
-    if squeeze:
-        w = w[:, None]
-    qs = np.broadcast_to(np.asarray(q, dtype=float), (w.shape[1],))
-    if not ((qs > 0.0) & (qs <= 1.0)).all():
-        raise AccessError(f"quantile must lie in (0, 1], got {q}")
-    values = np.asarray(values, dtype=float)
-    order = np.lexsort((values, codes))
-    v_sorted = values[order]
-    g_sorted = codes[order]
-    w_sorted = w[order]
-    totals = np.column_stack(
-        [np.bincount(codes, weights=w[:, c], minlength=n_groups) for c in range(w.shape[1])]
-    )
-    cum = np.cumsum(w_sorted, axis=0)
-    # Cumulative weight within the group: subtract what came before the group's first row.
-    starts = np.searchsorted(g_sorted, np.arange(n_groups), side="left")
-    before = np.zeros((n_groups, w.shape[1]))
-    has_before = starts > 0
-    before[has_before] = cum[starts[has_before] - 1]
-    cum_in_group = cum - before[g_sorted]
-    target = qs[None, :] * totals[g_sorted]
-    # Tolerance: cumulative sums of floats may fall a hair short of q × total.
-    reached = (cum_in_group >= target - 1e-9 * np.maximum(totals[g_sorted], 1.0)) & (w_sorted > 0)
-    out = np.full((n_groups, w.shape[1]), np.nan)
-    for col in range(w.shape[1]):
-        rows = np.flatnonzero(reached[:, col])
-        if rows.size == 0:
-            continue
-        groups, first = np.unique(g_sorted[rows], return_index=True)
-        out[groups, col] = v_sorted[rows[first]]
-    out[totals <= 0] = np.nan
-    return out[:, 0] if squeeze else out
-
-
-def _group_sum(weights: np.ndarray, codes, n_groups: int) -> np.ndarray:
-    """Sum rows of ``weights`` by group. ``codes`` is a group index array or a one-hot matrix.
-
-    The analysis sums the same grouping hundreds of times per run; a sparse one-hot matrix
-    (see :func:`_one_hot`) turns each sum into one sparse product, far faster than ``np.add.at``.
-    """
-    if isinstance(codes, np.ndarray):
-        out = np.zeros((n_groups,) + weights.shape[1:])
-        np.add.at(out, codes, weights)
-        return out
-    return np.asarray(codes @ weights)
-
-
-def _one_hot(codes: np.ndarray, n_groups: int):
-    from scipy.sparse import csr_array
-
-    n = len(codes)
-    return csr_array((np.ones(n), (codes, np.arange(n))), shape=(n_groups, n))
-
-
-def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
-
-
-# --------------------------------------------------------------------------------------------
-# Norms
-# --------------------------------------------------------------------------------------------
-
-
-def norm_thresholds(
-    norms: Sequence[Mapping],
-    type_key: str,
-    mode: str,
-    area_kind: np.ndarray,
-    columns: Sequence[str],
-    *,
-    detour_factor: float = DETOUR_FACTOR,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Thresholds per cell and weight column: (max seconds, max metres, a norm applies), [n, c].
-
-    ``columns`` are "" (everybody) followed by age bands. The most specific norm wins: one naming
-    the column's age band before a general one, one for the cell's area kind before "any". For the
-    straight-line mode a type without a "straight" norm falls back to its walking norm, with a
-    metre threshold turned into straight-line metres by the detour factor.
-    """
-    n = len(area_kind)
-    max_s = np.full((n, len(columns)), np.inf)
-    max_m = np.full((n, len(columns)), np.inf)
-    has = np.zeros((n, len(columns)), dtype=bool)
-    mine = [nm for nm in norms if nm["type_key"] == type_key and nm["mode"] == mode]
-    metre_scale = 1.0
-    if not mine and mode == "straight":
-        mine = [nm for nm in norms if nm["type_key"] == type_key and nm["mode"] == "walk"]
-        metre_scale = 1.0 / detour_factor
-    if not mine:
-        return max_s, max_m, has
-    unknown = {nm.get("area_kind") or "any" for nm in mine} - {"any", *AREA_KINDS}
-    if unknown:
-        raise AccessError(f"norm for {type_key}/{mode}: unknown area kind(s) {sorted(unknown)}")
-
-    def rank(nm: Mapping, band: str) -> tuple[int, int] | None:
-        bands = list(nm.get("age_bands") or [])
-        if bands and band not in bands and band != "":
-            return None
-        age_score = 1 if (bands and band in bands) else 0
-        return (age_score, 0)
-
-    for c, band in enumerate(columns):
-        for kind in ("any", *AREA_KINDS):
-            cands = []
-            for nm in mine:
-                nk = nm.get("area_kind") or "any"
-                if nk not in ("any", kind) or (kind == "any" and nk != "any"):
-                    continue
-                r = rank(nm, band)
-                if r is None:
-                    continue
-                cands.append(((r[0], 1 if nk != "any" else 0), nm))
-            if not cands:
-                continue
-            best = max(cands, key=lambda item: item[0])[1]
-            rows = slice(None) if kind == "any" else (area_kind == kind)
-            sec = best.get("max_minutes")
-            met = best.get("max_metres")
-            max_s[rows, c] = np.inf if sec is None else float(sec) * 60.0
-            max_m[rows, c] = np.inf if met is None else float(met) * metre_scale
-            has[rows, c] = True
-    return max_s, max_m, has
-
-
-# --------------------------------------------------------------------------------------------
-# Capacity (2SFCA)
-# --------------------------------------------------------------------------------------------
-
-
-def two_step_fca(
-    od_time_s: np.ndarray, capacity: np.ndarray, demand: np.ndarray, max_s: np.ndarray
-) -> np.ndarray:
-    """2SFCA accessibility per cell (supply per demand person within reach), Luo & Wang (2003).
-
-    ``od_time_s`` [n_cells, n_fac]; ``max_s`` [n_cells] is each cell's catchment threshold.
-    """
-    inside = od_time_s <= max_s[:, None]
-    catchment_demand = demand @ inside  # [n_fac]
-    ratio = _ratio(capacity.astype(float), catchment_demand)
-    ratio = np.nan_to_num(ratio, nan=0.0)
-    return inside.astype(float) @ ratio
-
-
-def nearest_catchment(
-    nearest: np.ndarray, capacity_by_row: np.ndarray, demand: np.ndarray
-) -> np.ndarray:
-    """Supply per demand person when every cell belongs to its nearest facility's catchment."""
-    n_rows = len(capacity_by_row)
-    served = nearest >= 0
-    catchment_demand = np.bincount(nearest[served], weights=demand[served], minlength=n_rows)
-    ratio = np.nan_to_num(_ratio(capacity_by_row.astype(float), catchment_demand), nan=0.0)
-    out = np.zeros(len(nearest))
-    out[served] = ratio[nearest[served]]
-    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -374,7 +235,7 @@ def compute_indicators(
     kind = cells["area_kind"].astype(str).to_numpy()
     home = cells["municipality_id"].to_numpy()
     units = _units(cells)
-    onehots = [_one_hot(u.codes, len(u.labels)) for u in units]
+    onehots = [one_hot(u.codes, len(u.labels)) for u in units]
     starts = np.cumsum([0] + [len(u.labels) for u in units])
     all_rows = np.concatenate([np.arange(n)] * len(units))
     all_codes = np.concatenate([u.codes + starts[i] for i, u in enumerate(units)])
@@ -445,31 +306,18 @@ def compute_indicators(
                     "lack a capacity; capacity figures left out"
                 )
             else:
-                bands = list(demand_bands.get(tr.type_key) or [])
-                unknown = [b for b in bands if b not in age_bands]
-                if unknown:
-                    raise AccessError(f"type {tr.type_key}: unknown demand age band(s) {unknown}")
-                demand = (
-                    weights[:, [1 + list(age_bands).index(b) for b in bands]].sum(axis=1)
-                    if bands
-                    else weights[:, 0]
+                demand, cap_cell, methods[f"{tr.mode}/{tr.type_key}"] = capacity_per_cell(
+                    type_key=tr.type_key,
+                    demand_bands=demand_bands.get(tr.type_key),
+                    age_bands=age_bands,
+                    weights=weights,
+                    max_s=max_s,
+                    has=has,
+                    fac_cap=fac_cap,
+                    nearest=nearest,
+                    od_time_s=tr.od_time_s,
+                    od_facility=tr.od_facility,
                 )
-                band_col = 1 + list(age_bands).index(bands[0]) if len(bands) == 1 else 0
-                catch_s = np.where(has[:, band_col], max_s[:, band_col], np.inf)
-                if (
-                    tr.od_time_s is not None
-                    and tr.od_facility is not None
-                    and np.isfinite(catch_s).all()
-                ):
-                    cap_by_col = fac_cap[np.asarray(tr.od_facility, dtype=np.int64)]
-                    cap_cell = two_step_fca(
-                        np.asarray(tr.od_time_s, float), cap_by_col, demand, catch_s
-                    )
-                    methods[f"{tr.mode}/{tr.type_key}"] = "2sfca"
-                else:
-                    cap_all = np.where(np.isfinite(fac_cap), fac_cap, 0.0)
-                    cap_cell = nearest_catchment(nearest, cap_all, demand)
-                    methods[f"{tr.mode}/{tr.type_key}"] = "nearest_catchment"
 
         # Median and 90th percentile of every unit of every level in one sort.
         quantiles = grouped_weighted_quantile(
@@ -482,23 +330,27 @@ def compute_indicators(
         offset = 0
         for unit, onehot in zip(units, onehots, strict=True):
             ng = len(unit.labels)
-            pop = _group_sum(weights, onehot, ng)
+            pop = group_sum(weights, onehot, ng)
             reach_w = np.where(reached[:, None], weights, 0.0)
-            reach_pop = _group_sum(reach_w, onehot, ng)
-            mean = _ratio(
-                _group_sum(reach_w * np.where(reached, minutes, 0.0)[:, None], onehot, ng),
+            reach_pop = group_sum(reach_w, onehot, ng)
+            mean = divide_or_nan(
+                group_sum(reach_w * np.where(reached, minutes, 0.0)[:, None], onehot, ng),
                 reach_pop,
             )
             median, p90 = quantiles[offset : offset + ng].T
             offset += ng
-            unreachable = _ratio(pop[:, 0] - reach_pop[:, 0], pop[:, 0])
-            normed = _group_sum(np.where(has, weights, 0.0), onehot, ng)
-            share = _ratio(_group_sum(np.where(within & has, weights, 0.0), onehot, ng), normed)
-            known_pop = _group_sum(np.where(known, weights[:, 0], 0.0), onehot, ng)
-            cross = _ratio(_group_sum(np.where(other, weights[:, 0], 0.0), onehot, ng), known_pop)
+            unreachable = divide_or_nan(pop[:, 0] - reach_pop[:, 0], pop[:, 0])
+            normed = group_sum(np.where(has, weights, 0.0), onehot, ng)
+            share = divide_or_nan(
+                group_sum(np.where(within & has, weights, 0.0), onehot, ng), normed
+            )
+            known_pop = group_sum(np.where(known, weights[:, 0], 0.0), onehot, ng)
+            cross = divide_or_nan(
+                group_sum(np.where(other, weights[:, 0], 0.0), onehot, ng), known_pop
+            )
             if cap_cell is not None:
-                dem = _group_sum(demand, onehot, ng)
-                cap_val = _ratio(_group_sum(demand * cap_cell, onehot, ng), dem)
+                dem = group_sum(demand, onehot, ng)
+                cap_val = divide_or_nan(group_sum(demand * cap_cell, onehot, ng), dem)
             for gi, (dist_id, muni_id, akind) in enumerate(unit.labels):
                 if unit.level == "district" and dist_id == -1:
                     continue
@@ -530,19 +382,19 @@ def compute_indicators(
                     add("capacity_per_demand", "", cap_val[gi], dem[gi])
             if has_col.any() and unit.level == "area_kind":
                 rows.extend(
-                    _balance_rows(unit, share, normed, columns, has_col, tr.mode, tr.type_key)
+                    balance_rows(unit.labels, share, normed, columns, has_col, tr.mode, tr.type_key)
                 )
         if cap_cell is not None:
             rows.extend(
-                _capacity_in_unit_rows(cells, facilities, of_type, demand, tr.mode, tr.type_key)
+                capacity_in_unit_rows(cells, facilities, of_type, demand, tr.mode, tr.type_key)
             )
 
     for (mode, field_key), (ok, normed_any) in field_state.items():
         for unit, onehot in zip(units, onehots, strict=True):
             ng = len(unit.labels)
             base_w = np.where(normed_any, weights[:, 0], 0.0)
-            people = _group_sum(base_w, onehot, ng)
-            share = _ratio(_group_sum(np.where(ok, base_w, 0.0), onehot, ng), people)
+            people = group_sum(base_w, onehot, ng)
+            share = divide_or_nan(group_sum(np.where(ok, base_w, 0.0), onehot, ng), people)
             for gi, (dist_id, muni_id, akind) in enumerate(unit.labels):
                 if unit.level == "district" and dist_id == -1:
                     continue
@@ -570,113 +422,6 @@ def compute_indicators(
         columns=["mode", "type_key", "home_municipality_id", "serving_municipality_id", "people"],
     )
     return Indicators(values=values, flows=flow_frame, methods=methods, notes=notes)
-
-
-def _balance_rows(
-    unit: _Unit, share: np.ndarray, pop: np.ndarray, columns, has_col, mode, type_key
-):
-    """Core town vs villages: gap in percentage points and ratio village/core, per scope."""
-    by_scope: dict = {}
-    for gi, (_d, muni, akind) in enumerate(unit.labels):
-        by_scope.setdefault(muni, {})[akind] = gi
-    out = []
-    for muni, kinds in by_scope.items():
-        if "core" not in kinds or "village" not in kinds:
-            continue
-        core, village = kinds["core"], kinds["village"]
-        level = "municipality" if muni is not None else "region"
-        for c, band in enumerate(columns):
-            if not has_col[c]:
-                continue
-            sc, sv = share[core, c], share[village, c]
-            people = pop[core, c] + pop[village, c]
-            gap = (sc - sv) * 100.0 if np.isfinite(sc) and np.isfinite(sv) else np.nan
-            ratio = sv / sc if np.isfinite(sc) and np.isfinite(sv) and sc > 0 else np.nan
-            for metric, v in (("core_village_gap_pp", gap), ("core_village_ratio", ratio)):
-                out.append(
-                    (
-                        level,
-                        None,
-                        muni,
-                        "",
-                        metric,
-                        mode,
-                        type_key,
-                        band,
-                        float(v) if np.isfinite(v) else None,
-                        float(people),
-                    )
-                )
-    return out
-
-
-def _capacity_in_unit_rows(cells, facilities, of_type, demand, mode, type_key):
-    """Capacity located in a unit divided by the demand living there (register view)."""
-    out = []
-    fac = facilities.iloc[of_type]
-    cap = pd.to_numeric(fac["capacity"], errors="coerce").to_numpy(float)
-    for level, col in (("district", "district_id"), ("municipality", "municipality_id")):
-        if col not in fac.columns:
-            continue
-        cell_keys = cells[col].to_numpy(dtype=object)
-        fac_keys = fac[col].to_numpy(dtype=object)
-        keys, codes = np.unique(
-            cell_keys[pd.notna(cell_keys)].astype(np.int64), return_inverse=True
-        )
-        dem = np.bincount(codes, weights=demand[pd.notna(cell_keys)], minlength=len(keys))
-        placed = pd.notna(fac_keys)
-        pos = np.searchsorted(keys, fac_keys[placed].astype(np.int64))
-        inside = (pos < len(keys)) & (
-            keys[np.minimum(pos, len(keys) - 1)] == fac_keys[placed].astype(np.int64)
-        )
-        sup = np.bincount(pos[inside], weights=cap[placed][inside], minlength=len(keys))
-        for key, dm, sp in zip(keys.tolist(), dem, sup, strict=True):
-            ids = (key, None) if level == "district" else (None, key)
-            out.append(
-                (
-                    level,
-                    *ids,
-                    "",
-                    "capacity_in_unit_per_demand",
-                    mode,
-                    type_key,
-                    "",
-                    float(sp / dm) if dm > 0 else None,
-                    float(dm),
-                )
-            )
-    total_dem = float(np.sum(demand))
-    out.append(
-        (
-            "region",
-            None,
-            None,
-            "",
-            "capacity_in_unit_per_demand",
-            mode,
-            type_key,
-            "",
-            float(np.nansum(cap)) / total_dem if total_dem > 0 else None,
-            total_dem,
-        )
-    )
-    return out
-
-
-def worst_served(
-    time_s: np.ndarray, population: np.ndarray, *, n: int = 5, min_population: float = 1.0
-) -> np.ndarray:
-    """Row indices of the ``n`` cells with people that have the longest travel times.
-
-    Unreachable cells (infinite time) come first: they are the worst served of all. Ties are
-    broken by more people first, so that the list names the places where most people wait.
-    """
-    t = np.asarray(time_s, dtype=float)
-    p = np.asarray(population, dtype=float)
-    rows = np.flatnonzero(p >= min_population)
-    t_key = np.where(np.isfinite(t[rows]), t[rows], np.finfo(float).max)
-    order = np.lexsort((-p[rows], -t_key))
-    return rows[order[:n]]
 
 
 def who_serves_whom(flows: pd.DataFrame, mode: str, type_key: str) -> pd.DataFrame:
