@@ -13,7 +13,7 @@ from typing import Any
 
 
 def bundled_region(prefix: str) -> Any:
-    """Set up Django (data dir under ``prefix`` unless given), load the bundled region, return it."""
+    """Set up Django (data dir under ``prefix`` unless set), load the bundled region, return it."""
     if "NAHRAUM_DATA_DIR" not in os.environ:
         os.environ["NAHRAUM_DATA_DIR"] = tempfile.mkdtemp(prefix=prefix)
     from nahraum.cli import setup_django

@@ -1,4 +1,4 @@
-"""Benchmark: the whole bundled-region analysis, stored — target under 5 s once the network is cached.
+"""Benchmark: the whole bundled-region analysis, stored — target under 5 s with the network cached.
 
 Every population cell × every facility type × walk, bike and car: snapping, routing, the
 indicators and storing the run (values, per-cell results, cross-border flows) in one

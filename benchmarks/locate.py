@@ -140,7 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     rr = out["rerun"]
     print(
-        f"re-run of '{args.type}' for the whole region after a change: first {rr['first_s']:.2f} s, "
+        f"re-run of '{args.type}' for the whole region after a change: "
+        f"first {rr['first_s']:.2f} s, "
         f"then median {rr['median_s']:.3f} s ({rr['ratio_to_target']:.2f} × the 1 s target, "
         f"{'met' if median < RERUN_TARGET_S else 'NOT met'}); with loading the inputs "
         f"{rr['median_with_loading_inputs_s']:.3f} s"

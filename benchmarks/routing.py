@@ -23,7 +23,8 @@ within 1 m of the 1 km radius (counted per node from scipy's distances).
     python benchmarks/routing.py                      # everything (pandana's big build ≈ 3 min)
     python benchmarks/routing.py --skip-slow          # no pandana on the big grid, no slow loops
     python benchmarks/routing.py --networks helsinki_walk,grid_250 --engines nahraum,scipy
-    python benchmarks/routing.py --json               # {"results": [{network, query, engine, seconds, agrees}]}
+    python benchmarks/routing.py --json               # as JSON: {"results": [{network, query,
+                                                      #   engine, seconds, agrees}]}
     python benchmarks/routing.py --memory             # peak memory of our engine on the big grid
 """
 
@@ -521,7 +522,10 @@ def run(args) -> list[dict]:
                 if ename == "pandana" and q in ("Q1", "Q2"):
                     t = time.perf_counter()
                     getattr(eng, f"{q.lower()}_prepare")(state, q1f if q == "Q1" else q2f)
-                    extra = f" (after {time.perf_counter() - t:.2f} s {'set_pois' if q == 'Q1' else 'precompute'})"
+                    extra = (
+                        f" (after {time.perf_counter() - t:.2f} s "
+                        f"{'set_pois' if q == 'Q1' else 'precompute'})"
+                    )
                 repeat = (
                     1
                     if (
@@ -571,7 +575,8 @@ def run(args) -> list[dict]:
 
 def summarize(results: list[dict], first_answer: dict) -> None:
     log(
-        "\nnahraum against the fastest anchor (target ≤ 1.2×, or within 10 ms of an anchor under 10 ms):"
+        "\nnahraum against the fastest anchor "
+        "(target ≤ 1.2×, or within 10 ms of an anchor under 10 ms):"
     )
     keys = sorted(
         {(r["network"], r["query"]) for r in results}, key=lambda k: (NETWORKS.index(k[0]), k[1])
@@ -588,13 +593,15 @@ def summarize(results: list[dict], first_answer: dict) -> None:
             best["seconds"] < 0.01 and ours[0]["seconds"] - best["seconds"] <= 0.01
         )
         log(
-            f"  {net:<15} {q}  nahraum {ours[0]['seconds']:8.4f} s  fastest anchor {best['engine']:<9} "
+            f"  {net:<15} {q}  nahraum {ours[0]['seconds']:8.4f} s  "
+            f"fastest anchor {best['engine']:<9} "
             f"{best['seconds']:8.4f} s  ratio {ratio:5.2f}  {'ok' if ok else 'MISSED'}"
         )
     for net, f in first_answer.items():
         if "nahraum" in f and "pandana" in f:
             log(
-                f"  first answer on {net}: nahraum {f['nahraum']:.3f} s, pandana {f['pandana']:.2f} s "
+                f"  first answer on {net}: nahraum {f['nahraum']:.3f} s, "
+                f"pandana {f['pandana']:.2f} s "
                 f"(build + set_pois + Q1) → {f['pandana'] / f['nahraum']:.0f}× sooner"
             )
 
@@ -657,7 +664,8 @@ def main() -> None:
         m = json.loads(out.stdout)
         log(
             f"peak RSS, 700 × 700 grid (build + Q1 + Q2), whole process: {m['peak_rss_mb']:.0f} MB "
-            f"(of which Python, numpy, numba and kernels before the network: {m['before_network_mb']:.0f} MB)"
+            "(of which Python, numpy, numba and kernels before the network: "
+            f"{m['before_network_mb']:.0f} MB)"
         )
         if not args.json:
             return

@@ -4,9 +4,10 @@
 Not a real timetable. It imitates the shape of the real service so that the demo can show
 public transport: the Lemgo town bus (four lines from the station on a 30-minute service, as
 frequencies.txt), regional buses from Lemgo to the Kalletal and Lemgo villages (hourly or every
-two hours; each line visits its villages in the order of the shortest path to its terminus), the railway (RB to Bielefeld from Lemgo station, hourly, every day) and the
-demand-responsive line 737 "Der kleine Kalle" in Kalletal (a route without trips; its area,
-hours and maximum wait are in ``kalletal-737.json`` and become a DemandResponsiveService).
+two hours; each line visits its villages in the order of the shortest path to its terminus),
+the railway (RB to Bielefeld from Lemgo station, hourly, every day) and the demand-responsive
+line 737 "Der kleine Kalle" in Kalletal (a route without trips; its area, hours and maximum
+wait are in ``kalletal-737.json`` and become a DemandResponsiveService).
 
 Stops are the bus stops and stations of the bundled region (src/nahraum/data/bundled/
 lemgo-kalletal/facilities.csv), keeping their ids; Lage, Oerlinghausen and Bielefeld lie
@@ -374,7 +375,9 @@ def main() -> None:
         ],
         "feed_info.txt": [
             {
-                "feed_publisher_name": "nahraum – illustrativer Demo-Fahrplan (kein echter Fahrplan)",
+                "feed_publisher_name": (
+                    "nahraum – illustrativer Demo-Fahrplan (kein echter Fahrplan)"
+                ),
                 "feed_publisher_url": "https://example.org/nahraum-demo",
                 "feed_lang": "de",
                 "feed_start_date": START,

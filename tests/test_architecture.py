@@ -451,7 +451,9 @@ def test_self_views_import_is_caught(tmp_path):
         {
             "nahraum/region/views.py": "def overview(request):\n    return None\n",
             "nahraum/region/urls.py": "from . import views\n",  # its own views: fine
-            "nahraum/analysis/views.py": "def f():\n    from nahraum.region.views import overview\n",
+            "nahraum/analysis/views.py": (
+                "def f():\n    from nahraum.region.views import overview\n"
+            ),
             "nahraum/transit/services.py": "from ..region import views\n",
         },
     )

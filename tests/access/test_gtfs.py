@@ -174,20 +174,23 @@ def test_timetable_expands_frequencies_and_takes_trips_past_midnight():
         ),
         (
             {
-                "calendar__txt": "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,"
-                "start_date,end_date\nWD,1,1,1,1,1,0,0,20250106,2025-01-31\n"
+                "calendar__txt": "service_id,monday,tuesday,wednesday,thursday,friday,"
+                "saturday,sunday,start_date,end_date\n"
+                "WD,1,1,1,1,1,0,0,20250106,2025-01-31\n"
             },
             r"^calendar\.txt, row 2, field end_date: malformed date",
         ),
         (
             {
-                "frequencies__txt": "trip_id,start_time,end_time,headway_secs\nT1,08:00:00,09:00:00,0\n"
+                "frequencies__txt": "trip_id,start_time,end_time,headway_secs\n"
+                "T1,08:00:00,09:00:00,0\n"
             },
             r"^frequencies\.txt, row 2, field headway_secs",
         ),
         (
             {
-                "frequencies__txt": "trip_id,start_time,end_time,headway_secs\nT9,08:00:00,09:00:00,60\n"
+                "frequencies__txt": "trip_id,start_time,end_time,headway_secs\n"
+                "T9,08:00:00,09:00:00,60\n"
             },
             r"^frequencies\.txt, row 2, field trip_id: unknown trip id 'T9'",
         ),

@@ -12,22 +12,37 @@ from nahraum.region.models import District, Facility
 # Testland spans lon 8.90–8.94, lat 52.00–52.02 (see conftest). Node 9 is in Munich.
 FACILITIES_OSM = """<?xml version="1.0" encoding="UTF-8"?>
 <osm version="0.6" generator="test">
- <node id="1" version="1" lat="52.0100" lon="8.9050"><tag k="amenity" v="pharmacy"/><tag k="name" v="Löwen-Apotheke"/><tag k="addr:street" v="Mittelstraße"/><tag k="addr:housenumber" v="3"/></node>
+ <node id="1" version="1" lat="52.0100" lon="8.9050">
+  <tag k="amenity" v="pharmacy"/><tag k="name" v="Löwen-Apotheke"/>
+  <tag k="addr:street" v="Mittelstraße"/><tag k="addr:housenumber" v="3"/>
+ </node>
  <node id="2" version="1" lat="52.0100" lon="8.9150"/>
  <node id="3" version="1" lat="52.0100" lon="8.9170"/>
  <node id="4" version="1" lat="52.0120" lon="8.9170"/>
  <node id="5" version="1" lat="52.0120" lon="8.9150"/>
- <node id="6" version="1" lat="52.0110" lon="8.9300"><tag k="highway" v="bus_stop"/><tag k="name" v="Bedorf Mitte"/></node>
- <node id="7" version="1" lat="52.0110" lon="8.9310"><tag k="amenity" v="kindergarten"/><tag k="capacity" v="ca. 40"/></node>
+ <node id="6" version="1" lat="52.0110" lon="8.9300">
+  <tag k="highway" v="bus_stop"/><tag k="name" v="Bedorf Mitte"/>
+ </node>
+ <node id="7" version="1" lat="52.0110" lon="8.9310">
+  <tag k="amenity" v="kindergarten"/><tag k="capacity" v="ca. 40"/>
+ </node>
  <node id="8" version="1" lat="52.0110" lon="8.9320"><tag k="shop" v="clothes"/></node>
  <node id="9" version="1" lat="48.1400" lon="11.5800"><tag k="amenity" v="doctors"/></node>
  <node id="11" version="1" lat="52.0050" lon="8.9200"/>
  <node id="12" version="1" lat="52.0050" lon="8.9250"/>
  <node id="13" version="1" lat="52.0080" lon="8.9250"/>
  <node id="14" version="1" lat="52.0080" lon="8.9200"/>
- <way id="10" version="1"><nd ref="2"/><nd ref="3"/><nd ref="4"/><nd ref="5"/><nd ref="2"/><tag k="amenity" v="school"/><tag k="name" v="Gymnasium Adorf"/></way>
- <way id="20" version="1"><nd ref="11"/><nd ref="12"/><nd ref="13"/><nd ref="14"/><nd ref="11"/></way>
- <relation id="30" version="1"><member type="way" ref="20" role="outer"/><tag k="type" v="multipolygon"/><tag k="leisure" v="park"/><tag k="name" v="Kurpark"/></relation>
+ <way id="10" version="1">
+  <nd ref="2"/><nd ref="3"/><nd ref="4"/><nd ref="5"/><nd ref="2"/>
+  <tag k="amenity" v="school"/><tag k="name" v="Gymnasium Adorf"/>
+ </way>
+ <way id="20" version="1">
+  <nd ref="11"/><nd ref="12"/><nd ref="13"/><nd ref="14"/><nd ref="11"/>
+ </way>
+ <relation id="30" version="1">
+  <member type="way" ref="20" role="outer"/>
+  <tag k="type" v="multipolygon"/><tag k="leisure" v="park"/><tag k="name" v="Kurpark"/>
+ </relation>
 </osm>
 """
 
@@ -108,11 +123,21 @@ BOUNDARIES_OSM = """<?xml version="1.0" encoding="UTF-8"?>
  <node id="2" version="1" lat="52.0000" lon="8.9400"/>
  <node id="3" version="1" lat="52.0200" lon="8.9400"/>
  <node id="4" version="1" lat="52.0200" lon="8.9200"/>
- <node id="5" version="1" lat="52.0100" lon="8.9300"><tag k="place" v="village"/><tag k="name" v="Bedorf"/></node>
- <node id="6" version="1" lat="52.0100" lon="8.9050"><tag k="place" v="town"/><tag k="name" v="Ahausen"/><tag k="population" v="210"/></node>
- <node id="7" version="1" lat="52.0100" lon="9.5000"><tag k="place" v="village"/><tag k="name" v="Fernab"/></node>
+ <node id="5" version="1" lat="52.0100" lon="8.9300">
+  <tag k="place" v="village"/><tag k="name" v="Bedorf"/>
+ </node>
+ <node id="6" version="1" lat="52.0100" lon="8.9050">
+  <tag k="place" v="town"/><tag k="name" v="Ahausen"/><tag k="population" v="210"/>
+ </node>
+ <node id="7" version="1" lat="52.0100" lon="9.5000">
+  <tag k="place" v="village"/><tag k="name" v="Fernab"/>
+ </node>
  <way id="10" version="1"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="4"/><nd ref="1"/></way>
- <relation id="40" version="1"><member type="way" ref="10" role="outer"/><tag k="type" v="boundary"/><tag k="boundary" v="administrative"/><tag k="admin_level" v="10"/><tag k="name" v="Bedorf"/><tag k="population" v="101"/></relation>
+ <relation id="40" version="1">
+  <member type="way" ref="10" role="outer"/>
+  <tag k="type" v="boundary"/><tag k="boundary" v="administrative"/>
+  <tag k="admin_level" v="10"/><tag k="name" v="Bedorf"/><tag k="population" v="101"/>
+ </relation>
 </osm>
 """
 

@@ -42,7 +42,7 @@ def test_compare_and_gaps_pure():
 
 @pytest.fixture
 def participants(world):
-    """Six consenting participants (each took part in a different way), plus two who do not count."""
+    """Six consenting participants (each took part in a different way), plus two who don't count."""
     from nahraum.region.models import District
 
     a1, a2, b1 = (District.objects.get(key=k) for k in ("A1", "A2", "B1"))
@@ -68,7 +68,7 @@ def participants(world):
 
 
 def test_shares_on_hand_built_population(world, participants):
-    """world.people's citizen wrote the fixture ideas but stated nothing: a participant without data."""
+    """world.people's citizen wrote the fixture ideas, stated nothing: participant without data."""
     data = coverage_data()
     # 6 consenting + shy + the fixture citizen (author of the world's ideas and comment)
     assert data["participant_total"] == 8

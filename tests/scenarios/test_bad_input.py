@@ -1,4 +1,4 @@
-"""Bad input is refused with a message naming it, and nothing is saved (DB compared before/after)."""
+"""Bad input is refused with a message naming it and nothing is saved (DB compared before/after)."""
 
 from __future__ import annotations
 

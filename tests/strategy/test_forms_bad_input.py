@@ -1,4 +1,4 @@
-"""Bad input through the staff forms: a clear message naming the field, status 400, nothing saved."""
+"""Bad input via the staff forms: a clear message naming the field, status 400, nothing saved."""
 
 from __future__ import annotations
 
@@ -86,8 +86,8 @@ def test_milestone_ending_before_it_starts(staff_client, measure):
     html = response.content.decode()
     assert "Nichts wurde gespeichert" in html
     assert (
-        "Meilenstein „Technik“: Das geplante Ende (2024-12-01) liegt vor dem geplanten Beginn (2025-01-01)."
-        in html
+        "Meilenstein „Technik“: Das geplante Ende (2024-12-01) "
+        "liegt vor dem geplanten Beginn (2025-01-01)." in html
     )
     _nothing_saved()
 

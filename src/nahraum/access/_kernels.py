@@ -2,8 +2,9 @@
 
 All kernels use a lazy 4-ary heap (a node may sit in the heap more than once; an entry is stale
 when its key exceeds the node's cost, and skipped when popped — a node is pushed only on a
-strict improvement, so exactly one entry per node carries its final cost). Each edge is relaxed once, when its tail is settled, so the heap never
-holds more than ``n_edges + n_seeds`` entries and can be allocated once.
+strict improvement, so exactly one entry per node carries its final cost). Each edge is relaxed
+once, when its tail is settled, so the heap never holds more than ``n_edges + n_seeds`` entries
+and can be allocated once.
 
 Points on edges enter as *seeds* (node, cost: where a search starts) and *attachments* (node,
 cost: where a search's result is read off for a sink point); see ``route.py``. Compiled with

@@ -1,4 +1,4 @@
-# long-file: one concern, facility location (three models, their LP/MIP builders and the greedy fallback share one matrix of costs)
+# long-file: one concern, facility location (3 models + greedy fallback share one cost matrix)
 """Location planning: where k new facilities help most, solved exactly with HiGHS.
 
 Three classic questions, each on a matrix of travel costs ``cost[i, j]`` from demand point i

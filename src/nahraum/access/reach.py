@@ -163,8 +163,8 @@ def isochrone(
     buffer_m: float = 50.0,
     weight: str = "time",
 ) -> list[shapely.Geometry]:
-    """One area per cutoff (seconds, or metres with ``weight="distance"``), in the network's CRS, in the
-    order given; see the module docstring for the method.
+    """One area per cutoff (seconds, or metres with ``weight="distance"``), in the network's CRS,
+    in the order given; see the module docstring for the method.
 
     Each area is a Polygon (a MultiPolygon only if several origins lie far apart); an empty
     Polygon where even the access leg takes longer than the cutoff. A larger cutoff's area

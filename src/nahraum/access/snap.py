@@ -76,7 +76,7 @@ def snap(
     max_distance_m: float = 500.0,
     ids: Sequence | np.ndarray | None = None,
 ) -> Snapped:
-    """Place each point (x, y in the network's CRS) on its nearest edge within ``max_distance_m``."""
+    """Snap each point (x, y in the network's CRS) to its nearest edge within ``max_distance_m``."""
     x = np.atleast_1d(np.asarray(x, dtype=np.float64))
     y = np.atleast_1d(np.asarray(y, dtype=np.float64))
     if x.shape != y.shape or x.ndim != 1:

@@ -89,7 +89,8 @@ class LoginView(auth_views.LoginView):
             messages.error(
                 request,
                 _(
-                    "Too many failed attempts. Please wait %(minutes)d minutes or reset your password."
+                    "Too many failed attempts. "
+                    "Please wait %(minutes)d minutes or reset your password."
                 )
                 % {"minutes": throttle.LOGIN_WINDOW_SECONDS // 60},
             )

@@ -225,7 +225,8 @@ def _read_vector(path: Path, layer: str | None, encoding: str | None) -> Table:
         raise DataImportError(
             path,
             [
-                f"cannot be read — damaged, truncated, or not a GeoPackage/GeoJSON/vector file ({exc})"
+                "cannot be read — damaged, truncated, "
+                f"or not a GeoPackage/GeoJSON/vector file ({exc})"
             ],
         ) from None
     except (pyogrio.errors.FieldError, pyogrio.errors.GeometryError, UnicodeDecodeError) as exc:

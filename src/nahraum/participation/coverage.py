@@ -108,7 +108,8 @@ def gap_sentence(share: rep.Share, names: dict[int, str]) -> str:
         ) % {"band": band, "place": _place(municipality_id, kind, names), **figures}
     if isinstance(key, tuple):
         return _(
-            "people in %(place)s: %(population)s of the population, %(participants)s of participants"
+            "people in %(place)s: %(population)s of the population, "
+            "%(participants)s of participants"
         ) % {"place": _place(*key, names), **figures}
     return _(
         "people aged %(band)s in the whole region: %(population)s of the population, "

@@ -126,7 +126,7 @@ def _people(User, districts: list, rng: random.Random) -> list:
 
 @transaction.atomic
 def load_demo(echo: Callable[[str], object] = print) -> bool:
-    """Create the demo content once. Returns False if it was there already or no region is loaded."""
+    """Create the demo content once. Returns False if it exists already or no region is loaded."""
     from nahraum.accounts.models import User
     from nahraum.region.models import District, InnovationField, Municipality
 

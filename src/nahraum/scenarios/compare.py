@@ -278,7 +278,10 @@ def _norms() -> list[dict]:
 def gains_and_losses(
     before: AnalysisRun, after: AnalysisRun, *, norms: list[dict] | None = None
 ) -> dict:
-    """Per (mode, type): people and Ortsteile whose trip got better or worse, and across the norm."""
+    """Per (mode, type): people and Ortsteile whose trip got better or worse.
+
+    Also across the norm: who is newly within it, who newly beyond.
+    """
     a, b = unpack_cells(before), unpack_cells(after)
     if a is None or b is None:
         return {"pairs": [], "note": "a run has no per-cell results"}

@@ -1,9 +1,10 @@
 """Example scenarios for ``nahraum demo`` (illustrative, and labelled so).
 
 One scenario everybody can open right away: the GP practice of a Kalletal village closes and a
-practice bus stops once a week in a neighbouring village that has none — run on foot and by car, so the comparison page shows who
-gains and who loses. A second one builds on it with a population projection (the region's own
-trends), to show scenarios building on each other; it is left for the visitor to run.
+practice bus stops once a week in a neighbouring village that has none — run on foot and by
+car, so the comparison page shows who gains and who loses. A second one builds on it with a
+population projection (the region's own trends), to show scenarios building on each other; it
+is left for the visitor to run.
 """
 
 from __future__ import annotations

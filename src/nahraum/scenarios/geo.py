@@ -109,7 +109,7 @@ def check_inside(region_id: int, lon: float | None, lat: float | None, what: str
 
 
 def district_of(region_id: int, lon: float, lat: float) -> tuple[int | None, int | None]:
-    """(district id, municipality id) of a point: the polygon holding it, else the nearest centre."""
+    """(district id, municipality id) of a point: the polygon holding it, or the nearest centre."""
     rs = region_shape(region_id)
     point = shapely.Point(lon, lat)
     for district_id, municipality_id, geom in rs.districts:

@@ -179,7 +179,8 @@ def build_problem(
     if len(candidates) > MAX_CANDIDATES:
         raise ValidationError(
             {
-                "candidates": f"{len(candidates)} candidates; at most {MAX_CANDIDATES} are solved here"
+                "candidates": f"{len(candidates)} candidates; "
+                f"at most {MAX_CANDIDATES} are solved here"
             }
         )
     outline = region_shape(region.pk).outline

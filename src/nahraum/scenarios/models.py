@@ -55,7 +55,7 @@ REFERENCE_WEEKLY_HOURS = 40.0
 
 
 class PopulationProjection(models.Model):
-    """Project every cell's people by age band to a target year (see access.population_projection)."""
+    """Project every cell's people by age band to a target year (access.population_projection)."""
 
     scenario = models.OneToOneField(Scenario, on_delete=models.CASCADE, related_name="projection")
     base_year = models.PositiveSmallIntegerField(

@@ -224,7 +224,8 @@ def add_facility_change(
     if action not in FacilityChange.Action.values:
         raise ValidationError(
             {
-                "action": f"unknown change {action!r}; known: {', '.join(FacilityChange.Action.values)}"
+                "action": f"unknown change {action!r}; "
+                f"known: {', '.join(FacilityChange.Action.values)}"
             }
         )
     change = FacilityChange(
@@ -285,7 +286,8 @@ def add_transport_change(
     if kind not in TransportChange.Kind.values:
         raise ValidationError(
             {
-                "kind": f"unknown transport change {kind!r}; known: {', '.join(TransportChange.Kind.values)}"
+                "kind": f"unknown transport change {kind!r}; "
+                f"known: {', '.join(TransportChange.Kind.values)}"
             }
         )
     change = _save(

@@ -46,7 +46,7 @@ def _money(value: Any, where: str) -> Decimal:
 
 
 def load_strategy_file(path: Path | str = BUNDLED_FILE, *, region_slug: str | None = None) -> dict:
-    """Load ``path`` into the database; return counts. Raises StrategyFileError, saves nothing then."""
+    """Load ``path`` into the database; return counts. On StrategyFileError nothing is saved."""
     from nahraum.region.models import Region
 
     path = Path(path)

@@ -165,7 +165,10 @@ def latest(
 
 
 def describe(spec: dict, names: dict | None = None) -> str:
-    """A readable label for a specification, e.g. 'share within the norm (%) · walk · GP · Kalletal · 75+'."""
+    """A readable label for a specification.
+
+    E.g. 'share within the norm (%) · walk · GP · Kalletal · 75+'.
+    """
     from nahraum.region.models import District, FacilityType, Municipality
 
     names = names or {}

@@ -117,7 +117,7 @@ def load_tree(field_key: str | None = None) -> list[FieldNode]:
 
 @dataclass
 class MunicipalityRow:
-    """Progress and counts of the measures one municipality (or both, jointly) is responsible for."""
+    """Progress and counts of the measures one municipality (or both jointly) is responsible for."""
 
     municipality: Municipality | None
     measures: int
@@ -127,7 +127,7 @@ class MunicipalityRow:
 
 
 def by_municipality(nodes: list[FieldNode]) -> list[MunicipalityRow]:
-    """Measures grouped by responsible municipality; progress as the weighted mean, dropped excluded."""
+    """Measures by responsible municipality; progress as the weighted mean, dropped excluded."""
     groups: dict[Any, list[Measure]] = {}
     for node in nodes:
         for measure in node.measures:

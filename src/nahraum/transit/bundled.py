@@ -1,4 +1,4 @@
-"""The bundled, ILLUSTRATIVE timetable of the Lemgo–Kalletal demo (see scripts/generate_demo_gtfs.py).
+"""The bundled, ILLUSTRATIVE timetable of the Lemgo–Kalletal demo (scripts/generate_demo_gtfs.py).
 
 ``demo_hook`` (run by ``nahraum demo``) adds the Rufbus 737 and imports the feed once, then makes
 sure the baseline analysis includes the mode "transit".

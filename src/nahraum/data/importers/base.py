@@ -121,7 +121,9 @@ def get_region(slug: str | None) -> Region:
         raise LookupError(
             f"no region {slug!r}"
             if slug
-            else "no region loaded yet; load one with `nahraum import region FILE` or `nahraum demo`"
+            else (
+                "no region loaded yet; load one with `nahraum import region FILE` or `nahraum demo`"
+            )
         )
     return region
 

@@ -1,4 +1,4 @@
-"""Workshops (focus groups): create, register with waiting list, invite groups, attendance, result."""
+"""Workshops (focus groups): create, register (waiting list), invite groups, attendance, result."""
 
 from __future__ import annotations
 
