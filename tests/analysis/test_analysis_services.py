@@ -136,7 +136,7 @@ def test_scenario_inputs_and_registered_mode(tiny_region):
     try:
         run = services.run_analysis(tiny_region, modes=["testbus"], facility_types=["gp"])
     finally:
-        services._MODE_PROVIDERS.pop("testbus")
+        services.unregister_mode("testbus")
     assert (
         stored(
             run,
