@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from nahraum.access import AccessError
 from nahraum.access.gtfs import GTFSError
 from nahraum.region.models import DataSource
-from nahraum.transit import services
+from nahraum.transit import feeds, services
 from nahraum.transit.models import CellClass, DemandResponsiveService, Feed, Route, Stop
 
 
@@ -112,7 +112,7 @@ def test_a_failure_inside_the_transaction_leaves_nothing(tiny_region, tiny_feed,
         raise RuntimeError("disk full")
 
     before = counts()
-    monkeypatch.setattr(services, "compute_levels", broken)
+    monkeypatch.setattr(feeds, "compute_levels", broken)  # what import_feed calls
     with pytest.raises(RuntimeError, match="disk full"):
         services.import_feed(tiny_feed, tiny_region)
     assert counts() == before  # … and are gone
