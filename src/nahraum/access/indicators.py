@@ -302,8 +302,8 @@ def compute_indicators(
         if of_type.size and np.isfinite(caps).any():
             if not np.isfinite(caps).all():
                 notes.append(
-                    f"{tr.type_key}: {int((~np.isfinite(caps)).sum())} of {of_type.size} facilities "
-                    "lack a capacity; capacity figures left out"
+                    f"{tr.type_key}: {int((~np.isfinite(caps)).sum())} of {of_type.size} "
+                    "facilities lack a capacity; capacity figures left out"
                 )
             else:
                 demand, cap_cell, methods[f"{tr.mode}/{tr.type_key}"] = capacity_per_cell(

@@ -59,8 +59,9 @@ def capacity_per_cell(
     """Demand per cell, supply per demand person per cell, and the method used for one type.
 
     ``weights`` [n, 1 + len(age_bands)]: everybody, then one column per age band; ``max_s`` and
-    ``has`` the norm thresholds per cell and column (:func:`~nahraum.access.indicators_norms.norm_thresholds`). The demand is the
-    people of ``demand_bands`` (everybody when empty); the catchment is the norm of that group.
+    ``has`` the norm thresholds per cell and column
+    (:func:`~nahraum.access.indicators_norms.norm_thresholds`). The demand is the people of
+    ``demand_bands`` (everybody when empty); the catchment is the norm of that group.
     The 2SFCA is used when times to every facility (``od_time_s``, columns naming rows of
     ``fac_cap`` in ``od_facility``) and a norm for every cell are there, else the
     nearest-facility catchment.

@@ -17,8 +17,8 @@ def grouped_weighted_quantile(
     """Lower weighted quantile of ``values`` per group, for every weight column at once.
 
     ``weights`` is [n] or [n, c]; ``q`` one quantile or one per column. Returns [n_groups] or
-    [n_groups, c], NaN where a group has no weight. Sorting once by (group, value) and scanning cumulative weights avoids a Python loop
-    over groups or columns.
+    [n_groups, c], NaN where a group has no weight. Sorting once by (group, value) and scanning
+    cumulative weights avoids a Python loop over groups or columns.
     """
     w = np.asarray(weights, dtype=float)
     squeeze = w.ndim == 1
