@@ -84,6 +84,21 @@ def _hash_frame(frame: pd.DataFrame) -> str:
     return hashlib.sha256(hashed.tobytes() + ",".join(frame.columns).encode()).hexdigest()
 
 
+#: The facility fields the engine's inputs carry (``type__key`` becomes ``type_key``).
+FACILITY_COLUMNS = (
+    "key",
+    "name",
+    "type__key",
+    "lon",
+    "lat",
+    "capacity",
+    "municipality_id",
+    "district_id",
+    "is_estimate",
+    "source_id",
+)
+
+
 def load_inputs(
     region: Region, *, with_networks: bool = True, modes: Sequence[str] = NETWORK_MODES
 ) -> Inputs:
@@ -145,36 +160,11 @@ def load_inputs(
 
     munis = list(Municipality.objects.filter(region=region).values_list("pk", flat=True))
     fac_rows = list(
-        Facility.objects.filter(municipality__in=munis)
-        .order_by("pk")
-        .values(
-            "key",
-            "name",
-            "type__key",
-            "lon",
-            "lat",
-            "capacity",
-            "municipality_id",
-            "district_id",
-            "is_estimate",
-            "source_id",
-        )
+        Facility.objects.filter(municipality__in=munis).order_by("pk").values(*FACILITY_COLUMNS)
     )
-    facilities = pd.DataFrame(
-        fac_rows,
-        columns=[
-            "key",
-            "name",
-            "type__key",
-            "lon",
-            "lat",
-            "capacity",
-            "municipality_id",
-            "district_id",
-            "is_estimate",
-            "source_id",
-        ],
-    ).rename(columns={"type__key": "type_key"})
+    facilities = pd.DataFrame(fac_rows, columns=list(FACILITY_COLUMNS)).rename(
+        columns={"type__key": "type_key"}
+    )
     facilities["area_kind"] = [kinds.get(d) for d in facilities["district_id"]]
     fx, fy = to_utm(facilities["lon"].to_numpy(float), facilities["lat"].to_numpy(float))
     facilities["x"], facilities["y"] = fx, fy
