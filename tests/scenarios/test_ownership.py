@@ -13,24 +13,19 @@ from django.core.exceptions import ValidationError
 from nahraum.cli import main
 from nahraum.scenarios import services
 from nahraum.scenarios.models import FacilityChange, Scenario
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def people(tiny_region):
-    from nahraum.accounts.models import User
     from nahraum.region.models import Municipality
 
-    def make(name: str, role: str, municipality=None) -> User:
-        return User.objects.create_user(
-            name, f"{name}@example.org", "pw-for-tests-1", role=role, municipality=municipality
-        )
-
     return {
-        "ahausen": make("staff_ahausen", "staff", Municipality.objects.get(name="Ahausen")),
-        "bedorf": make("staff_bedorf", "staff", Municipality.objects.get(name="Bedorf")),
-        "office": make("office", "office"),
+        "ahausen": UserFactory(staff=True, municipality=Municipality.objects.get(name="Ahausen")),
+        "bedorf": UserFactory(staff=True, municipality=Municipality.objects.get(name="Bedorf")),
+        "office": UserFactory(office=True),
     }
 
 
