@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 
 Exporter = Callable[[Any], Any]
@@ -43,3 +45,21 @@ def personal_data(user: Any) -> dict[str, Any]:
     for name, exporter in sorted(_EXPORTERS.items()):
         data[name] = exporter(user)
     return data
+
+
+class StillResponsible(Exception):
+    """The account is named as responsible for a planning object and cannot go yet."""
+
+
+def erase_account(user: Any) -> None:
+    """Art. 17 GDPR: delete ``user``, all or nothing; contributions stay without a name.
+
+    Foreign keys from contributions are ``SET_NULL``; an account that other records must keep
+    (``PROTECT``, e.g. the person responsible for a project) raises :class:`StillResponsible`
+    and nothing is deleted, so that the project office can hand the object over first.
+    """
+    try:
+        with transaction.atomic():
+            user.delete()
+    except ProtectedError as exc:
+        raise StillResponsible(str(user)) from exc

@@ -12,7 +12,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import ProtectedError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -24,7 +23,7 @@ from django.utils.translation import gettext as _
 from . import throttle
 from .forms import DeleteAccountForm, LoginForm, ProfileForm, RegistrationForm
 from .permissions import permission_required
-from .privacy import personal_data
+from .privacy import StillResponsible, erase_account, personal_data
 
 User = get_user_model()
 
@@ -184,12 +183,9 @@ def delete_account(request: HttpRequest) -> HttpResponse:
     form = DeleteAccountForm(request.user, request.POST or None)
     if request.method == "POST":
         if form.is_valid():
-            user = request.user
             try:
-                with transaction.atomic():
-                    logout(request)
-                    user.delete()
-            except ProtectedError:
+                erase_account(request.user)
+            except StillResponsible:
                 messages.error(
                     request,
                     _(
@@ -197,7 +193,8 @@ def delete_account(request: HttpRequest) -> HttpResponse:
                         "please ask the project office to hand it over first."
                     ),
                 )
-                return redirect("accounts:login")
+                return render(request, "accounts/delete.html", {"form": form}, status=409)
+            logout(request)
             messages.success(
                 request, _("Your account is deleted. Your contributions remain without your name.")
             )
