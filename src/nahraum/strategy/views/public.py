@@ -4,57 +4,35 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from nahraum.region.models import DataSource, InnovationField
-
-from .. import exports, indicators, specs
+from .. import exports, indicators, selectors, specs
 from ..forms import StatusForm
-from ..models import Actor, DigitalOffer, Involvement, Measure, Project, Status, Vision
+from ..models import Measure, Status
 from ..progress import target_progress
 from ..timeline import build_timeline
 from ..tree import annotate_measure, by_municipality, load_tree
 
 
-def _vision() -> Vision | None:
-    return Vision.objects.select_related("source", "region").order_by("pk").first()
-
-
-def _sources(*, illustrative_too: bool = True) -> list[DataSource]:
-    """Where the strategy's content comes from: the profile and, if loaded, the examples."""
-    keys = set(Vision.objects.exclude(source=None).values_list("source_id", flat=True))
-    found = list(DataSource.objects.filter(pk__in=keys))
-    if illustrative_too:
-        found += list(DataSource.objects.filter(key__startswith="strategy-").exclude(pk__in=keys))
-    return found
-
-
-def _field_or_404(key: str) -> InnovationField:
-    try:
-        return InnovationField.objects.get(key=key)
-    except InnovationField.DoesNotExist:
-        raise Http404(_("Unknown innovation field “%(key)s”.") % {"key": key}) from None
-
-
 def overview(request: HttpRequest, field_key: str | None = None) -> HttpResponse:
     """Vision, motto and the tree field → goal → measure → project, with progress."""
     if field_key is not None:
-        _field_or_404(field_key)
+        selectors.innovation_field_or_404(field_key)
     nodes = load_tree(field_key)
     all_nodes = nodes if field_key is None else load_tree()
     return render(
         request,
         "strategy/overview.html",
         {
-            "vision": _vision(),
+            "vision": selectors.vision(),
             "nodes": nodes,
             "field_nodes": all_nodes,
             "municipality_rows": by_municipality(all_nodes),
             "progress_chart": specs.progress_chart(all_nodes),
             "selected_field": field_key,
-            "sources": _sources(),
+            "sources": selectors.strategy_sources(),
         },
     )
 
@@ -91,21 +69,7 @@ def _target_rows(measure: Measure) -> list[dict]:
 
 
 def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    measure = get_object_or_404(
-        Measure.objects.select_related("goal__field", "municipality").prefetch_related(
-            "projects__milestones",
-            "projects__history",
-            "projects__involvements__actor",
-            "history",
-            "targets",
-            "proposed_measures__result__workshop",
-            "workshop_results__workshop",
-            "ideas",
-            "groups",
-            "involvements__actor",
-        ),
-        pk=pk,
-    )
+    measure = get_object_or_404(selectors.measure_with_details(), pk=pk)
     annotate_measure(measure)
     projects = list(measure.projects.all())
     budget_planned = sum(p.budget_planned for p in projects if p.status != Status.DROPPED)
@@ -124,39 +88,29 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "ideas": ideas,
             "status_form": StatusForm() if may_add_status else None,
             "map_spec": specs.measure_map(measure),
-            "sources": _sources(),
+            "sources": selectors.strategy_sources(),
         },
     )
 
 
 def timeline(request: HttpRequest) -> HttpResponse:
     """Gantt-style chart of projects and milestones (SVG drawn on the server, plus a table)."""
-    projects = list(
-        Project.objects.select_related("measure__goal__field", "municipality")
-        .prefetch_related("milestones")
-        .order_by("measure__goal__field__order", "planned_start", "pk")
-    )
+    projects = list(selectors.projects_for_timeline())
     return render(
         request,
         "strategy/timeline.html",
         {
             "chart": build_timeline(projects, today=dt.date.today()),
             "projects": projects,
-            "sources": _sources(),
+            "sources": selectors.strategy_sources(),
         },
     )
 
 
 def measures_map(request: HttpRequest) -> HttpResponse:
     """Measures and projects that have a place, on a map and in a table."""
-    measures = list(
-        Measure.objects.select_related("goal__field", "municipality").filter(lat__isnull=False)
-    )
-    projects = list(
-        Project.objects.select_related("measure__goal__field", "municipality").filter(
-            lat__isnull=False
-        )
-    )
+    measures = list(selectors.placed_measures())
+    projects = list(selectors.placed_projects())
     features = [specs.measure_feature(m) for m in measures]
     features += [specs.project_feature(p) for p in projects]
     return render(
@@ -166,29 +120,23 @@ def measures_map(request: HttpRequest) -> HttpResponse:
             "measures": measures,
             "projects": projects,
             "map_spec": specs.fields_points_map(_("Map of the measures and projects"), features),
-            "sources": _sources(),
+            "sources": selectors.strategy_sources(),
         },
     )
 
 
 def innovation_map(request: HttpRequest) -> HttpResponse:
     """Innovationslandkarte: the region's digital offers and digital projects, by field."""
-    offers = list(
-        DigitalOffer.objects.select_related("field", "municipality", "provider", "project")
-    )
-    projects = list(
-        Project.objects.filter(is_digital_offer=True).select_related(
-            "measure__goal__field", "municipality"
-        )
-    )
+    offers = list(selectors.digital_offers())
+    projects = list(selectors.digital_projects())
     selected = request.GET.get("field") or ""
     if selected:
-        _field_or_404(selected)
+        selectors.innovation_field_or_404(selected)
         offers = [o for o in offers if o.field.key == selected]
         projects = [p for p in projects if p.measure.goal.field.key == selected]
     features = [specs.offer_feature(o) for o in offers if o.lat is not None]
     features += [specs.project_feature(p) for p in projects if p.lat is not None]
-    fields = list(InnovationField.objects.order_by("order"))
+    fields = list(selectors.innovation_fields())
     groups = []
     for f in fields:
         fo = [o for o in offers if o.field_id == f.pk]
@@ -205,37 +153,20 @@ def innovation_map(request: HttpRequest) -> HttpResponse:
             "map_spec": specs.fields_points_map(
                 _("Innovationslandkarte: digital offers and projects"), features
             ),
-            "sources": _sources(),
+            "sources": selectors.strategy_sources(),
         },
     )
 
 
 def network(request: HttpRequest) -> HttpResponse:
     """Actors with their roles, and the partnerships that cross the municipal border."""
-    actors = list(
-        Actor.objects.select_related("municipality").prefetch_related(
-            "involvements__measure", "involvements__project__measure", "involvements__workshop"
-        )
-    )
-    cross = []
-    for inv in Involvement.objects.select_related(
-        "actor__municipality",
-        "measure__municipality",
-        "project__municipality",
-        "workshop__municipality",
-    ):
-        subject = inv.subject
-        subject_muni = getattr(subject, "municipality", None)
-        actor_muni = inv.actor.municipality
-        if actor_muni is not None and (subject_muni is None or subject_muni.pk != actor_muni.pk):
-            cross.append({"involvement": inv, "subject": subject, "subject_muni": subject_muni})
     return render(
         request,
         "strategy/network.html",
         {
-            "actors": actors,
-            "cross": cross,
-            "sources": _sources(),
+            "actors": list(selectors.actors_with_involvements()),
+            "cross": selectors.cross_border_partnerships(),
+            "sources": selectors.strategy_sources(),
         },
     )
 
@@ -248,7 +179,8 @@ def export_csv(request: HttpRequest) -> HttpResponse:
 
 def export_json(request: HttpRequest) -> HttpResponse:
     response = HttpResponse(
-        exports.tree_json(load_tree(), _vision()), content_type="application/json; charset=utf-8"
+        exports.tree_json(load_tree(), selectors.vision()),
+        content_type="application/json; charset=utf-8",
     )
     response["Content-Disposition"] = 'attachment; filename="nahraum-strategie.json"'
     return response
@@ -256,7 +188,7 @@ def export_json(request: HttpRequest) -> HttpResponse:
 
 def _report_context(field_key: str | None) -> dict:
     if field_key is not None:
-        _field_or_404(field_key)
+        selectors.innovation_field_or_404(field_key)
     nodes = load_tree(field_key)
     for node in nodes:
         for goal in node.goals:
@@ -264,13 +196,13 @@ def _report_context(field_key: str | None) -> dict:
                 measure.target_rows = _target_rows(measure)
     projects = [p for node in nodes for m in node.measures for p in m.projects.all()]
     return {
-        "vision": _vision(),
+        "vision": selectors.vision(),
         "nodes": nodes,
         "chart": build_timeline(projects, today=dt.date.today()),
         "municipality_rows": by_municipality(nodes),
         "field_key": field_key,
         "today": dt.date.today(),
-        "sources": _sources(),
+        "sources": selectors.strategy_sources(),
     }
 
 

@@ -17,9 +17,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from nahraum.accounts.permissions import permission_required
-from nahraum.participation.models import ProposedMeasure
 
-from .. import indicators
+from .. import indicators, selectors
 from ..forms import (
     DeriveMeasureForm,
     MeasureForm,
@@ -37,7 +36,7 @@ def _measure(request: HttpRequest, pk: int) -> Measure:
 
 
 def _project(request: HttpRequest, project_pk: int) -> Project:
-    return get_object_or_404(Project.objects.select_related("measure"), pk=project_pk)
+    return get_object_or_404(selectors.project_with_measure(), pk=project_pk)
 
 
 def _status_subject(request: HttpRequest, kind: str, pk: int) -> Measure | Project:
@@ -51,16 +50,8 @@ def _status_subject(request: HttpRequest, kind: str, pk: int) -> Measure | Proje
 @permission_required("strategy.manage")
 def manage(request: HttpRequest) -> HttpResponse:
     """Staff start page: proposals from workshops not yet carried into a measure."""
-    proposals = (
-        ProposedMeasure.objects.select_related("result__workshop", "field", "municipality")
-        .prefetch_related("strategy_measures")
-        .order_by("-created_at")
-    )
-    measures = [
-        m
-        for m in Measure.objects.select_related("municipality", "goal__field")
-        if request.user.has_perm("strategy.change_measure", m)
-    ]
+    proposals = selectors.proposals_newest_first()
+    measures = selectors.measures_changeable_by(request.user)
     return render(request, "strategy/manage.html", {"proposals": proposals, "measures": measures})
 
 
@@ -69,9 +60,7 @@ def manage(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def derive(request: HttpRequest, proposal_pk: int) -> HttpResponse:
     """Make a measure draft from a workshop's proposed measure (keeps the link)."""
-    proposal = get_object_or_404(
-        ProposedMeasure.objects.select_related("result__workshop", "field"), pk=proposal_pk
-    )
+    proposal = get_object_or_404(selectors.proposals_with_workshop(), pk=proposal_pk)
     form = DeriveMeasureForm(request.POST or None, proposal=proposal, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
