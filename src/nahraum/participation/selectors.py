@@ -13,7 +13,20 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from nahraum.region.models import InnovationField
 
 from . import specs
-from .models import AnswerItem, Comment, Idea, Question, Registration, Survey, Workshop
+from .models import (
+    AbuseReport,
+    AnswerItem,
+    Comment,
+    Idea,
+    Invitation,
+    ModerationAction,
+    ProposedMeasure,
+    Question,
+    Registration,
+    Survey,
+    Workshop,
+    WorkshopResult,
+)
 
 
 def visible_ideas(user: Any) -> Q:
@@ -43,6 +56,26 @@ def idea_list(user: Any, filters: dict[str, Any] | None) -> QuerySet[Idea]:
     if (filters.get("sort") or "new") == "support":
         return ideas.order_by("-support_count", "-created_at")
     return ideas.order_by("-created_at", "-pk")
+
+
+def innovation_fields() -> list[InnovationField]:
+    """The innovation fields an idea can lie in (filter, map legend and the per-field chart)."""
+    return list(InnovationField.objects.all())
+
+
+def idea_with_details() -> QuerySet[Idea]:
+    """Ideas with field, place and author, as their detail page shows them."""
+    return Idea.objects.select_related("field", "district", "municipality", "author")
+
+
+def open_abuse_reports() -> QuerySet[AbuseReport]:
+    """Abuse reports no moderator has resolved yet, with the idea or comment they are about."""
+    return AbuseReport.objects.filter(resolved_at=None).select_related("idea", "comment__idea")
+
+
+def moderation_log(limit: int = 50) -> QuerySet[ModerationAction]:
+    """The latest ``limit`` moderation actions, newest first, with moderator and target."""
+    return ModerationAction.objects.select_related("moderator", "idea", "comment__idea")[:limit]
 
 
 def ideas_by_field(ideas: QuerySet[Idea], fields: list[InnovationField]) -> list[dict]:
@@ -92,6 +125,38 @@ def workshops_with_confirmed() -> QuerySet[Workshop]:
             "registrations", filter=Q(registrations__status=Registration.Status.CONFIRMED)
         )
     )
+
+
+def workshop_with_place() -> QuerySet[Workshop]:
+    """Workshops with their field and municipality (detail and result pages show both)."""
+    return Workshop.objects.select_related("field", "municipality")
+
+
+def registration_of(workshop: Workshop, user: Any) -> Registration | None:
+    """``user``'s own registration for ``workshop`` (none for signed-out visitors)."""
+    if not user.is_authenticated:
+        return None
+    return workshop.registrations.filter(user=user).first()
+
+
+def workshop_result(workshop: Workshop) -> WorkshopResult | None:
+    """The recorded result of ``workshop``, if there is one yet."""
+    return WorkshopResult.objects.filter(workshop=workshop).first()
+
+
+def result_proposals(result: WorkshopResult) -> QuerySet[ProposedMeasure]:
+    """The measures a workshop's result proposes, with their field."""
+    return result.proposed_measures.select_related("field")
+
+
+def workshop_registrations(workshop: Workshop) -> QuerySet[Registration]:
+    """Everyone registered for ``workshop``, with the person and the group they speak for."""
+    return workshop.registrations.select_related("user", "group")
+
+
+def workshop_invitations(workshop: Workshop) -> QuerySet[Invitation]:
+    """The groups invited to ``workshop`` and their answers."""
+    return workshop.invitations.select_related("group")
 
 
 def took_part_by_group(workshop: Workshop) -> QuerySet:

@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from nahraum.accounts.permissions import permission_required, require
-from nahraum.region.models import InnovationField
 
 from .. import selectors, services, specs
 from ..forms import (
@@ -22,14 +21,14 @@ from ..forms import (
     ModerationForm,
     ReportForm,
 )
-from ..models import AbuseReport, Comment, Idea, ModerationAction
+from ..models import Comment, Idea
 from ._common import within_rate_limit
 
 
 def idea_list(request: HttpRequest) -> HttpResponse:
     form = IdeaFilterForm(request.GET or None)
     ideas = selectors.idea_list(request.user, form.cleaned_data if form.is_valid() else None)
-    fields = list(InnovationField.objects.all())
+    fields = selectors.innovation_fields()
     by_field = selectors.ideas_by_field(ideas, fields)
     query = request.GET.copy()
     query.pop("page", None)
@@ -72,9 +71,7 @@ def idea_create(request: HttpRequest) -> HttpResponse:
 
 
 def idea_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    idea = get_object_or_404(
-        Idea.objects.select_related("field", "district", "municipality", "author"), pk=pk
-    )
+    idea = get_object_or_404(selectors.idea_with_details(), pk=pk)
     is_moderator = request.user.has_perm("participation.moderate")
     if idea.is_hidden and not is_moderator:
         return render(request, "participation/idea_hidden.html", {"idea": idea}, status=404)
@@ -206,8 +203,8 @@ def answer(request: HttpRequest, pk: int) -> HttpResponse:
 @permission_required("participation.moderate")
 def moderation_queue(request: HttpRequest) -> HttpResponse:
     """Open abuse reports and hidden items, for moderators."""
-    reports = AbuseReport.objects.filter(resolved_at=None).select_related("idea", "comment__idea")
-    log = ModerationAction.objects.select_related("moderator", "idea", "comment__idea")[:50]
+    reports = selectors.open_abuse_reports()
+    log = selectors.moderation_log()
     return render(request, "participation/moderation.html", {"reports": reports, "log": log})
 
 

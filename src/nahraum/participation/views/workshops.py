@@ -22,7 +22,7 @@ from ..forms import (
     WorkshopForm,
     WorkshopResultForm,
 )
-from ..models import Registration, Workshop, WorkshopResult
+from ..models import Registration, Workshop
 from ._common import create_page
 
 
@@ -83,15 +83,13 @@ def _strategy_link(proposed) -> str | None:
 
 
 def workshop_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    workshop = get_object_or_404(Workshop.objects.select_related("field", "municipality"), pk=pk)
+    workshop = get_object_or_404(selectors.workshop_with_place(), pk=pk)
     can_change = request.user.has_perm("participation.change_workshop", workshop)
-    mine = None
-    if request.user.is_authenticated:
-        mine = workshop.registrations.filter(user=request.user).first()
-    result = WorkshopResult.objects.filter(workshop=workshop).first()
+    mine = selectors.registration_of(workshop, request.user)
+    result = selectors.workshop_result(workshop)
     proposed = []
     if result:
-        for proposal in result.proposed_measures.select_related("field"):
+        for proposal in selectors.result_proposals(result):
             proposed.append(
                 {
                     "measure": proposal,
@@ -110,8 +108,8 @@ def workshop_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "took_part_by_group": selectors.took_part_by_group(workshop),
     }
     if can_change:
-        context["registrations"] = workshop.registrations.select_related("user", "group")
-        context["invitations"] = workshop.invitations.select_related("group")
+        context["registrations"] = selectors.workshop_registrations(workshop)
+        context["invitations"] = selectors.workshop_invitations(workshop)
         context["invitation_form"] = InvitationForm(workshop=workshop)
         context["response_choices"] = pm.Invitation.Response.choices
     return render(request, "participation/workshop_detail.html", context)
@@ -200,7 +198,7 @@ def invitation_response(request: HttpRequest, pk: int, invitation_pk: int) -> Ht
 @login_required
 def result_edit(request: HttpRequest, pk: int) -> HttpResponse:
     """Record the structured result and the proposed measures, all in one transaction."""
-    workshop = get_object_or_404(Workshop.objects.select_related("field"), pk=pk)
+    workshop = get_object_or_404(selectors.workshop_with_place(), pk=pk)
     require(request, "participation.record_result", workshop)
     result = services.result_for(workshop)
     data = request.POST if request.method == "POST" else None
