@@ -5,6 +5,7 @@ Selectors only read; whatever changes something lives in :mod:`nahraum.participa
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from typing import Any
 
@@ -15,18 +16,40 @@ from nahraum.region.models import InnovationField
 from . import specs
 from .models import (
     AbuseReport,
+    Answer,
     AnswerItem,
     Comment,
     Idea,
     Invitation,
     ModerationAction,
+    OutreachAction,
     ProposedMeasure,
     Question,
     Registration,
+    SocietalGroup,
     Survey,
     Workshop,
     WorkshopResult,
 )
+
+
+def latest_public_ideas(limit: int = 5) -> QuerySet[Idea]:
+    """The newest ideas everyone may see (start page of participation)."""
+    return Idea.objects.filter(is_hidden=False).select_related("field", "district")[:limit]
+
+
+def upcoming_workshops(now: dt.datetime, limit: int = 5) -> QuerySet[Workshop]:
+    """The next workshops from ``now`` on, soonest first (start page of participation)."""
+    return (
+        Workshop.objects.filter(starts_at__gte=now)
+        .select_related("field")
+        .order_by("starts_at")[:limit]
+    )
+
+
+def open_surveys(now: dt.datetime, limit: int = 5) -> QuerySet[Survey]:
+    """Surveys open for answers at ``now`` (start page of participation)."""
+    return Survey.objects.filter(opens_at__lte=now, closes_at__gt=now)[:limit]
 
 
 def visible_ideas(user: Any) -> Q:
@@ -172,3 +195,39 @@ def took_part_by_group(workshop: Workshop) -> QuerySet:
 def surveys_with_answer_count() -> QuerySet[Survey]:
     """All surveys with their field and municipality, annotated with ``n`` answers."""
     return Survey.objects.select_related("field", "municipality").annotate(n=Count("answers"))
+
+
+def survey_with_place() -> QuerySet[Survey]:
+    """Surveys with their field and municipality (the survey page shows both)."""
+    return Survey.objects.select_related("field", "municipality")
+
+
+def survey_questions(survey: Survey) -> QuerySet[Question]:
+    """The questions of ``survey`` with their answer options."""
+    return survey.questions.prefetch_related("choices")
+
+
+def survey_answers(survey: Survey) -> QuerySet[Answer]:
+    """Every answer to ``survey`` with its items and chosen options (CSV export)."""
+    return Answer.objects.filter(survey=survey).prefetch_related("items__choices")
+
+
+def societal_groups(kind: str | None = None) -> QuerySet[SocietalGroup]:
+    """The societal groups with place and fields; only those of ``kind`` if it is a known kind
+    (an unknown or empty kind from the URL lists all)."""
+    groups = SocietalGroup.objects.select_related("municipality", "district").prefetch_related(
+        "fields"
+    )
+    if kind in SocietalGroup.Kind.values:
+        groups = groups.filter(kind=kind)
+    return groups
+
+
+def group_with_place() -> QuerySet[SocietalGroup]:
+    """Societal groups with their municipality and district (group page)."""
+    return SocietalGroup.objects.select_related("municipality", "district")
+
+
+def group_outreach(group: SocietalGroup) -> QuerySet[OutreachAction]:
+    """The outreach log of ``group``, with the field, workshop and contact of each entry."""
+    return group.outreach.select_related("field", "workshop", "contact")

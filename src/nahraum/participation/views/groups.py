@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from nahraum.accounts.permissions import permission_required, require
 
+from .. import selectors
 from ..forms import ContactForm, OutreachForm, SocietalGroupForm
 from ..models import SocietalGroup
 
@@ -18,12 +19,8 @@ from ..models import SocietalGroup
 @login_required
 @permission_required("participation.view_groups")
 def group_list(request: HttpRequest) -> HttpResponse:
-    groups = SocietalGroup.objects.select_related("municipality", "district").prefetch_related(
-        "fields"
-    )
     kind = request.GET.get("kind")
-    if kind in SocietalGroup.Kind.values:
-        groups = groups.filter(kind=kind)
+    groups = selectors.societal_groups(kind)
     return render(
         request,
         "participation/group_list.html",
@@ -68,9 +65,7 @@ def _group_form(request: HttpRequest, group: SocietalGroup) -> HttpResponse:
 @login_required
 @permission_required("participation.view_groups")
 def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    group = get_object_or_404(
-        SocietalGroup.objects.select_related("municipality", "district"), pk=pk
-    )
+    group = get_object_or_404(selectors.group_with_place(), pk=pk)
     can_change = request.user.has_perm("participation.change_group", group)
     contact_form = ContactForm(prefix="contact")
     outreach_form = OutreachForm(prefix="outreach", group=group)
@@ -101,7 +96,7 @@ def group_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "group": group,
             "can_change": can_change,
             "contacts": group.contacts.all(),
-            "outreach": group.outreach.select_related("field", "workshop", "contact"),
+            "outreach": selectors.group_outreach(group),
             "contact_form": contact_form,
             "outreach_form": outreach_form,
         },

@@ -18,7 +18,7 @@ from nahraum.accounts.permissions import permission_required, require
 
 from .. import selectors, services
 from ..forms import QuestionForm, SurveyAnswerForm, SurveyForm
-from ..models import Answer, Question, Survey
+from ..models import Question, Survey
 from ._common import create_page
 
 
@@ -72,13 +72,13 @@ def survey_questions(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "participation/survey_questions.html",
-        {"survey": survey, "form": form, "questions": survey.questions.prefetch_related("choices")},
+        {"survey": survey, "form": form, "questions": selectors.survey_questions(survey)},
         status=400 if form.errors else 200,
     )
 
 
 def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    survey = get_object_or_404(Survey.objects.select_related("field", "municipality"), pk=pk)
+    survey = get_object_or_404(selectors.survey_with_place(), pk=pk)
     answered = (
         request.user.is_authenticated and survey.answers.filter(respondent=request.user).exists()
     )
@@ -159,12 +159,12 @@ def survey_export(request: HttpRequest, pk: int) -> HttpResponse:
     """One row per answer, one column per question; no names (answers are anonymous)."""
     survey = get_object_or_404(Survey, pk=pk)
     require(request, "participation.export_survey", survey)
-    questions = list(survey.questions.prefetch_related("choices"))
+    questions = list(selectors.survey_questions(survey))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}.csv"'
     writer = csv.writer(response)
     writer.writerow(["answer", "submitted_at"] + [_csv_safe(q.text) for q in questions])
-    answers = Answer.objects.filter(survey=survey).prefetch_related("items__choices")
+    answers = selectors.survey_answers(survey)
     for n, answer in enumerate(answers, start=1):
         items = {item.question_id: item for item in answer.items.all()}
         row = [n, answer.submitted_at.isoformat()]
