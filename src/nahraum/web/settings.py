@@ -2,24 +2,103 @@
 
 SQLite under a data directory by default, so that the demo needs no server; PostgreSQL (the
 production database) as soon as ``DATABASE_URL`` is set. Everything a deployment changes comes
-from environment variables, so one settings module serves the demo, the tests and production.
+from environment variables (``docs/operating.md`` lists them with their defaults), so one settings
+module serves the demo, the tests and production.
+
+Secure by default: ``DEBUG`` is off unless ``NAHRAUM_DEBUG=1``; a missing secret key is a start-up
+error except for the demo (``nahraum demo`` writes a random key into the data directory) and the
+test suite; behind HTTPS (``NAHRAUM_HTTPS=1``) cookies are Secure and HSTS is sent.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
+import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
 REPO_DIR = PACKAGE_DIR.parent.parent
 DATA_DIR = Path(os.environ.get("NAHRAUM_DATA_DIR", REPO_DIR / "var")).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
-SECRET_KEY = os.environ.get("NAHRAUM_SECRET_KEY", "nahraum-insecure-development-key-change-me")
-DEBUG = os.environ.get("NAHRAUM_DEBUG", "1") == "1"
-ALLOWED_HOSTS = os.environ.get("NAHRAUM_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+#: Under pytest the suite brings its own key, cache and job backend (tests/conftest.py).
+TESTING = "pytest" in sys.modules
+
+
+def _flag(name: str, default: str = "0") -> bool:
+    return os.environ.get(name, default).strip().lower() in ("1", "true", "yes", "on")
+
+
+#: The key file `nahraum demo` writes on first start, so that a demo machine needs no set-up.
+SECRET_KEY_FILE = Path(os.environ.get("NAHRAUM_SECRET_KEY_FILE", DATA_DIR / "secret-key"))
+
+
+def _secret_key() -> str:
+    key = os.environ.get("NAHRAUM_SECRET_KEY", "").strip()
+    if key:
+        return key
+    if SECRET_KEY_FILE.is_file():
+        return SECRET_KEY_FILE.read_text().strip()
+    if os.environ.get("NAHRAUM_DEMO") == "1":
+        SECRET_KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(50)
+        SECRET_KEY_FILE.write_text(key + "\n")
+        SECRET_KEY_FILE.chmod(0o600)
+        return key
+    if TESTING:
+        return "nahraum-test-suite-only-" + "x" * 40
+    raise ImproperlyConfigured(
+        "NAHRAUM_SECRET_KEY ist nicht gesetzt / is not set. Erzeugen / generate one with: "
+        "python -c 'import secrets; print(secrets.token_urlsafe(50))' and set it in the "
+        "environment (docs/operating.md), or start the demo with `nahraum demo`."
+    )
+
+
+SECRET_KEY = _secret_key()
+DEBUG = _flag("NAHRAUM_DEBUG")
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("NAHRAUM_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+    if h.strip()
+]
+# Origins allowed to post forms when served behind a proxy under another name, e.g.
+# "https://beteiligung.lemgo.de".
+CSRF_TRUSTED_ORIGINS = [
+    o.strip() for o in os.environ.get("NAHRAUM_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+]
+
+# --- HTTPS and security headers (Django's deployment checklist) --------------------------------
+#: Served over HTTPS (directly or behind a proxy that terminates TLS).
+HTTPS = _flag("NAHRAUM_HTTPS")
+if _flag("NAHRAUM_PROXY_SSL_HEADER", "1" if HTTPS else "0"):
+    # The proxy in front says which scheme the visitor used; only set this behind a proxy that
+    # overwrites the header, never when clients reach the application server directly.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the load balancer's probe speaks plain HTTP
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True  # no script of ours reads it: forms carry the token
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_HSTS_SECONDS = int(os.environ.get("NAHRAUM_HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("NAHRAUM_HSTS_INCLUDE_SUBDOMAINS", "1")
+SECURE_HSTS_PRELOAD = _flag("NAHRAUM_HSTS_PRELOAD")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SILENCED_SYSTEM_CHECKS = []
+if not SECURE_HSTS_PRELOAD:
+    # Preloading is a decision for the whole domain (hstspreload.org, hard to undo) that the
+    # town's IT takes, not a default of one application: NAHRAUM_HSTS_PRELOAD=1 opts in.
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
 
 INSTALLED_APPS = [
     # Django's own
@@ -30,6 +109,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    # Background jobs: Django's Tasks API (django-tasks, built into Django 6) on the database
+    "django_tasks",
+    "django_tasks_db",
+    # Content-Security-Policy header and nonces
+    "csp",
     # Permissions as predicates (django-rules), checked per object
     "rules.apps.AutodiscoverRulesConfig",
     # nahraum: the region as data, then what is computed on it, then what people do with it
@@ -54,6 +138,9 @@ LOGOUT_REDIRECT_URL = "/"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files straight from the application server: compressed, cache-busted names.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -113,7 +200,19 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT = Path(os.environ.get("NAHRAUM_STATIC_ROOT", DATA_DIR / "static"))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Hashed names (cache for a year) and gzip/brotli copies, written by collectstatic, which
+    # `nahraum serve` and `nahraum demo` run; the tests serve the source files directly.
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if TESTING and not _flag("NAHRAUM_STATIC_MANIFEST")
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = TESTING
+WHITENOISE_MANIFEST_STRICT = False
 # Front-end libraries come from the npm registry (package-lock.json) and are served from
 # node_modules; nothing of them is copied into the repository.
 NODE_MODULES = Path(os.environ.get("NAHRAUM_NODE_MODULES", REPO_DIR / "node_modules"))
@@ -144,8 +243,57 @@ NAHRAUM_TILE_ATTRIBUTION = os.environ.get(
     "NAHRAUM_TILE_ATTRIBUTION", "© OpenStreetMap contributors (ODbL)"
 )
 
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+# --- Content-Security-Policy (django-csp): no inline script anywhere; styles from our files ----
+_tile_origin = ""
+if NAHRAUM_TILE_URL:
+    _parts = urlsplit(NAHRAUM_TILE_URL)
+    _tile_origin = f"{_parts.scheme}://{_parts.netloc.replace('{s}', '*')}"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:", *([_tile_origin] if _tile_origin else [])],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+
+# --- Cache: Redis when configured (shared by every web and job worker, on any machine) ---------
+REDIS_URL = os.environ.get("NAHRAUM_REDIS_URL", "").strip()
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("NAHRAUM_CACHE_PREFIX", "nahraum"),
+        }
+    }
+elif TESTING:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    # Without Redis: files in the data directory, shared by all workers on this one machine.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+        }
+    }
+
+# --- Background jobs: the database is the queue (no extra server); `nahraum worker` runs them --
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get(
+            "NAHRAUM_TASKS_BACKEND",
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if TESTING
+            else "django_tasks_db.DatabaseBackend",
+        ),
+    }
 }
 
 LOGGING = {
