@@ -7,7 +7,7 @@ fails at any point leaves nothing half-stored.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -72,12 +72,17 @@ def run_analysis(
     block_size: int | None = None,
     client: Any = None,
     note: str = "",
+    with_run: Callable[[AnalysisRun], Any] | None = None,
 ) -> AnalysisRun | Results:
     """Analyse the region: travel times, indicators, and (``store=True``) one stored run.
 
     ``progress(done, total, step)`` (the engine's :class:`~nahraum.access.Progress`) is called
     as work proceeds (step: "load", "route", "indicators", "store"); an exception raised by it
     aborts the run, storing nothing.
+
+    ``with_run(run)`` is called inside the run's own transaction, after its rows are written:
+    rows that belong to the run (a scenario's run record) are then stored with it or not at
+    all, so a job cancelled or killed at any point leaves no run without its record.
     """
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -193,7 +198,17 @@ def run_analysis(
 
     t0 = time.perf_counter()
     run = _store(
-        region, scenario, inputs, travel, ind, parameters, timings, is_estimate, note, tick
+        region,
+        scenario,
+        inputs,
+        travel,
+        ind,
+        parameters,
+        timings,
+        is_estimate,
+        note,
+        tick,
+        with_run,
     )
     timings["store"] = time.perf_counter() - t0
     timings["total"] = time.perf_counter() - clock
@@ -213,6 +228,7 @@ def _store(
     is_estimate: bool,
     note: str,
     tick,
+    with_run: Callable[[AnalysisRun], Any] | None = None,
 ) -> AnalysisRun:
     """Write the run, its values, cell results and flows in one transaction."""
     type_ids = dict(zip(inputs.types["key"], inputs.types["id"], strict=True))
@@ -252,6 +268,8 @@ def _store(
         )
         run.finished = timezone.now()
         run.save(update_fields=["finished"])
+        if with_run is not None:
+            with_run(run)
         tick("store", 1, 1)
     return run
 

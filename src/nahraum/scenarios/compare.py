@@ -137,7 +137,12 @@ def run_scenario(
     baseline: AnalysisRun | None = None,
     progress=None,
 ) -> ScenarioRun:
-    """Apply the scenario to the baseline inputs, run the engine, store the run and its log."""
+    """Apply the scenario to the baseline inputs, run the engine, store the run and its log.
+
+    The analysis run, its figures and the scenario's run record are written in ONE transaction
+    (``run_analysis(with_run=…)``), so a run cancelled or killed midway leaves nothing
+    half-written. ``progress(done, total, step)`` is the engine's progress protocol.
+    """
     region = scenario.region
     wanted = list(modes or DEFAULT_MODES)
     base_inputs = load_inputs(
@@ -156,15 +161,6 @@ def run_scenario(
         fac = applied.inputs.facilities
         added = fac.loc[fac["key"].astype(str).str.startswith("scenario:"), "type_key"].unique()
         types = list(dict.fromkeys([*types, *added]))
-    run = run_analysis(
-        region,
-        inputs=applied.inputs,
-        scenario=scenario,
-        modes=run_modes,
-        facility_types=types,
-        progress=progress,
-        note=f"scenario {scenario.name}",
-    )
     log = list(applied.log)
     classes = bus_line_classes(scenario, applied.inputs, applied.bus_lines)
     if classes is not None:
@@ -177,7 +173,27 @@ def run_scenario(
                 **classes,
             }
         )
-    return ScenarioRun.objects.create(scenario=scenario, run=run, baseline=baseline, log=log)
+    made: list[ScenarioRun] = []
+
+    def record(run: AnalysisRun) -> None:
+        # inside the run's transaction: the run, its values and this record, or nothing
+        made.append(
+            ScenarioRun.objects.create(scenario=scenario, run=run, baseline=baseline, log=log)
+        )
+
+    run_analysis(
+        region,
+        inputs=applied.inputs,
+        scenario=scenario,
+        modes=run_modes,
+        facility_types=types,
+        progress=progress,
+        note=f"scenario {scenario.name}",
+        with_run=record,
+    )
+    srun = made[0]
+    srun.run.refresh_from_db(fields=["timings"])
+    return srun
 
 
 def rerun_type(scenario: Scenario, type_key: str, *, mode: str = "walk", base_inputs=None) -> dict:
