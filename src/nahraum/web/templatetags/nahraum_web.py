@@ -7,11 +7,15 @@ them with ``{% load nahraum_web %}``.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
+from pathlib import Path
 
 from django import template
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.http import HttpRequest
 from django.urls import translate_url
+from django.utils.safestring import SafeString, mark_safe
 
 register = template.Library()
 
@@ -51,3 +55,22 @@ def unique_sources(objects: Iterable) -> list:
         if source is not None and getattr(source, "pk", None) not in seen:
             seen[source.pk] = source
     return sorted(seen.values(), key=lambda s: (s.name, s.pk))
+
+
+@lru_cache(maxsize=16)
+def _static_text(path: str) -> str:
+    found = finders.find(path)
+    if not found:
+        raise template.TemplateSyntaxError(f"inline_static: no static file {path!r}")
+    return Path(found).read_text(encoding="utf-8")
+
+
+@register.simple_tag
+def inline_static(path: str) -> SafeString:
+    """The text of one of our static files, for documents read without a web server.
+
+    Pages link their stylesheets (the Content-Security-Policy allows no inline styles); a PDF
+    rendered by WeasyPrint, possibly in a job worker with no request, gets the same stylesheet
+    written into the document instead of fetching it over HTTP from the server itself.
+    """
+    return mark_safe(_static_text(path))  # our own file from the package, not user input

@@ -68,6 +68,21 @@
   }
   nahraum.escape = escapeHtml;
 
+  // Legend and layer-control swatches are small SVGs coloured by presentation attributes (fill,
+  // stroke): the Content-Security-Policy (style-src 'self') blocks style="…" in markup that
+  // Leaflet writes with innerHTML, but not SVG attributes.
+  function swatch(colour) {
+    return '<svg class="swatch" viewBox="0 0 1 1" aria-hidden="true" focusable="false">' +
+      '<rect width="1" height="1" fill="' + escapeHtml(colour) + '"/></svg>';
+  }
+
+  function lineSwatch(colour, width) {
+    var w = Math.min(4, Math.max(1, Math.round(width || 3))), h = w / 2;
+    return '<svg class="swatch swatch-line" viewBox="0 0 14 14" aria-hidden="true" focusable="false">' +
+      '<rect x="' + h + '" y="' + h + '" width="' + (14 - w) + '" height="' + (14 - w) +
+      '" fill="none" stroke="' + escapeHtml(colour) + '" stroke-width="' + w + '"/></svg>';
+  }
+
   function lang() {
     return document.documentElement.lang || "de";
   }
@@ -233,13 +248,13 @@
         var rows = ramp.map(function (c, i) {
           var lo = formatNumber(edges[i]), hi = formatNumber(edges[i + 1]);
           var text = lo === hi ? lo : (i === ramp.length - 1 ? lo + " \u2013 " + hi : lo + " \u2013 < " + hi);
-          return '<li><span class="swatch" style="background:' + c + '"></span>' + text + "</li>";
+          return "<li>" + swatch(c) + text + "</li>";
         });
         if (highlight && highlight.label && features.some(isHighlighted)) {
           rows.push('<li><span class="swatch swatch-dashed"></span>' + escapeHtml(highlight.label) + "</li>");
         }
         if (values.length < features.length) {
-          rows.push('<li><span class="swatch" style="background:#d9d9d9"></span>' +
+          rows.push("<li>" + swatch("#d9d9d9") +
             escapeHtml(opts.noDataLabel || "\u2013") + "</li>");
         }
         div.innerHTML = (opts.title ? "<strong>" + escapeHtml(opts.title) + "</strong>" : "") +
@@ -263,8 +278,7 @@
       },
     }).addTo(this.leaflet);
     if (opts.title) {
-      var border = Math.min(4, Math.max(1, Math.round(opts.weight || 3))) + "px solid " + (opts.colour || "#000000");
-      this._layerControl().addOverlay(layer, '<span class="swatch swatch-outline" style="border:' + border + '"></span>' +
+      this._layerControl().addOverlay(layer, lineSwatch(opts.colour || "#000000", opts.weight) +
         escapeHtml(opts.title));
     }
     if (opts.fit !== false) { // fit: false → context only, e.g. the neighbours' borders
@@ -313,7 +327,7 @@
       if (!opts.show || opts.show.indexOf(c.key) !== -1) group.addTo(self.leaflet);
       self._extend(group);
       var count = group.getLayers().length;
-      control.addOverlay(group, '<span class="swatch" style="background:' + colour + '"></span>' +
+      control.addOverlay(group, swatch(colour) +
         escapeHtml(c.label) + " (" + count + ")");
       groups[c.key] = group;
     });
