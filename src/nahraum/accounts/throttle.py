@@ -1,15 +1,60 @@
-"""Rate limits over Django's cache: login throttling and limits on submissions.
+"""Rate limits over the shared cache: login throttling, limits on submissions, heavy-work budgets.
 
 A fixed window per key is enough here: the aim is to slow down password guessing and floods of
-ideas or comments, not to meter an API. The counts live in the configured cache; with several
-web workers, configure a shared cache (e.g. Redis or the database cache) so that every worker
-sees the same counts.
+ideas or comments, not to meter an API. The counting itself lives in
+:mod:`nahraum.region.ratelimit` (atomic on Redis; per machine and not atomic on the file cache —
+see there), so that apps which may not import ``accounts`` can budget their heavy work too; this
+module re-exports it and keeps the login rules.
+
+Heavy-work budget (issue 11, item 6)::
+
+    from nahraum.accounts import throttle
+
+    wait = throttle.budget("locate", request, per_user=10, per_address=3, window=3600)
+    if wait is not None:  # seconds until the next window
+        return throttle.too_many_requests(request, gettext("location planning"), wait)
+
+or as a decorator on a whole view (every GET/POST spends one unit)::
+
+    @throttle.heavy_work("pdf", gettext_lazy("PDF reports"), per_user=30, per_address=10)
+    def report_pdf(request): ...
+
+The 429 page (web/templates/429.html) says what was limited and when to try again and sends
+``Retry-After``; JSON clients get ``{"error", "what", "retry_after"}``.
 """
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.http import HttpRequest
+
+from nahraum.region.ratelimit import (
+    allow,
+    budget,
+    client_address,
+    count,
+    heavy_work,
+    hit,
+    reset,
+    too_many_requests,
+)
+
+__all__ = [
+    "LOGIN_FAILURES_ALLOWED",
+    "LOGIN_FAILURES_PER_ADDRESS",
+    "LOGIN_WINDOW_SECONDS",
+    "allow",
+    "budget",
+    "client_address",
+    "count",
+    "heavy_work",
+    "hit",
+    "login_blocked",
+    "login_failed",
+    "login_ident",
+    "login_succeeded",
+    "reset",
+    "too_many_requests",
+]
 
 #: Failed logins per username and address before the login is refused for the window.
 LOGIN_FAILURES_ALLOWED = 5
@@ -18,45 +63,13 @@ LOGIN_FAILURES_PER_ADDRESS = 50
 LOGIN_WINDOW_SECONDS = 15 * 60
 
 
-def client_address(request: HttpRequest) -> str:
-    """The client's address as the web server saw it (no trust in X-Forwarded-For)."""
-    return request.META.get("REMOTE_ADDR", "unknown")
-
-
-def _key(scope: str, ident: str) -> str:
-    return f"nahraum:throttle:{scope}:{ident}"
-
-
-def count(scope: str, ident: str) -> int:
-    return int(cache.get(_key(scope, ident), 0))
-
-
-def hit(scope: str, ident: str, window: int) -> int:
-    """Count one event for (scope, ident) in the current window and return the new count."""
-    key = _key(scope, ident)
-    if cache.add(key, 1, timeout=window):
-        return 1
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window)
-        return 1
-
-
-def reset(scope: str, ident: str) -> None:
-    cache.delete(_key(scope, ident))
-
-
-def allow(scope: str, ident: str, limit: int, window: int) -> bool:
-    """Count an event and tell whether it is still within ``limit`` per ``window`` seconds."""
-    return hit(scope, ident, window) <= limit
-
-
 def login_ident(request: HttpRequest, username: str) -> str:
+    """The throttle key of one username tried from one address."""
     return f"{(username or '').strip().lower()}|{client_address(request)}"
 
 
 def login_blocked(request: HttpRequest, username: str) -> bool:
+    """True when this username from this address (or this address at all) failed too often."""
     return (
         count("login", login_ident(request, username)) >= LOGIN_FAILURES_ALLOWED
         or count("login-address", client_address(request)) >= LOGIN_FAILURES_PER_ADDRESS
@@ -64,9 +77,11 @@ def login_blocked(request: HttpRequest, username: str) -> bool:
 
 
 def login_failed(request: HttpRequest, username: str) -> None:
+    """Count a failed login against the username+address and the address alone."""
     hit("login", login_ident(request, username), LOGIN_WINDOW_SECONDS)
     hit("login-address", client_address(request), LOGIN_WINDOW_SECONDS)
 
 
 def login_succeeded(request: HttpRequest, username: str) -> None:
+    """A successful login forgets this username's failures (not the address's)."""
     reset("login", login_ident(request, username))
