@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "nahraum.analysis",
     "nahraum.participation",
     "nahraum.strategy",
+    "nahraum.jobs",
     "nahraum.web",
 ]
 

@@ -16,6 +16,7 @@ urlpatterns += i18n_patterns(
     path("scenarios/", include("nahraum.scenarios.urls")),
     path("participation/", include("nahraum.participation.urls")),
     path("strategy/", include("nahraum.strategy.urls")),
+    path("jobs/", include("nahraum.jobs.urls")),
     path("", include("nahraum.region.urls")),
     prefix_default_language=True,
 )
