@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what nahraum needs on a fresh Debian machine: Python packages into .venv and the
 # front-end libraries from the npm registry (package-lock.json). With --test it also installs
-# what the test suite needs: PostgreSQL, Debian's chromium, poppler-utils (pdftotext), gettext.
+# what the test suite needs: PostgreSQL, Redis, Debian's chromium, poppler-utils (pdftotext), gettext.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,6 +15,7 @@ if [ "$want_test" = 1 ]; then
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_packages+=(postgresql)
   [ -x /usr/bin/chromium ] || apt_packages+=(chromium)
   command -v pdftotext >/dev/null 2>&1 || apt_packages+=(poppler-utils)
+  command -v redis-server >/dev/null 2>&1 || apt_packages+=(redis-server)
 fi
 if [ "${#apt_packages[@]}" -gt 0 ]; then
   echo "== apt-get install ${apt_packages[*]}"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # One command from a fresh clone to the whole test suite: installs everything, starts a real
-# PostgreSQL server (as an unprivileged user, since the server refuses to run as root), runs the
-# linter, then the suite on SQLite and again on PostgreSQL, browser tests in Debian's chromium.
+# PostgreSQL server (as an unprivileged user, since the server refuses to run as root) and a Redis
+# server, runs the linter, then the suite on SQLite and again on PostgreSQL, browser tests in
+# Debian's chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -37,6 +38,18 @@ as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -l "$pg_dir/log" -w \
 stop_pg() { as_pg "$pg_bin/pg_ctl" -D "$pg_dir/data" -m fast stop >/dev/null 2>&1 || true; rm -rf "$pg_dir"; }
 trap stop_pg EXIT
 as_pg "$pg_bin/createdb" -h 127.0.0.1 -p "$pg_port" -U nahraum nahraum
+
+# --- Redis: a throw-away server without persistence, for the shared-cache tests -------------
+redis_port=${NAHRAUM_TEST_REDIS_PORT:-63799}
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --daemonize yes \
+  --pidfile "$pg_dir/redis.pid" --logfile "$pg_dir/redis.log" --dir "$pg_dir"
+stop_all() {
+  [ -f "$pg_dir/redis.pid" ] && kill "$(cat "$pg_dir/redis.pid")" 2>/dev/null || true
+  stop_pg
+}
+trap stop_all EXIT
+for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+export NAHRAUM_TEST_REDIS_URL="redis://127.0.0.1:$redis_port/0"
 
 export NAHRAUM_CHROMIUM=/usr/bin/chromium
 export NAHRAUM_DATA_DIR="$root/var/test"

@@ -16,7 +16,19 @@ import click
 from nahraum.bootstrap import setup_django
 
 
-@click.group()
+class _Group(click.Group):
+    """Turns a configuration error (e.g. no secret key) into one clear line, not a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        from django.core.exceptions import ImproperlyConfigured
+
+        try:
+            return super().invoke(ctx)
+        except ImproperlyConfigured as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=_Group)
 @click.version_option(package_name="nahraum")
 def main() -> None:
     """nahraum — Daseinsvorsorge gemeinsam planen / plan everyday services together."""
@@ -34,24 +46,68 @@ def migrate() -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int, help="Web worker processes.")
 @click.option("--no-serve", is_flag=True, help="Prepare everything, but do not start the server.")
-def demo(host: str, port: int, no_serve: bool) -> None:
-    """Migrate, load the bundled Lemgo–Kalletal region if absent, analyse it, and serve it."""
+@click.option("--no-worker", is_flag=True, help="Do not start a job worker beside the server.")
+def demo(host: str, port: int, workers: int, no_serve: bool, no_worker: bool) -> None:
+    """Migrate, load the bundled Lemgo–Kalletal region if absent, analyse it, and serve it.
+
+    The same application server as production (``nahraum serve``) and a job worker of its own,
+    so the demo needs nothing else; a random secret key is written to the data directory once.
+    """
+    import os
+
+    os.environ["NAHRAUM_DEMO"] = "1"
     setup_django()
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
     from nahraum.data.bundled import ensure_bundled_region
 
     ensure_bundled_region(echo=click.echo)
     for hook in _DEMO_HOOKS:
         module_name, attribute = hook.rsplit(":", 1)
         getattr(importlib.import_module(module_name), attribute)(echo=click.echo)
+    from nahraum.web import serve as server
+
+    server.prepare_static()
     if no_serve:
         return
+    worker = None if no_worker else server.start_worker_process()
     click.echo(f"nahraum läuft auf / runs at http://{host}:{port}/")
-    call_command("runserver", f"{host}:{port}", use_reloader=False)
+    try:
+        server.run(server.server_options(host, port, workers, threads=4, timeout=120))
+    finally:
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=30)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="NAHRAUM_HOST")
+@click.option("--port", default=8000, show_default=True, type=int, envvar="NAHRAUM_PORT")
+@click.option(
+    "--workers", type=int, default=None, help="Processes [NAHRAUM_WEB_WORKERS or 2×cores+1, ≤ 8]."
+)
+@click.option("--threads", type=int, default=4, show_default=True, envvar="NAHRAUM_WEB_THREADS")
+@click.option("--timeout", type=int, default=60, show_default=True, help="Seconds per request.")
+@click.option("--no-collectstatic", is_flag=True, help="Static files are collected already.")
+def serve(
+    host: str, port: int, workers: int | None, threads: int, timeout: int, no_collectstatic: bool
+) -> None:
+    """Serve the platform in production: gunicorn with N workers, static files included.
+
+    DEBUG stays off; run `nahraum migrate` first and a job worker (`nahraum worker`) beside it
+    (docs/operating.md). Stops gracefully on SIGTERM.
+    """
+    setup_django()
+    from nahraum.web import serve as server
+
+    if not no_collectstatic:
+        server.prepare_static()
+    server.run(
+        server.server_options(host, port, workers or server.default_workers(), threads, timeout)
+    )
 
 
 @main.command()
