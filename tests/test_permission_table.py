@@ -114,6 +114,11 @@ TABLE: list[tuple[str, str, str, dict, tuple]] = [
     ("scenarios.delete_lemgo", "post", f"{SC}/{{sc_lemgo}}/delete/", {}, SC_LEMGO_DONE),
     ("scenarios.delete_kalletal", "post", f"{SC}/{{sc_kalletal}}/delete/", {}, SC_KALLETAL_DONE),
     ("scenarios.delete_joint", "post", f"{SC}/{{sc_joint}}/delete/", {}, SC_JOINT_DONE),
+    # --- jobs: the starter (here the citizen) and staff follow a job; staff see the list -------
+    ("jobs.list", "get", "/de/jobs/", {}, (403, 403, 403, 200, 200, 200, 200)),
+    ("jobs.detail", "get", "/de/jobs/{job}/", {}, (403, 200, 403, 200, 200, 200, 200)),
+    ("jobs.status", "get", "/de/jobs/{job}.json", {}, (403, 200, 403, 200, 200, 200, 200)),
+    ("jobs.cancel", "post", "/de/jobs/{job}/cancel/", {}, (403, 302, 403, 302, 302, 302, 302)),
     # --- participation ------------------------------------------------------------------------
     ("participation.index", "get", f"{P}/", {}, every(200)),
     ("participation.idea_list", "get", f"{P}/ideas/", {}, every(200)),
@@ -394,6 +399,7 @@ def _participation(lemgo, health, author) -> dict[str, int]:
 @pytest.fixture
 def world(tiny_region) -> dict[str, Any]:
     """The seven people and one object of each kind per owner, as ``{name: pk}`` for the URLs."""
+    from nahraum.jobs.models import Job
     from nahraum.region.models import InnovationField, Municipality
     from nahraum.scenarios.models import Scenario
     from nahraum.strategy.models import Goal, Measure, Project
@@ -419,6 +425,9 @@ def world(tiny_region) -> dict[str, Any]:
         "measure_joint": Measure.objects.create(goal=goal, title="Netzwerk").pk,
         "project": Project.objects.create(
             measure=measure, title="Praxisräume", municipality=lemgo
+        ).pk,
+        "job": Job.objects.create(
+            kind="jobs.sleep", params_key="-", created_by=people["citizen"]
         ).pk,
         **_participation(lemgo, health, people["citizen"]),
     }
@@ -467,7 +476,16 @@ def test_table_covers_every_page_of_every_app():
     """Each named URL of the apps is a row of the table, or left out above with a reason."""
     from django.urls import resolve
 
-    apps = {"region", "analysis", "transit", "scenarios", "participation", "strategy", "accounts"}
+    apps = {
+        "region",
+        "analysis",
+        "transit",
+        "scenarios",
+        "participation",
+        "strategy",
+        "accounts",
+        "jobs",
+    }
     names = {n for n in _named_urls(get_resolver()) if n.split(":")[0] in apps}
     placeholder = {
         "{" + k + "}": "1"
@@ -493,6 +511,7 @@ def test_table_covers_every_page_of_every_app():
             "project",
         )
     }
+    placeholder["{job}"] = "00000000-0000-4000-8000-000000000001"  # job pages take a UUID
     covered = set()
     for _action, _method, url, _data, _answers in TABLE:
         for key, value in placeholder.items():
