@@ -87,6 +87,7 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True  # no script of ours reads it: forms carry the token
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "nahraum.web.views.csrf_failure"  # German page, not Django's English one
 SECURE_HSTS_SECONDS = int(os.environ.get("NAHRAUM_HSTS_SECONDS", "31536000")) if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _flag("NAHRAUM_HSTS_INCLUDE_SUBDOMAINS", "1")
 SECURE_HSTS_PRELOAD = _flag("NAHRAUM_HSTS_PRELOAD")

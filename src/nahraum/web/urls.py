@@ -20,3 +20,9 @@ urlpatterns += i18n_patterns(
     path("", include("nahraum.region.urls")),
     prefix_default_language=True,
 )
+
+# German-first error pages of the platform (nahraum.web.views), not Django's.
+handler400 = "nahraum.web.views.bad_request"
+handler403 = "nahraum.web.views.permission_denied"
+handler404 = "nahraum.web.views.page_not_found"
+handler500 = "nahraum.web.views.server_error"
