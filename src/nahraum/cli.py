@@ -151,6 +151,8 @@ _SUBCOMMANDS: list[str] = [
     "nahraum.transit.commands:transit_group",
     "nahraum.participation.commands:participation_group",
     "nahraum.strategy.commands:strategy_group",
+    "nahraum.jobs.commands:worker",
+    "nahraum.jobs.commands:jobs_group",
 ]
 
 # Steps `nahraum demo` runs after the bundled region is loaded (e.g. the first analysis).
