@@ -47,6 +47,7 @@ ALLOWED: dict[str, set[str] | None] = {
         "bootstrap",
         "jobs",
     },
+    "ops": {"jobs", "bootstrap"},  # operating: Django, bootstrap and the jobs app's selectors
     "web": None,
     "cli": None,
 }

@@ -153,6 +153,8 @@ _SUBCOMMANDS: list[str] = [
     "nahraum.strategy.commands:strategy_group",
     "nahraum.jobs.commands:worker",
     "nahraum.jobs.commands:jobs_group",
+    "nahraum.ops.commands:backup_command",
+    "nahraum.ops.commands:restore_command",
 ]
 
 # Steps `nahraum demo` runs after the bundled region is loaded (e.g. the first analysis).

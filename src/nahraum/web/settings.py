@@ -139,6 +139,7 @@ LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 
 MIDDLEWARE = [
+    "nahraum.ops.logs.RequestLogMiddleware",  # outermost: request id and one access line each
     "django.middleware.security.SecurityMiddleware",
     # Static files straight from the application server: compressed, cache-busted names.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -298,9 +299,30 @@ TASKS = {
     }
 }
 
+# --- Logs: one line per event on stderr (journald takes it from there), JSON when asked; every
+# line of a request carries its id (nahraum.ops.logs). NAHRAUM_LOG_LEVEL is for everything but
+# the one access line per request (INFO), which NAHRAUM_ACCESS_LOG=0 silences.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "nahraum.ops.logs.RequestIdFilter"}},
+    "formatters": {
+        "text": {"()": "nahraum.ops.logs.TextFormatter"},
+        "json": {"()": "nahraum.ops.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "json"
+            if os.environ.get("NAHRAUM_LOG_FORMAT", "text").strip().lower() == "json"
+            else "text",
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("NAHRAUM_LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # Django's own console handler (debug only) would print its lines twice: ours only.
+        "django": {"handlers": [], "level": os.environ.get("NAHRAUM_LOG_LEVEL", "WARNING")},
+        "nahraum.request": {"level": "INFO" if _flag("NAHRAUM_ACCESS_LOG", "1") else "WARNING"},
+    },
 }

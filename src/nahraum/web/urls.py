@@ -6,6 +6,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", include("nahraum.web.health")),  # no language prefix, no login (ops)
 ]
 
 urlpatterns += i18n_patterns(
