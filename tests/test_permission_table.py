@@ -98,6 +98,8 @@ TABLE: list[tuple[str, str, str, dict, tuple]] = [
     ("scenarios.compare", "get", f"{SC}/{{sc_lemgo}}/compare/", {}, every(200)),
     ("scenarios.effect", "get", f"{SC}/{{sc_lemgo}}/effect.json", {}, every(200)),
     ("scenarios.locate", "get", f"{SC}/locate/", {}, every(200)),
+    # asking the planner is heavy (a job): signed-in people; an empty question starts nothing
+    ("scenarios.locate_solve", "post", f"{SC}/locate/", {}, (403,) + (200,) * 6),
     ("scenarios.change_lemgo", "post", f"{SC}/{{sc_lemgo}}/", {"form": "rate"}, SC_LEMGO_FORM),
     ("scenarios.change_joint", "post", f"{SC}/{{sc_joint}}/", {"form": "rate"}, SC_JOINT_FORM),
     (
