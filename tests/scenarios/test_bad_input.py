@@ -154,6 +154,8 @@ def test_web_forms_show_the_error_and_save_nothing(client, planner, scenario, db
 
 
 def test_web_locate_with_no_valid_site_shows_the_error(client, planner, tiny_region, db_counts):
+    from nahraum.jobs.models import Job
+
     client.force_login(planner)
     before = db_counts()
     r = client.post(
@@ -165,11 +167,17 @@ def test_web_locate_with_no_valid_site_shows_the_error(client, planner, tiny_reg
             "mode": "walk",
             "candidate_source": "list",
             "candidates": "Köln; 50.93; 6.95",
-            "make_scenario": "1",
         },
     )
-    assert r.status_code == 200
-    assert "no valid candidate site" in r.content.decode()
+    job = Job.objects.get(kind="scenarios.locate")
+    assert r.status_code == 302 and r["Location"].endswith(f"/jobs/{job.pk}/")
+    assert job.state == "failed" and "no valid candidate site" in job.error
+    page = client.get(f"/en/scenarios/locate/?job={job.pk}")
+    assert page.status_code == 200
+    assert "no valid candidate site" in page.content.decode()
+    # no answer, so no scenario can be made of it
+    r = client.post("/en/scenarios/locate/", {"job": job.pk, "make_scenario": "1"})
+    assert r.status_code == 404
     assert db_counts() == before
 
 

@@ -9,6 +9,7 @@ class ScenariosConfig(AppConfig):
 
     def ready(self) -> None:
         # the demand-responsive mode ("drt") that scenarios with a service area use
+        from . import jobs  # noqa: F401  (registers the job kinds scenarios.run, scenarios.locate)
         from .drt import register
 
         register()

@@ -298,6 +298,105 @@ def greedy_rows(problem: LocationProblem, result: engine.LocateResult) -> list[d
     ]
 
 
+METHOD_NAMES = {
+    "max_coverage": "maximal coverage",
+    "p_median": "p-median",
+    "set_cover": "set cover",
+}
+
+
+def answer(problem: LocationProblem, result: engine.LocateResult) -> dict[str, Any]:
+    """The answer as plain data (JSON): what the page shows and what a scenario is made from.
+
+    This is what a location-planning job stores as its result, so the page and "make it a
+    scenario" read the answer instead of solving again; the cost matrix is not part of it.
+    """
+    keep_mode = all(c.facility_key for c in problem.candidates)
+    chosen = {int(j) for j in result.chosen}
+    return {
+        "type": problem.facility_type.key,
+        "type_name": problem.facility_type.name,
+        "method": problem.method,
+        "mode": problem.mode,
+        "k": problem.k,
+        "norm_minutes": problem.norm_minutes,
+        "target_bands": list(problem.target_bands),
+        "sites": result_rows(problem, result),
+        "greedy_sites": greedy_rows(problem, result),
+        "objective": float(result.objective),
+        "bound": float(result.bound),
+        "greedy_objective": float(result.greedy.objective),
+        "gap": float(result.gap),
+        "status": result.status,
+        "solve_time_s": float(result.solve_time_s),
+        "notes": [*problem.notes, *result.notes],
+        "n_candidates": len(problem.candidates),
+        "n_cells": int(problem.cost_s.shape[0]),
+        "target_weight": float(problem.weights.sum()),
+        "keep_mode": keep_mode,
+        "closed_keys": [
+            str(c.facility_key)
+            for j, c in enumerate(problem.candidates)
+            if keep_mode and j not in chosen
+        ],
+    }
+
+
+def solve_question(
+    region: Region,
+    *,
+    type_key: str,
+    method: str,
+    k: int | None,
+    mode: str,
+    norm_minutes: float | None = None,
+    target_bands: list[str] | None = None,
+    candidate_source: str = "settled",
+    candidates_text: str = "",
+    progress: Any = None,
+    time_limit_s: float = 30.0,
+) -> dict[str, Any]:
+    """Build and solve the question the location page asks; the answer as :func:`answer` data.
+
+    ``progress(done, total, step)`` is told each stage (inputs, travel costs, solve), the
+    engine's progress protocol, so that a job shows where it is and can be cancelled between
+    stages. Bad input raises ``ValidationError`` naming the field.
+    """
+    from nahraum.analysis.services import load_inputs
+
+    def tick(done: int, step: str) -> None:
+        if progress is not None:
+            progress(done, 4, step)
+
+    tick(0, "inputs")
+    inputs = load_inputs(region, modes=[mode])
+    if candidate_source == "list":
+        candidates = parse_candidates(candidates_text)
+    elif candidate_source == "keep":
+        candidates = existing_candidates(inputs, type_key)
+    else:
+        candidates = settled_candidates(inputs, limit=MAX_CANDIDATES)
+    tick(1, "costs")
+    problem = build_problem(
+        region,
+        inputs,
+        type_key=type_key,
+        method=method,
+        k=k,
+        mode=mode,
+        norm_minutes=norm_minutes,
+        target_bands=target_bands or [],
+        candidates=candidates,
+        replace_existing=candidate_source == "keep",
+    )
+    tick(2, "solve")
+    result = solve_problem(problem, time_limit_s=time_limit_s)
+    tick(3, "answer")
+    data = answer(problem, result)
+    tick(4, "answer")
+    return data
+
+
 def scenario_from_result(
     problem: LocationProblem,
     result: engine.LocateResult,
@@ -306,62 +405,76 @@ def scenario_from_result(
     name: str | None = None,
     municipality=None,
 ):
-    """Turn an answer into a scenario in one step: open the chosen sites (or close the others).
+    """Turn an answer into a scenario in one step (see :func:`scenario_from_answer`)."""
+    return scenario_from_answer(
+        problem.region,
+        answer(problem, result),
+        author=author,
+        name=name,
+        municipality=municipality,
+    )
 
-    When the candidates were the existing facilities (``facility_key`` set), the question was
+
+def scenario_from_answer(
+    region: Region,
+    data: dict[str, Any],
+    *,
+    author=None,
+    name: str | None = None,
+    municipality=None,
+):
+    """Turn a stored answer into a scenario: open the chosen sites (or close the others).
+
+    When the candidates were the existing facilities (``keep_mode``), the question was
     "which to keep", so the scenario closes the ones not chosen; otherwise it opens the chosen.
+    All in one transaction: a bad row leaves no scenario behind.
     """
     from django.db import transaction
 
     from .models import FacilityChange
     from .services import add_facility_change, create_scenario
 
-    method_names = {
-        "max_coverage": "maximal coverage",
-        "p_median": "p-median",
-        "set_cover": "set cover",
-    }
-    keep_mode = all(c.facility_key for c in problem.candidates)
+    method = METHOD_NAMES[data["method"]]
+    keep_mode = bool(data["keep_mode"])
     with transaction.atomic():
         scenario = create_scenario(
-            problem.region,
+            region,
             name
-            or f"{problem.facility_type.name}: {len(result.chosen)} "
-            f"{'kept' if keep_mode else 'new'} ({method_names[problem.method]})",
+            or f"{data['type_name']}: {len(data['sites'])} "
+            f"{'kept' if keep_mode else 'new'} ({method})",
             description=(
-                f"Location planning, {method_names[problem.method]}, mode {problem.mode}"
-                + (f", norm {problem.norm_minutes:g} min" if problem.norm_minutes else "")
+                f"Location planning, {method}, mode {data['mode']}"
+                + (f", norm {data['norm_minutes']:g} min" if data["norm_minutes"] else "")
                 + (
-                    f", target group {', '.join(problem.target_bands)}"
-                    if problem.target_bands
+                    f", target group {', '.join(data['target_bands'])}"
+                    if data["target_bands"]
                     else ""
                 )
-                + f"; objective {result.objective:.6g}, gap {result.gap:.4%}, "
-                f"solved in {result.solve_time_s:.2f} s ({result.status})."
+                + f"; objective {data['objective']:.6g}, gap {data['gap']:.4%}, "
+                f"solved in {data['solve_time_s']:.2f} s ({data['status']})."
             ),
             author=author,
             municipality=municipality,
         )
-        chosen = set(int(j) for j in result.chosen)
-        for j, c in enumerate(problem.candidates):
-            if keep_mode:
-                if j not in chosen:
-                    add_facility_change(
-                        scenario,
-                        FacilityChange.Action.CLOSE,
-                        facility_key=c.facility_key,
-                        note="not kept by the optimiser",
-                    )
-            elif j in chosen:
+        if keep_mode:
+            for key in data["closed_keys"]:
                 add_facility_change(
                     scenario,
-                    FacilityChange.Action.OPEN,
-                    type_key=problem.facility_type.key,
-                    name=c.name,
-                    lat=c.lat,
-                    lon=c.lon,
-                    note="chosen by the optimiser",
+                    FacilityChange.Action.CLOSE,
+                    facility_key=key,
+                    note="not kept by the optimiser",
                 )
+            return scenario
+        for site in data["sites"]:
+            add_facility_change(
+                scenario,
+                FacilityChange.Action.OPEN,
+                type_key=data["type"],
+                name=site["name"],
+                lat=site["lat"],
+                lon=site["lon"],
+                note="chosen by the optimiser",
+            )
     return scenario
 
 

@@ -10,6 +10,7 @@ Writes happen in one transaction each; a rejected form leaves the database as it
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from nahraum.accounts.permissions import permission_required, require
+from nahraum.accounts.permissions import require
 from nahraum.region.selectors import current_region
 
 from . import forms as f
@@ -217,24 +218,35 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def run(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start the scenario run as a background job; its page shows the progress, then the result.
+
+    Identical requests (same scenario, modes and types) while one runs reuse that job.
+    """
+    from nahraum.jobs.services import job_url, start_job
+
+    from .jobs import RUN
+
     scenario = get_object_or_404(selectors.scenarios("region"), pk=pk)
     require(request, "scenarios.run_scenario", scenario)
     form = f.RunForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose at least one mode."))
         return redirect("scenarios:detail", pk=scenario.pk)
-    from .compare import run_scenario
+    params = {
+        "scenario": scenario.pk,
+        "modes": list(form.cleaned_data["modes"]),
+        "types": sorted(t.key for t in form.cleaned_data["types"]),
+        "language": request.LANGUAGE_CODE,
+    }
+    job = start_job(RUN, params, user=request.user, session_key=_session_key(request))
+    return redirect(job_url(job))
 
-    types = [t.key for t in form.cleaned_data["types"]] or None
-    try:
-        srun = run_scenario(scenario, modes=form.cleaned_data["modes"], facility_types=types)
-    except (ValidationError, ValueError) as exc:
-        messages.error(request, _("The scenario could not be run: %(error)s") % {"error": exc})
-        return redirect("scenarios:detail", pk=scenario.pk)
-    messages.success(
-        request, _("Scenario run finished in %(s).1f s.") % {"s": srun.run.timings.get("total", 0)}
-    )
-    return redirect(reverse("scenarios:compare", args=[scenario.pk]))
+
+def _session_key(request: HttpRequest) -> str | None:
+    """The visitor's session key (made now if there is none yet): who may follow the job."""
+    if request.session.session_key is None:
+        request.session.save()
+    return request.session.session_key
 
 
 def effect_json(request: HttpRequest, pk: int) -> JsonResponse:
@@ -401,96 +413,130 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
 # --------------------------------------------------------------------------- location planning
 
 
-def _solve_location(region, data: dict[str, Any]):
-    """Build and solve the location problem the form asks for (ValidationError on bad input)."""
-    from nahraum.analysis.services import load_inputs
-
-    from . import locating
-
-    inputs = load_inputs(region, modes=[data["mode"]])
-    source = data["candidate_source"]
-    if source == "list":
-        candidates = locating.parse_candidates(data["candidates"])
-    elif source == "keep":
-        candidates = locating.existing_candidates(inputs, data["facility_type"].key)
-    else:
-        candidates = locating.settled_candidates(inputs, limit=locating.MAX_CANDIDATES)
-    problem = locating.build_problem(
-        region,
-        inputs,
-        type_key=data["facility_type"].key,
-        method=data["method"],
-        k=data.get("k"),
-        mode=data["mode"],
-        norm_minutes=data.get("norm_minutes"),
-        target_bands=data.get("target_bands") or [],
-        candidates=candidates,
-        replace_existing=source == "keep",
-    )
-    return problem, locating.solve_problem(problem, time_limit_s=30.0)
+def _locate_params(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
+    """The question as the job's JSON parameters (only what changes the answer: reuse key)."""
+    return {
+        "facility_type": data["facility_type"].key,
+        "method": data["method"],
+        "k": data.get("k"),
+        "mode": data["mode"],
+        "norm_minutes": data.get("norm_minutes"),
+        "target_bands": sorted(data.get("target_bands") or []),
+        "candidate_source": data["candidate_source"],
+        "candidates": data["candidates"] if data["candidate_source"] == "list" else "",
+        "language": request.LANGUAGE_CODE,
+    }
 
 
-def _locate_context(problem, result) -> dict[str, Any]:
-    """The answer's tables, map and chart (exact vs greedy)."""
-    from . import locating
+def _locate_job(request: HttpRequest):
+    """The location job named by ``?job=`` (or the make-scenario form), if this visitor may see
+    it: who started it (account or session) or staff; ``None`` without one; 404 otherwise."""
+    from nahraum.jobs.rules import session_started
+    from nahraum.jobs.selectors import get_job
 
-    sites = locating.result_rows(problem, result)
-    greedy_sites = locating.greedy_rows(problem, result)
+    from .jobs import LOCATE
+
+    job_id = request.POST.get("job") or request.GET.get("job")
+    if not job_id:
+        return None
+    try:
+        job = get_job(uuid.UUID(str(job_id)))
+    except ValueError:
+        job = None
+    if job is None or job.kind != LOCATE:
+        raise Http404(_("No such location planning."))
+    if not (
+        request.user.has_perm("jobs.view_job", job)
+        or session_started(job, request.session.session_key)
+    ):
+        raise Http404(_("No such location planning."))
+    return job
+
+
+def _answer_context(data: dict[str, Any]) -> dict[str, Any]:
+    """The stored answer's figures, map and chart (exact vs greedy), in the page's language."""
     unit = {
         "max_coverage": _("people newly within the norm"),
         "p_median": _("person-minutes of travel"),
         "set_cover": _("sites"),
-    }[problem.method]
-    scale = 1 / 60 if problem.method == "p_median" else 1
+    }[data["method"]]
+    scale = 1 / 60 if data["method"] == "p_median" else 1
     return {
-        "problem": problem,
-        "result": result,
-        "sites": sites,
-        "greedy_sites": greedy_sites,
+        "answer": data,
+        "sites": data["sites"],
+        "greedy_sites": data["greedy_sites"],
         "unit": unit,
-        "objective": result.objective * scale,
-        "bound": result.bound * scale,
-        "greedy_objective": result.greedy.objective * scale,
-        "gap_percent": result.gap * 100,
-        "map_spec": specs.locate_map(problem.facility_type.key, sites, greedy_sites),
+        "objective": data["objective"] * scale,
+        "bound": data["bound"] * scale,
+        "greedy_objective": data["greedy_objective"] * scale,
+        "gap_percent": data["gap"] * 100,
+        "map_spec": specs.locate_map(data["type"], data["sites"], data["greedy_sites"]),
         "chart_spec": specs.locate_chart(
-            str(unit), result.objective * scale, result.greedy.objective * scale
+            str(unit), data["objective"] * scale, data["greedy_objective"] * scale
         ),
-        "n_candidates": len(problem.candidates),
-        "n_cells": problem.cost_s.shape[0],
-        "target_weight": float(problem.weights.sum()),
     }
 
 
-@permission_required("scenarios.locate")
-def locate(request: HttpRequest) -> HttpResponse:
+def _job_context(job) -> dict[str, Any]:
+    """What the page shows of a location job: its question, and its answer or why there is none."""
+    if job.state == job.State.FAILED:
+        form = f.LocateForm(job.params)
+        form.is_valid()
+        form.add_error(None, job.error)
+        return {"form": form, "job": job}
+    ctx: dict[str, Any] = {"form": f.LocateForm(initial=job.params), "job": job}
+    if job.state == job.State.DONE:
+        ctx.update(_answer_context(job.result["answer"]))
+    return ctx
+
+
+def _scenario_from_job(request: HttpRequest, job) -> HttpResponse:
+    """Make a scenario from a stored answer (no second solve)."""
     from . import locating
 
+    require(request, "scenarios.add_scenario")
     region = current_region()
-    form = f.LocateForm(request.POST or None)
-    ctx: dict[str, Any] = {"form": form, "region": region}
+    if job is None or job.state != job.State.DONE or region is None:
+        raise Http404(_("No such location planning."))
+    if region.pk != job.result["region"]:
+        raise Http404(_("No such location planning."))
+    scenario = locating.scenario_from_answer(
+        region,
+        job.result["answer"],
+        author=request.user,
+        municipality=services.home_municipality(request.user),
+    )
+    messages.success(
+        request, _("Scenario “%(name)s” created from the answer.") % {"name": scenario.name}
+    )
+    return redirect("scenarios:detail", pk=scenario.pk)
+
+
+def locate(request: HttpRequest) -> HttpResponse:
+    """Location planning: the question (everybody sees it), the answer of a job (``?job=``).
+
+    Solving is heavy (p-median with k = 100 by car: about a minute), so only signed-in people
+    may ask (``scenarios.locate``), and only through the job queue; identical questions while
+    one is being solved reuse that job.
+    """
+    from nahraum.jobs.services import job_url, start_job
+
+    from .jobs import LOCATE
+
+    region = current_region()
+    ctx: dict[str, Any] = {"region": region, "form": f.LocateForm()}
     if region is not None:
         ctx["sources"] = selectors.region_sources(region)
-    if request.method != "POST" or region is None or not form.is_valid():
-        return render(request, "scenarios/locate.html", ctx)
-    try:
-        problem, result = _solve_location(region, form.cleaned_data)
-    except ValidationError as exc:
-        pairs = exc.message_dict.items() if hasattr(exc, "message_dict") else [(None, exc.messages)]
-        for key, texts in pairs:
-            form.add_error(key if key in form.fields else None, " ".join(texts))
-        return render(request, "scenarios/locate.html", ctx)
-    if request.POST.get("make_scenario"):
-        require(request, "scenarios.add_scenario")
-        scenario = locating.scenario_from_result(
-            problem,
-            result,
-            author=request.user,
-            municipality=services.home_municipality(request.user),
-        )
-        messages.success(
-            request, _("Scenario “%(name)s” created from the answer.") % {"name": scenario.name}
-        )
-        return redirect("scenarios:detail", pk=scenario.pk)
-    ctx.update(_locate_context(problem, result))
+    job = _locate_job(request)
+    if request.method == "POST":
+        require(request, "scenarios.locate")
+        if request.POST.get("make_scenario"):
+            return _scenario_from_job(request, job)
+        ctx["form"] = form = f.LocateForm(request.POST)
+        if region is not None and form.is_valid():
+            params = _locate_params(request, form.cleaned_data)
+            job = start_job(LOCATE, params, user=request.user, session_key=_session_key(request))
+            return redirect(job_url(job))
+    elif job is not None:
+        ctx.update(_job_context(job))
     return render(request, "scenarios/locate.html", ctx)
