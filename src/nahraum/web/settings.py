@@ -182,8 +182,16 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Imports and runs write in one transaction; a longer timeout keeps a concurrent reader
-    # (the demo server while `nahraum analyze` writes) from failing at once.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 30
+    # (the demo server while `nahraum analyze` writes) from failing at once. WAL lets the web
+    # workers read while the job worker writes; IMMEDIATE transactions take the write lock at
+    # the start instead of failing half-way with "database is locked" when two processes write.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": 30,
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -207,14 +215,15 @@ STATIC_ROOT = Path(os.environ.get("NAHRAUM_STATIC_ROOT", DATA_DIR / "static"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Hashed names (cache for a year) and gzip/brotli copies, written by collectstatic, which
-    # `nahraum serve` and `nahraum demo` run; the tests serve the source files directly.
+    # `nahraum serve` and `nahraum demo` run; before that, plain names (web/staticstorage.py).
+    # The tests serve the source files directly.
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if TESTING and not _flag("NAHRAUM_STATIC_MANIFEST")
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        else "nahraum.web.staticstorage.StaticStorage"
     },
 }
-WHITENOISE_USE_FINDERS = TESTING
+WHITENOISE_USE_FINDERS = TESTING or not (STATIC_ROOT / "staticfiles.json").is_file()
 WHITENOISE_MANIFEST_STRICT = False
 # Front-end libraries come from the npm registry (package-lock.json) and are served from
 # node_modules; nothing of them is copied into the repository.
