@@ -30,8 +30,8 @@ class Job(models.Model):
     #: SHA-256 of the canonical JSON of ``params``: the reuse lookup compares this, not JSON.
     params_key = models.CharField(max_length=64, editable=False)
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
-    progress_done = models.FloatField(_("done"), default=0.0)
-    progress_total = models.FloatField(_("total"), default=0.0)
+    progress_done = models.FloatField(_("progress done"), default=0.0)
+    progress_total = models.FloatField(_("progress total"), default=0.0)
     message = models.CharField(_("message"), max_length=500, blank=True)
     error = models.TextField(_("reason of the failure"), blank=True)
     result = models.JSONField(_("result"), null=True, blank=True)

@@ -67,11 +67,11 @@ class ProgressReporter:
     def __init__(
         self,
         write: Callable[[float, float, str], bool] | None,
-        interval: float = PROGRESS_INTERVAL_S,
+        interval: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._write = write
-        self.interval = interval
+        self.interval = PROGRESS_INTERVAL_S if interval is None else interval
         self.clock = clock
         self.pending: tuple[float, float, str] | None = None
         #: The last value reported (written or not): the runner stores it when the job ends.

@@ -95,7 +95,7 @@ def _run_claimed(job: Job) -> str:
         result = get_kind(job.kind).func(ctx)
         result = json.loads(json.dumps(result if result is not None else {}))
     except JobCancelled:
-        _finish(job, Job.State.CANCELLED, message=_("Cancelled on request."))
+        _finish(job, Job.State.CANCELLED, cancel_requested=True, message=_("Cancelled on request."))
         return Job.State.CANCELLED
     except (ValidationError, ValueError) as exc:
         messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]

@@ -39,10 +39,12 @@ def start_job(
     user: Any = None,
     session_key: str | None = None,
     reuse: bool = True,
+    max_attempts: int | None = None,
 ) -> Job:
     """Create the Job row and enqueue it. reuse=True: an identical request (same kind + params
     + same user/session) still queued or running, or done within the last 10 min with nothing
-    newer in between, returns that job instead of a new one."""
+    newer in between, returns that job instead of a new one. ``max_attempts`` (default 2): how
+    often a job lost with its worker is tried in all; 1 for jobs that must not run twice."""
     get_kind(kind)  # an unknown kind fails here, not later in the worker
     params = json.loads(json.dumps(params))  # JSON-able, and detached from the caller's dict
     key = params_key(params)
@@ -59,6 +61,7 @@ def start_job(
             params_key=key,
             created_by=user,
             session_key="" if user is not None else (session_key or ""),
+            **({"max_attempts": max_attempts} if max_attempts else {}),
         )
         enqueue(job)
     job.refresh_from_db()
