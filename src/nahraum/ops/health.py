@@ -15,6 +15,8 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import connection
+from django.db.models import Max
+from django.utils import timezone
 
 OK, DEGRADED, ERROR = "ok", "degraded", "error"
 
@@ -43,13 +45,14 @@ def check_database() -> dict[str, Any]:
 
 def _worker_state() -> tuple[bool, float | None]:
     try:
-        from nahraum.jobs import selectors
+        from nahraum.jobs.models import WorkerBeat
+        from nahraum.jobs.selectors import worker_alive
     except ImportError:  # the jobs app is not installed: no worker can be alive
         return False, None
-    alive = bool(selectors.worker_alive())
-    last_beat = getattr(selectors, "last_worker_beat_age", None)
-    age = last_beat() if callable(last_beat) else None
-    return alive, (round(age, 1) if age is not None else None)
+    alive = bool(worker_alive())
+    last = WorkerBeat.objects.aggregate(last=Max("beat_at"))["last"]
+    age = (timezone.now() - last).total_seconds() if last is not None else None
+    return alive, (round(max(age, 0.0), 1) if age is not None else None)
 
 
 def check_worker() -> dict[str, Any]:

@@ -80,6 +80,8 @@ class TextFormatter(logging.Formatter):
 
     def __init__(self) -> None:
         super().__init__("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
+        # Python's warnings would otherwise go to stderr as two raw lines each.
+        logging.captureWarnings(True)
 
     def format(self, record: logging.LogRecord) -> str:
         record.request_id = _record_request_id(record)
@@ -89,6 +91,10 @@ class TextFormatter(logging.Formatter):
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time (UTC, ISO 8601), level, logger, message, request_id, the
     access fields when the record has them, and ``exc`` with the traceback of an exception."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        logging.captureWarnings(True)  # warnings become records too, so every line is JSON
 
     def format(self, record: logging.LogRecord) -> str:
         data: dict[str, Any] = {
