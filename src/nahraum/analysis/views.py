@@ -13,13 +13,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from nahraum.region.cachever import CACHE_HEADER, PAGE_TIMEOUT, cache_key, public_page
 from nahraum.region.metrics import metric_label, mode_label
 from nahraum.region.models import Region
+from nahraum.region.ratelimit import budget, too_many_requests
 from nahraum.region.selectors import (
     current_region,
     districts,
@@ -33,6 +37,12 @@ from . import selectors, specs
 from .forms import IndicatorQueryForm, IsochroneForm, SelectionForm, first_error
 from .isochrones import NoIsochrone, isochrone_features
 from .models import AnalysisRun
+
+#: Modes whose isochrones are computed on the road network (seconds each) and so are budgeted.
+BUDGETED_MODES = frozenset({"car", "bike"})
+#: New car/bike isochrones per hour: signed-in people, anonymous visitors per address
+#: (settings.NAHRAUM_ISOCHRONE_BUDGET overrides single entries).
+ISOCHRONE_BUDGET = {"per_user": 120, "per_address": 30, "window": 3600}
 
 # --------------------------------------------------------------------------------------------
 # Shared pieces
@@ -81,6 +91,7 @@ def _context(region: Region, run: AnalysisRun) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 
+@public_page
 def overview(request: HttpRequest) -> HttpResponse:
     """The region's supply: district table, map and chart for the chosen type, mode and metric,
     every type and innovation field per mode, core towns against villages, flows, worst cells."""
@@ -112,6 +123,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(request, "analysis/overview.html", ctx)
 
 
+@public_page
 def district(request: HttpRequest, key: str) -> HttpResponse:
     """One district: every type and mode, its worst-served cells, histogram and cell map."""
     region = current_region()
@@ -140,6 +152,7 @@ def district(request: HttpRequest, key: str) -> HttpResponse:
     return render(request, "analysis/district.html", ctx)
 
 
+@public_page
 def facility_type(request: HttpRequest, key: str) -> HttpResponse:
     """One facility type: figures per district and municipality, flows, worst cells, norms."""
     region = current_region()
@@ -179,6 +192,7 @@ def _json_error(message: str, status: int = 400) -> JsonResponse:
     )
 
 
+@public_page
 def api_indicators(request: HttpRequest) -> JsonResponse:
     """Stored indicator values of a run, filtered: ?metric=&mode=&type=&district=&municipality=
     &level=&area_kind=&age_band=&run=. Unknown parameters or values give 400 with a message."""
@@ -209,8 +223,13 @@ def api_indicators(request: HttpRequest) -> JsonResponse:
     )
 
 
-def api_isochrone(request: HttpRequest) -> JsonResponse:
-    """Areas reachable from a clicked point: ?lat=&lon=&mode=walk&minutes=5,10,15 → GeoJSON."""
+def api_isochrone(request: HttpRequest) -> HttpResponse:
+    """Areas reachable from a clicked point: ?lat=&lon=&mode=walk&minutes=5,10,15 → GeoJSON.
+
+    Identical requests (same point, mode, limits, data version) come from the cache; a car or
+    bike isochrone computed anew (about 2 s of server time) spends one unit of the visitor's
+    budget, and beyond it the answer is 429 with ``Retry-After``.
+    """
     form = IsochroneForm(request.GET)
     if not form.is_valid():
         return _json_error(first_error(form))
@@ -218,8 +237,21 @@ def api_isochrone(request: HttpRequest) -> JsonResponse:
     if region is None:
         return _json_error("no region loaded", status=404)
     q = form.cleaned_data
-    try:
-        features = isochrone_features(region, q["lat"], q["lon"], q["mode"], q["minutes"])
-    except NoIsochrone as exc:
-        return _json_error(str(exc), status=exc.status)
-    return JsonResponse(features)
+    params = (region.pk, q["lat"], q["lon"], q["mode"], tuple(q["minutes"]))
+    key = cache_key("isochrone", *params)
+    features = cache.get(key)
+    hit = features is not None
+    if not hit:
+        if q["mode"] in BUDGETED_MODES:  # an identical request from the cache costs nothing
+            limits = {**ISOCHRONE_BUDGET, **getattr(settings, "NAHRAUM_ISOCHRONE_BUDGET", {})}
+            wait = budget("isochrone", request, **limits)
+            if wait is not None:
+                return too_many_requests(request, _("car and bike isochrones"), wait)
+        try:
+            features = isochrone_features(region, q["lat"], q["lon"], q["mode"], q["minutes"])
+        except NoIsochrone as exc:
+            return _json_error(str(exc), status=exc.status)
+        cache.set(key, features, PAGE_TIMEOUT)
+    response = JsonResponse(features)
+    response[CACHE_HEADER] = "hit" if hit else "miss"
+    return response

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 from pyproj import Transformer
 from shapely.geometry import Point, shape
 
+from .cachever import public_page
 from .models import District, Facility, FacilityType, InnovationField, Municipality
 
 #: Distance around a district within which facilities count as "near" on its profile page.
@@ -170,6 +171,7 @@ def _district_qs() -> QuerySet:
 
 
 @require_GET
+@public_page
 def municipalities_geojson(request: HttpRequest) -> JsonResponse:
     """Municipal boundaries (those loaded), for the borders drawn above the districts."""
     features = (municipality_feature(m) for m in Municipality.objects.order_by("name"))
@@ -177,6 +179,7 @@ def municipalities_geojson(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
+@public_page
 def districts_geojson(request: HttpRequest) -> JsonResponse:
     """All districts, or those of one municipality (``?municipality=<AGS>``)."""
     qs = _district_qs()
@@ -195,6 +198,7 @@ def districts_geojson(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
+@public_page
 def district_geojson(request: HttpRequest, key: str) -> JsonResponse:
     """One district as a Feature."""
     d = _district_qs().filter(key=key).first()
@@ -204,6 +208,7 @@ def district_geojson(request: HttpRequest, key: str) -> JsonResponse:
 
 
 @require_GET
+@public_page
 def facilities_geojson(request: HttpRequest) -> JsonResponse:
     """Facilities, optionally filtered by ``type``, ``field``, ``municipality`` (AGS), ``district``.
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from . import panels, selectors, specs
 from .api import NEAR_METRES, facilities_near, older_share
+from .cachever import public_page
 from .models import AGE_BANDS, District, FacilityType, Municipality
 
 #: Capacity units of the bundled taxonomy, stored in English in the data; listed here so that
@@ -100,6 +101,7 @@ def _with_panels(page: str, subject: Any, context: dict[str, Any], *sources: Any
     }
 
 
+@public_page
 def overview(request: HttpRequest) -> HttpResponse:
     """The region at a glance: map, table of municipalities and districts, chart, sources."""
     region = selectors.current_region()
@@ -140,6 +142,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     return render(request, "region/overview.html", context)
 
 
+@public_page
 def municipality(request: HttpRequest, ags: str) -> HttpResponse:
     """One municipality: its core town and villages, their people and services."""
     m = get_object_or_404(selectors.municipalities(), ags=ags)
@@ -235,6 +238,7 @@ def _near_rows(d: District) -> list[dict[str, Any]]:
     ]
 
 
+@public_page
 def district(request: HttpRequest, key: str) -> HttpResponse:
     """An Ortsteil's profile: age structure, facilities in and near it, sources."""
     d = get_object_or_404(selectors.districts(), key=key)
@@ -267,6 +271,7 @@ def district(request: HttpRequest, key: str) -> HttpResponse:
     return render(request, "region/district.html", context)
 
 
+@public_page
 def facility_types(request: HttpRequest) -> HttpResponse:
     """Every facility type, grouped by innovation field, with counts per municipality."""
     region = selectors.current_region()
@@ -288,6 +293,7 @@ def _norm_rows(ftype: FacilityType) -> list[dict[str, Any]]:
     ]
 
 
+@public_page
 def facility_type(request: HttpRequest, key: str) -> HttpResponse:
     """All facilities of one type: where they are (core town or village), map, chart, norms."""
     ftype = get_object_or_404(selectors.facility_types(), key=key)

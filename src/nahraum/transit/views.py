@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from nahraum.access import oev_classes as oev
 from nahraum.analysis.forms import first_error
+from nahraum.region.cachever import public_page
 from nahraum.region.models import District, Region
 from nahraum.region.selectors import current_region, region_districts, region_municipalities
 from nahraum.region.selectors import districts as all_districts
@@ -96,6 +97,7 @@ def _overview_rows(region: Region, shares: dict) -> tuple[list[dict], list[dict]
     return m_rows, d_rows
 
 
+@public_page
 def overview(request: HttpRequest) -> HttpResponse:
     """ÖV-Güteklassen of the region: share of inhabitants per class by municipality and district."""
     region, feed = _region_and_feed()
@@ -188,6 +190,7 @@ def _time_rows_context(feed: Feed, d: District) -> dict[str, Any]:
     }
 
 
+@public_page
 def district(request: HttpRequest, key: str) -> HttpResponse:
     """A district: its inhabitants by class, its stops, departures per hour."""
     region, feed = _region_and_feed()
@@ -223,6 +226,7 @@ def district(request: HttpRequest, key: str) -> HttpResponse:
     )
 
 
+@public_page
 def stops(request: HttpRequest) -> HttpResponse:
     """Every stop with its departures, interval and category; the lines; the feed's report."""
     region, feed = _region_and_feed()
@@ -252,6 +256,7 @@ def stops(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public_page
 def api_cells(request: HttpRequest) -> JsonResponse:
     """GeoJSON points: populated cells with their class (``?district=<id>`` to filter)."""
     _region, feed = _region_and_feed()
@@ -265,6 +270,7 @@ def api_cells(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"type": "FeatureCollection", "features": features})
 
 
+@public_page
 def api_stops(request: HttpRequest) -> JsonResponse:
     """GeoJSON points: the stops of the active feed (``?district=<key>`` to filter)."""
     region, feed = _region_and_feed()

@@ -1,0 +1,57 @@
+"""Invalidate the page cache when data change: model signals of the data apps bump the version.
+
+The cache itself (:func:`nahraum.region.cachever.public_page`, the data version and
+``bump_data_version``) lives in ``region`` so that the apps' views can use it; connecting the
+signals of *every* model of the data apps is the web app's job, because only ``web`` may look at
+all apps at once. Connected once from :meth:`nahraum.web.apps.WebConfig.ready`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.db.models.signals import m2m_changed, post_delete, post_save
+
+from nahraum.region.cachever import bump_after_commit
+
+#: The apps whose data appear on the cached pages. Accounts, sessions and jobs are left out on
+#: purpose: a login or a job's progress changes no public page.
+DATA_APPS = ("region", "analysis", "transit", "scenarios", "strategy", "participation")
+
+
+def _scope(model: type) -> str:
+    return "participation" if model._meta.app_label == "participation" else "data"
+
+
+def _changed(sender: type, using: str | None = None, **kwargs: Any) -> None:
+    bump_after_commit(_scope(sender), using)
+
+
+def _m2m_changed(
+    sender: type, instance: Any, action: str, using: str | None = None, **kwargs: Any
+) -> None:
+    if action.startswith("post_"):
+        # The scope of the side that changed (pages showing both sides key on both scopes).
+        bump_after_commit(_scope(type(instance)), using)
+
+
+def connect_data_signals() -> list[type]:
+    """Connect post_save, post_delete and m2m_changed of every model of :data:`DATA_APPS`;
+    returns the models connected (apps not installed are skipped)."""
+    connected = []
+    for label in DATA_APPS:
+        try:
+            config = apps.get_app_config(label)
+        except LookupError:
+            continue
+        for model in config.get_models():
+            uid = f"nahraum-pagecache-{model._meta.label}"
+            post_save.connect(_changed, sender=model, dispatch_uid=uid + "-save")
+            post_delete.connect(_changed, sender=model, dispatch_uid=uid + "-delete")
+            for field in model._meta.local_many_to_many:
+                m2m_changed.connect(
+                    _m2m_changed, sender=field.remote_field.through, dispatch_uid=uid + field.name
+                )
+            connected.append(model)
+    return connected

@@ -1,0 +1,182 @@
+"""The page cache (issue 11, item 5) and the isochrone budget (item 6).
+
+Public pages are the same for every anonymous visitor until the data change, so they are served
+from the cache, keyed by path, query, language and the data version that every model change
+bumps. Signed-in people, pages with a form (CSRF token) and pending messages always get a fresh
+page. Car isochrones are cached per request and budgeted per address.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.test import RequestFactory
+
+from nahraum.region import cachever
+from nahraum.region.models import Facility, FacilityType
+from tests.fixtures import fresh_cache  # noqa: F401  (autouse: every test starts with no cache)
+
+CACHED = [
+    "/de/",
+    "/de/facilities/gp/",
+    "/de/api/facilities.geojson",
+    "/de/api/districts.geojson",
+]
+
+
+@pytest.mark.parametrize("url", CACHED)
+def test_second_request_is_a_hit_with_identical_content(client, tiny_region, url):
+    first = client.get(url)
+    assert first.status_code == 200
+    assert first["X-Nahraum-Cache"] == "miss"
+    second = client.get(url)
+    assert second["X-Nahraum-Cache"] == "hit"
+    assert second.content == first.content
+    assert second["Content-Type"] == first["Content-Type"]
+    # The security headers are added again for the cached response, not stored with it.
+    assert "Content-Security-Policy" in second
+
+
+def test_language_and_query_are_part_of_the_key(client, tiny_region):
+    client.get("/de/api/facilities.geojson")
+    assert client.get("/de/api/facilities.geojson?type=gp")["X-Nahraum-Cache"] == "miss"
+    client.get("/de/")
+    english = client.get("/en/")
+    assert english["X-Nahraum-Cache"] == "miss"
+    assert english.content != client.get("/de/").content
+
+
+def test_saving_a_facility_makes_the_pages_stale(client, tiny_region):
+    url = "/de/api/facilities.geojson"
+    client.get(url)
+    assert client.get(url)["X-Nahraum-Cache"] == "hit"
+    facility = Facility.objects.first()
+    facility.name = "Praxis Neuer Name"
+    facility.save()
+    fresh = client.get(url)
+    assert fresh["X-Nahraum-Cache"] == "miss"
+    assert "Praxis Neuer Name" in fresh.content.decode()
+
+
+def test_deleting_and_bulk_changes_with_an_explicit_bump(client, tiny_region):
+    url = "/de/api/facilities.geojson"
+    before = client.get(url).content
+    Facility.objects.filter(pk=Facility.objects.first().pk).delete()  # post_delete per row
+    after_delete = client.get(url)
+    assert after_delete["X-Nahraum-Cache"] == "miss"
+    assert after_delete.content != before
+    # QuerySet.update sends no signal: the page stays until the writer bumps the version.
+    FacilityType.objects.update(name_de="Umbenannt")
+    assert client.get("/de/facilities/gp/")["X-Nahraum-Cache"] == "miss"
+    client.get("/de/facilities/gp/")
+    cachever.bump_data_version()
+    assert "Umbenannt" in client.get("/de/facilities/gp/").content.decode()
+
+
+def test_a_participation_change_leaves_the_region_pages_cached(client, tiny_region):
+    client.get("/de/")
+    version = cachever.data_version("participation")
+    cachever.bump_after_commit("participation")
+    assert cachever.data_version("participation") == version + 1
+    assert client.get("/de/")["X-Nahraum-Cache"] == "hit"
+
+
+def test_signed_in_people_never_get_the_cached_page(client, tiny_region, django_user_model):
+    client.get("/de/")
+    assert client.get("/de/")["X-Nahraum-Cache"] == "hit"
+    user = django_user_model.objects.create_user("erika", password="lang-genug-2026")
+    client.force_login(user)
+    page = client.get("/de/")
+    assert "X-Nahraum-Cache" not in page
+    assert "erika" in page.content.decode()
+    client.logout()
+    anonymous = client.get("/de/")
+    assert "erika" not in anonymous.content.decode()
+
+
+def _anonymous(path: str = "/de/x/"):
+    request = RequestFactory().get(path)
+    request.user = AnonymousUser()
+    return request
+
+
+def test_a_page_with_a_form_is_never_stored():
+    calls = []
+
+    @cachever.public_page
+    def with_form(request):
+        calls.append(1)
+        return HttpResponse(f'<form method="post"><input value="{get_token(request)}"></form>')
+
+    first = with_form(_anonymous())
+    second = with_form(_anonymous())
+    assert len(calls) == 2
+    assert "X-Nahraum-Cache" not in first and "X-Nahraum-Cache" not in second
+    assert first.content != second.content  # each visitor has their own token
+
+
+def test_a_page_without_a_form_is_stored_once():
+    calls = []
+
+    @cachever.public_page
+    def plain(request):
+        calls.append(1)
+        return HttpResponse("same for all")
+
+    assert plain(_anonymous())["X-Nahraum-Cache"] == "miss"
+    assert plain(_anonymous())["X-Nahraum-Cache"] == "hit"
+    assert len(calls) == 1
+
+
+def test_errors_and_posts_are_never_stored():
+    calls = []
+
+    @cachever.public_page
+    def missing(request):
+        calls.append(1)
+        return HttpResponse("nothing", status=404)
+
+    missing(_anonymous())
+    missing(_anonymous())
+    post = RequestFactory().post("/de/x/")
+    post.user = AnonymousUser()
+    missing(post)
+    assert len(calls) == 3
+
+
+def test_pending_messages_bypass_the_cache(settings):
+    from django.contrib import messages
+    from django.contrib.messages.middleware import MessageMiddleware
+    from django.contrib.sessions.middleware import SessionMiddleware
+
+    settings.MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+    calls = []
+
+    @cachever.public_page
+    def plain(request):
+        calls.append(1)
+        return HttpResponse("same for all")
+
+    plain(_anonymous())
+    request = _anonymous()
+    SessionMiddleware(lambda r: None).process_request(request)
+    MessageMiddleware(lambda r: None).process_request(request)
+    messages.info(request, "Gespeichert.")
+    response = plain(request)
+    assert "X-Nahraum-Cache" not in response
+    assert len(calls) == 2
+    assert [str(m) for m in messages.get_messages(request)] == ["Gespeichert."]
+
+
+@pytest.mark.django_db
+def test_one_bump_after_commit_however_many_rows(django_capture_on_commit_callbacks):
+    from nahraum.region.models import DataSource
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with transaction.atomic():
+            for i in range(5):
+                DataSource.objects.create(key=f"s{i}", name=f"Quelle {i}", licence="CC0-1.0")
+    assert len(callbacks) == 1
