@@ -19,7 +19,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django_tasks_db.models import DBTaskResult
 
-from .models import Job
+from .models import Job, WorkerBeat
 
 logger = logging.getLogger("nahraum.jobs")
 
@@ -49,6 +49,8 @@ def reap(stale_after: float | None = None) -> list[uuid.UUID]:
     silent = Job.objects.filter(state=Job.State.RUNNING).filter(
         Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True, started_at__lt=limit)
     )
+    # A worker silent that long is gone (a live one writes its row again at its next beat).
+    WorkerBeat.objects.filter(beat_at__lt=limit).delete()
     handled = []
     with translation.override(settings.LANGUAGE_CODE):
         for job in silent:
