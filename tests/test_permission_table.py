@@ -311,8 +311,10 @@ NOT_IN_TABLE = {
     "accounts:password_reset_done": "for everybody, tested in tests/accounts",
     "accounts:password_reset_confirm": "a mailed one-time link, tested in tests/accounts",
     "accounts:password_reset_complete": "for everybody, tested in tests/accounts",
-    "strategy:report_pdf": "public like the report; rendering the PDF takes seconds",
-    "strategy:report_field_pdf": "public like the report; rendering the PDF takes seconds",
+    "strategy:report_pdf": "public like the report; a job renders it once per content (seconds)",
+    "strategy:report_field_pdf": "public like the report; a job renders it once per content",
+    "strategy:report_pdf_file": "a rendered report PDF by its job id: public like the report, "
+    "tested in tests/strategy/test_pages.py",
 }
 
 

@@ -126,12 +126,27 @@ def test_exports_csv_and_json_carry_the_whole_tree(client, tree):
     assert [h["status"] for h in measure["projects"][0]["history"]] == ["in_progress"]
 
 
-def test_pdf_report_renders_with_the_measures(client, tree, tmp_path):
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def test_pdf_report_renders_with_the_measures(client, tree, media, tmp_path):
+    from nahraum.jobs.models import Job
+
     response = client.get(reverse("strategy:report_field_pdf", args=["health"]))
+    job = Job.objects.get(kind="strategy.report_pdf")
+    assert response.status_code == 302
+    assert response["Location"] == f"/de/strategy/report/pdf/{job.pk}/" == job.result["url"]
+    assert job.state == "done" and job.params["field"] == "health"
+    assert (media / "reports" / f"{job.pk}.pdf").is_file()
+    response = client.get(response["Location"])
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
+    assert "nahraum-strategie-health.pdf" in response["Content-Disposition"]
     pdf = tmp_path / "report.pdf"
-    pdf.write_bytes(response.content)
+    pdf.write_bytes(b"".join(response.streaming_content))
     text = subprocess.run(
         ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
@@ -139,6 +154,64 @@ def test_pdf_report_renders_with_the_measures(client, tree, tmp_path):
     assert tree.title in text
     assert "Videosprechstunde" in text
     assert "55,0 %" in text  # the latest indicator value
+
+
+def test_one_pdf_per_content_serves_everybody(client, tree, media):
+    """Another visitor gets the same file; a changed report or another language, a new one."""
+    from django.test import Client
+
+    from nahraum.jobs.models import Job
+
+    url = reverse("strategy:report_pdf")
+    first = client.get(url)["Location"]
+    assert Client().get(url)["Location"] == first  # another visitor, no second render
+    assert Job.objects.count() == 1
+    assert Client().get("/en/strategy/report.pdf")["Location"] != first
+    tree.title = "Dorfpraxis Bedorf"
+    tree.save()
+    changed = client.get(url)["Location"]
+    assert changed != first and Job.objects.count() == 3
+    # a report PDF that is gone (MEDIA_ROOT emptied) is rendered again, not served broken
+    for pdf in (media / "reports").iterdir():
+        pdf.unlink()
+    again = client.get(url)["Location"]
+    assert again not in (first, changed) and client.get(again).status_code == 200
+
+
+def test_pdf_file_of_an_unknown_job_is_404(client, tiny_region, media):
+    import uuid
+
+    from nahraum.jobs.services import start_job
+
+    assert client.get(f"/de/strategy/report/pdf/{uuid.uuid4()}/").status_code == 404
+    gone = start_job("strategy.report_pdf", {"field": "nope", "language": "en"})
+    gone.refresh_from_db()
+    assert gone.state == "failed" and gone.error == "This innovation field no longer exists."
+    assert client.get(f"/de/strategy/report/pdf/{gone.pk}/").status_code == 404
+    assert client.get("/de/strategy/report/nope.pdf").status_code == 404
+
+
+def test_cancelled_pdf_leaves_no_file(tiny_region, media):
+    import uuid
+
+    from nahraum.jobs.registry import JobCancelled, JobContext, ProgressReporter
+    from nahraum.strategy.jobs import report_pdf
+
+    def cancel_when_writing(done: float, total: float, message: str) -> bool:
+        return done == 2  # asked to cancel just after the PDF was rendered
+
+    ctx = JobContext(
+        job_id=uuid.uuid4(),
+        params={"field": None, "language": "de"},
+        user_id=None,
+        reporter=ProgressReporter(cancel_when_writing, interval=0),
+    )
+    with pytest.raises(JobCancelled):
+        report_pdf(ctx)
+    # the file may exist, but no done job points at it: nobody is handed it
+    from nahraum.strategy.selectors import report_pdf_job
+
+    assert report_pdf_job(ctx.job_id) is None
 
 
 def test_outcomes_for_idea_workshop_and_group(tree, proposal):

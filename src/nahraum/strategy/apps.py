@@ -6,3 +6,6 @@ class StrategyConfig(AppConfig):
     name = "nahraum.strategy"
     label = "strategy"
     verbose_name = _("Strategy")
+
+    def ready(self) -> None:
+        from . import jobs  # noqa: F401  (registers the job kind strategy.report_pdf)

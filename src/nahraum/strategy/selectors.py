@@ -147,3 +147,32 @@ def measures_changeable_by(user: Any) -> list[Measure]:
         for m in Measure.objects.select_related("municipality", "goal__field")
         if user.has_perm("strategy.change_measure", m)
     ]
+
+
+def rendered_report(params: dict) -> Any:
+    """The newest finished PDF job of exactly this report (field, language, content version)
+    whose file is still there, whoever asked for it (the report is public), or ``None``."""
+    from nahraum.jobs.models import Job
+    from nahraum.jobs.services import params_key
+
+    from .jobs import REPORT_PDF
+    from .reports import pdf_path
+
+    done = Job.objects.filter(
+        kind=REPORT_PDF, params_key=params_key(params), state=Job.State.DONE
+    ).order_by("-finished_at")
+    for job in done[:3]:
+        if pdf_path(job.pk).is_file():
+            return job
+    return None
+
+
+def report_pdf_job(job_id: Any) -> Any:
+    """A finished report PDF job by its id, if its file is there; else ``None``."""
+    from nahraum.jobs.models import Job
+
+    from .jobs import REPORT_PDF
+    from .reports import pdf_path
+
+    job = Job.objects.filter(pk=job_id, kind=REPORT_PDF, state=Job.State.DONE).first()
+    return job if job is not None and pdf_path(job.pk).is_file() else None

@@ -17,6 +17,7 @@ urlpatterns = [
     path("report.pdf", views.report_pdf, name="report_pdf"),
     path("report/<slug:field_key>/", views.report, name="report_field"),
     path("report/<slug:field_key>.pdf", views.report_pdf, name="report_field_pdf"),
+    path("report/pdf/<uuid:job>/", views.report_pdf_file, name="report_pdf_file"),
     # staff
     path("manage/", views.manage, name="manage"),
     path("manage/derive/<int:proposal_pk>/", views.derive, name="derive"),

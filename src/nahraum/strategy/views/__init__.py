@@ -13,6 +13,7 @@ from .public import (
     overview,
     report,
     report_pdf,
+    report_pdf_file,
     timeline,
 )
 from .staff import (
@@ -40,6 +41,7 @@ __all__ = [
     "project_edit",
     "report",
     "report_pdf",
+    "report_pdf_file",
     "status_change",
     "target_add",
     "timeline",

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from .. import exports, indicators, selectors, specs
+from .. import exports, reports, selectors, specs
 from ..forms import StatusForm
-from ..models import Measure, Status
-from ..progress import target_progress
+from ..models import Status
 from ..timeline import build_timeline
 from ..tree import annotate_measure, by_municipality, load_tree
 
@@ -37,37 +37,6 @@ def overview(request: HttpRequest, field_key: str | None = None) -> HttpResponse
     )
 
 
-def _target_rows(measure: Measure) -> list[dict]:
-    """Baseline, latest value, target and the series per run, in display units (shares as %)."""
-    rows = []
-    for target in measure.targets.all():
-        spec = target.spec
-        metric = target.metric
-        points = indicators.series(spec)
-        for point in points:
-            point.display = indicators.to_display(metric, point.value)
-        run, latest = indicators.latest(spec)
-        latest_value = latest.value if latest is not None else None
-        rows.append(
-            {
-                "target": target,
-                "unit": indicators.unit(metric),
-                "baseline": indicators.to_display(metric, target.baseline_value),
-                "target_display": indicators.to_display(metric, target.target_value),
-                "points": points,
-                "latest_run": run,
-                "latest": latest,
-                "latest_value": indicators.to_display(metric, latest_value),
-                "progress": target_progress(
-                    target.baseline_value, target.target_value, latest_value
-                ),
-                "chart": specs.target_chart(target, points),
-                "chart_id": f"target-spec-{target.pk}",
-            }
-        )
-    return rows
-
-
 def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
     measure = get_object_or_404(selectors.measure_with_details(), pk=pk)
     annotate_measure(measure)
@@ -82,7 +51,7 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "measure": measure,
             "projects": projects,
-            "target_rows": _target_rows(measure),
+            "target_rows": reports.target_rows(measure),
             "budget_planned": budget_planned,
             "budget_spent": budget_spent,
             "ideas": ideas,
@@ -186,41 +155,50 @@ def export_json(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _report_context(field_key: str | None) -> dict:
-    if field_key is not None:
-        selectors.innovation_field_or_404(field_key)
-    nodes = load_tree(field_key)
-    for node in nodes:
-        for goal in node.goals:
-            for measure in goal.measures.all():
-                measure.target_rows = _target_rows(measure)
-    projects = [p for node in nodes for m in node.measures for p in m.projects.all()]
-    return {
-        "vision": selectors.vision(),
-        "nodes": nodes,
-        "chart": build_timeline(projects, today=dt.date.today()),
-        "municipality_rows": by_municipality(nodes),
-        "field_key": field_key,
-        "today": dt.date.today(),
-        "sources": selectors.strategy_sources(),
-    }
-
-
 def report(request: HttpRequest, field_key: str | None = None) -> HttpResponse:
     """Printable report (print stylesheet) of one field or the whole strategy."""
-    return render(request, "strategy/report.html", _report_context(field_key))
+    return render(request, "strategy/report.html", reports.report_context(field_key))
 
 
 def report_pdf(request: HttpRequest, field_key: str | None = None) -> HttpResponse:
-    """The same report as PDF, rendered by WeasyPrint for council sessions."""
-    from django.template.loader import render_to_string
-    from weasyprint import HTML
+    """The same report as PDF, for council sessions: rendered once per content in a job.
 
-    html = render_to_string(
-        "strategy/report.html", {**_report_context(field_key), "pdf": True}, request=request
-    )
-    pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
-    response = HttpResponse(pdf, content_type="application/pdf")
+    A finished PDF of exactly this content (field, language, report HTML) is handed to
+    everybody; otherwise a job renders it and its page shows the progress, then the download.
+    """
+    from nahraum.jobs.services import job_url, start_job
+
+    from ..jobs import REPORT_PDF
+
+    html = reports.report_html(field_key)  # 404 for an unknown field
+    params = {
+        "field": field_key,
+        "language": request.LANGUAGE_CODE,
+        "version": reports.report_version(html),
+    }
+    job = selectors.rendered_report(params)
+    if job is None:
+        if request.session.session_key is None:
+            request.session.save()
+        start = {"user": request.user, "session_key": request.session.session_key}
+        job = start_job(REPORT_PDF, params, **start)  # a double click: the same job
+        if job.state == job.State.DONE and selectors.report_pdf_job(job.pk) is None:
+            job = start_job(REPORT_PDF, params, reuse=False, **start)  # its file is gone
+    if job.state == job.State.DONE:
+        return redirect("strategy:report_pdf_file", job=job.pk)
+    return redirect(job_url(job))
+
+
+def report_pdf_file(request: HttpRequest, job: uuid.UUID) -> FileResponse:
+    """A rendered report PDF: public like the report (its id comes from the page above)."""
+    found = selectors.report_pdf_job(job)
+    if found is None:
+        raise Http404(_("No such report."))
+    field_key = found.params.get("field")
     name = f"nahraum-strategie-{field_key}.pdf" if field_key else "nahraum-strategie.pdf"
-    response["Content-Disposition"] = f'inline; filename="{name}"'
-    return response
+    return FileResponse(
+        open(reports.pdf_path(found.pk), "rb"),  # noqa: SIM115  (FileResponse closes it)
+        content_type="application/pdf",
+        as_attachment=False,
+        filename=name,
+    )
