@@ -180,3 +180,59 @@ def test_one_bump_after_commit_however_many_rows(django_capture_on_commit_callba
             for i in range(5):
                 DataSource.objects.create(key=f"s{i}", name=f"Quelle {i}", licence="CC0-1.0")
     assert len(callbacks) == 1
+
+
+# --- the car isochrone: cached per request, budgeted per address ---------------------------------
+
+
+@pytest.fixture
+def car_network(tiny_region, settings, tmp_path):
+    from nahraum.analysis.network import build_region_networks
+    from tests.analysis.test_analysis_network import osm_text
+
+    settings.DATA_DIR = tmp_path
+    path = tmp_path / "street.osm"
+    path.write_text(osm_text(), encoding="utf-8")
+    build_region_networks(tiny_region, path, ("car",))
+    settings.NAHRAUM_ISOCHRONE_BUDGET = {"per_address": 2, "per_user": 5}
+    return tiny_region
+
+
+def _isochrone(client, lon: str, address: str = "10.1.1.1"):
+    return client.get(
+        "/de/analysis/api/isochrone/",
+        {"lat": "52.0", "lon": lon, "mode": "car", "minutes": "1,2"},
+        REMOTE_ADDR=address,
+    )
+
+
+def test_isochrones_are_cached_and_budgeted(client, car_network):
+    first = _isochrone(client, "8.9")
+    assert first.status_code == 200, first.content
+    assert first["X-Nahraum-Cache"] == "miss"
+    # The identical request comes from the cache and costs nothing, however often.
+    for _ in range(3):
+        again = _isochrone(client, "8.9")
+        assert again["X-Nahraum-Cache"] == "hit"
+        assert again.content == first.content
+    assert _isochrone(client, "8.91").status_code == 200  # second new one: within the budget
+    refused = _isochrone(client, "8.92")  # third new one from this address
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 3600
+    assert refused.json()["retry_after"] == int(refused["Retry-After"])
+    # Another address has its own budget; the cached one is still served to the first.
+    assert _isochrone(client, "8.92", address="10.2.2.2").status_code == 200
+    assert _isochrone(client, "8.9")["X-Nahraum-Cache"] == "hit"
+
+
+def test_the_429_answer_names_the_limited_work_in_german(client, car_network):
+    _isochrone(client, "8.9")
+    _isochrone(client, "8.91")
+    refused = client.get(
+        "/de/analysis/api/isochrone/",
+        {"lat": "52.0", "lon": "8.93", "mode": "car", "minutes": "1"},
+        REMOTE_ADDR="10.1.1.1",
+    )
+    assert refused.status_code == 429
+    body = refused.json()
+    assert body["what"] == "Erreichbarkeitsflächen mit Auto und Fahrrad"
