@@ -10,6 +10,11 @@ class AnalysisConfig(AppConfig):
     def ready(self) -> None:
         # The region's overview and district pages show the supply figures through the
         # region's panel registry (the region never imports this app).
-        from . import panels
+        from nahraum.data import jobs as data_jobs  # noqa: F401  (data.import_region: no app)
+
+        from . import (
+            jobs,  # noqa: F401  (registers analysis.run, analysis.network_build)
+            panels,
+        )
 
         panels.register()

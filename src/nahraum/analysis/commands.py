@@ -37,13 +37,26 @@ def _split(value: str | None) -> list[str] | None:
 )
 @click.option("--region", "region_slug", default=None, help="Region slug (default: the first).")
 @click.option("--json", "as_json", is_flag=True, help="Print the run as JSON.")
+@click.option(
+    "--background",
+    is_flag=True,
+    help="Run it as a job in the worker (progress shown here; Ctrl-C leaves it running).",
+)
 def analyze(
-    modes: str, types: str | None, runner: str, region_slug: str | None, as_json: bool
+    modes: str,
+    types: str | None,
+    runner: str,
+    region_slug: str | None,
+    as_json: bool,
+    background: bool,
 ) -> None:
     """Analyse the region: travel times, supply indicators, stored as a new run."""
     from nahraum.bootstrap import setup_django
 
     setup_django()
+    if background:
+        _in_background(_split(modes) or [], _split(types), runner, region_slug, as_json)
+        return
     from nahraum.access import AccessError
     from nahraum.region.models import Region
 
@@ -78,6 +91,27 @@ def analyze(
         click.echo(f"  Hinweis / note: {note}")
     if run.is_estimate:
         click.echo("  Schätzung / estimate: some inputs are illustrative or estimated")
+
+
+def _in_background(
+    modes: list[str], types: list[str] | None, runner: str, region_slug: str | None, as_json: bool
+) -> None:
+    """``--background``: the job ``analysis.run`` in the worker, watched here."""
+    from nahraum.data.commands import start_and_watch
+
+    from .jobs import RUN
+    from .models import AnalysisRun
+
+    params = {"region": region_slug, "modes": modes, "types": types, "runner": runner}
+    job = start_and_watch(RUN, params)
+    run = AnalysisRun.objects.get(pk=job.result["run"])
+    if as_json:
+        click.echo(json.dumps(run_summary(run), ensure_ascii=False, indent=2))
+    else:
+        click.echo(
+            f"Analyse #{run.pk} gespeichert / stored: {job.result['values']} Kennzahlen / "
+            f"figures, {job.result['seconds']:.2f} s"
+        )
 
 
 def _with_progress(region, modes, types, runner):

@@ -35,7 +35,12 @@ def network_group() -> None:
     type=float,
     help="Keep streets this many metres beyond the region's boundary.",
 )
-def build(pbf: str, region_slug: str | None, modes: str, margin_m: float) -> None:
+@click.option(
+    "--background",
+    is_flag=True,
+    help="Run it as a job in the worker (progress shown here; Ctrl-C leaves it running).",
+)
+def build(pbf: str, region_slug: str | None, modes: str, margin_m: float, background: bool) -> None:
     """Build and cache the region's networks (a second run on the same file only loads them)."""
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -48,6 +53,26 @@ def build(pbf: str, region_slug: str | None, modes: str, margin_m: float) -> Non
     from .network import build_region_networks
 
     mode_list = tuple(m.strip() for m in modes.split(",") if m.strip())
+    if background:
+        from pathlib import Path
+
+        from nahraum.data.commands import start_and_watch
+
+        from .jobs import NETWORK_BUILD
+
+        params = {
+            "region": region_slug,
+            "pbf": str(Path(pbf).resolve()),
+            "modes": list(mode_list),
+            "margin_m": margin_m,
+        }
+        job = start_and_watch(NETWORK_BUILD, params)
+        for m, net in job.result["networks"].items():
+            click.echo(
+                f"{m:>5}: {net['nodes']:>8} Knoten/nodes {net['edges']:>9} Kanten/edges  "
+                f"{net['checksum']}"
+            )
+        return
     regions = Region.objects.order_by("pk")
     region = regions.filter(slug=region_slug).first() if region_slug else regions.first()
     if region is None:

@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -133,6 +134,31 @@ def _run(func: Callable, *args, **kwargs) -> None:
         click.echo(f"  {note}")
 
 
+def start_and_watch(kind: str, params: dict) -> Any:
+    """``--background``: hand the work to a worker as job ``kind``, show its progress bar here
+    and end with its result (a failed or cancelled job is an error of the command).
+
+    Ctrl-C stops watching only; the job goes on (``nahraum jobs watch ID``).
+    """
+    from nahraum.jobs.commands import watch_job
+    from nahraum.jobs.selectors import worker_alive
+    from nahraum.jobs.services import start_job
+
+    job = start_job(kind, params)
+    click.echo(f"Auftrag / job {job.pk} ({kind})")
+    if not job.is_finished and not worker_alive():
+        click.echo(
+            "Kein Worker läuft / no worker is running: start one with `nahraum worker`; "
+            "the job waits in the queue until then."
+        )
+    job = watch_job(job)
+    if job.state == job.State.FAILED:
+        raise click.ClickException(job.error)
+    if job.state == job.State.CANCELLED:
+        raise click.ClickException(f"job {job.pk} was cancelled")
+    return job
+
+
 @click.group("import")
 def import_group() -> None:
     """Import your own data: districts, facilities, population cells, a whole region, OSM."""
@@ -231,7 +257,12 @@ def import_cells_cmd(
 
 @import_group.command("region")
 @click.argument("manifest", type=click.Path(path_type=Path))
-def import_region_cmd(manifest: Path) -> None:
+@click.option(
+    "--background",
+    is_flag=True,
+    help="Run it as a job in the worker (progress shown here; Ctrl-C leaves it running).",
+)
+def import_region_cmd(manifest: Path, background: bool) -> None:
     """A whole region from a manifest (region.json: sources, municipalities, files)."""
     setup_django()
     from django.core.management import call_command
@@ -240,6 +271,12 @@ def import_region_cmd(manifest: Path) -> None:
     from .readers import DataImportError
 
     call_command("migrate", interactive=False, verbosity=0)
+    if background:
+        from .jobs import IMPORT_REGION
+
+        job = start_and_watch(IMPORT_REGION, {"manifest": str(manifest.resolve())})
+        click.echo(job.result["summary"])
+        return
     try:
         with _progress() as factory:
             report = import_region(manifest, progress_factory=factory)

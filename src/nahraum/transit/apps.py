@@ -10,7 +10,10 @@ class TransitConfig(AppConfig):
     def ready(self) -> None:
         # The analysis learns the mode "transit" from us (it never imports this app itself).
         # …and contributes its ÖV-Güteklassen panels to the region's pages the same way.
-        from . import panels
+        from . import (
+            jobs,  # noqa: F401  (registers the job kind transit.import_gtfs)
+            panels,
+        )
         from .services import register
 
         register()

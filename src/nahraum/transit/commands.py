@@ -54,6 +54,11 @@ def transit_group() -> None:
 @click.option("--url", default="")
 @click.option("--illustrative", is_flag=True, help="Mark the data as illustrative, not official.")
 @click.option("--json", "as_json", is_flag=True)
+@click.option(
+    "--background",
+    is_flag=True,
+    help="Run it as a job in the worker (progress shown here; Ctrl-C leaves it running).",
+)
 def import_command(
     feed_path: Path,
     region_slug,
@@ -65,9 +70,32 @@ def import_command(
     url,
     illustrative,
     as_json,
+    background,
 ) -> None:
     """Import FEED_PATH (a GTFS zip) in one transaction and compute its service levels."""
     setup_django()
+    if background:
+        from nahraum.data.commands import start_and_watch
+
+        from .jobs import IMPORT_GTFS
+
+        params = {
+            "feed": str(feed_path.resolve()),
+            "region": region_slug,
+            "date": date_text,
+            "window": window,
+            "name": name,
+            "licence": licence,
+            "publisher": publisher,
+            "url": url,
+            "illustrative": illustrative,
+        }
+        job = start_and_watch(IMPORT_GTFS, params)
+        if as_json:
+            click.echo(json.dumps(job.result, ensure_ascii=False, indent=2))
+        else:
+            click.echo(job.result["report"])
+        return
     from nahraum.access import AccessError
 
     from .services import class_shares, import_feed, import_report_text, parse_window
