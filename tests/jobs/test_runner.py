@@ -12,6 +12,7 @@ import logging
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django_tasks_db.management.commands import db_worker
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
@@ -27,7 +28,17 @@ DB_BACKEND = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 
 def run_queue() -> None:
-    """Run every queued task with django-tasks-db's worker loop (no heartbeat: direct mode)."""
+    """Run every queued task with django-tasks-db's worker loop (no heartbeat: direct mode).
+
+    The loop closes "old" connections between tasks, which on PostgreSQL would close the test's
+    own transaction; inside a test that one connection stays open.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(db_worker, "close_old_connections", lambda: None)
+        _loop()
+
+
+def _loop() -> None:
     Worker(
         queue_names=["default"],
         interval=0,
