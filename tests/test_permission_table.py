@@ -10,8 +10,9 @@ project office's).
 
 Expected answers: 200 (the page), 302 (done, sent on; not to the login), ``LOGIN`` (302 to the
 login page: signed-out visitors of pages behind ``login_required``), 403 (refused), 404, 405.
-Region, analysis and transit only show (every request method but GET is refused there), and the
-data app has no pages: it fills the database from the command line.
+Region, analysis and transit only show (every request method but GET is refused there; the one
+exception, the project office's "run the analysis again", starts a job), and the data app has no
+pages: it fills the database from the command line.
 """
 
 from __future__ import annotations
@@ -86,6 +87,9 @@ TABLE: list[tuple[str, str, str, dict, tuple]] = [
     # no analysis run (nor timetable) in the test region yet: the same 404 for everybody
     ("analysis.api_indicators", "get", "/de/analysis/api/indicators/", {}, every(404)),
     ("analysis.api_isochrone", "get", "/de/analysis/api/isochrone/", {}, every(400)),
+    # a new run of the whole region (a job): the project office's button
+    ("analysis.rerun", "post", "/de/analysis/rerun/", {}, (403,) * 5 + (302, 302)),
+    ("analysis.rerun_get", "get", "/de/analysis/rerun/", {}, every(405)),
     ("transit.overview", "get", "/de/transit/", {}, every(200)),
     ("transit.stops", "get", "/de/transit/stops/", {}, every(200)),
     ("transit.district", "get", "/de/transit/district/A1/", {}, every(200)),
