@@ -17,6 +17,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -80,11 +81,38 @@ def server_options(
     }
 
 
-def prepare_static() -> None:
-    """Collect static files with hashed names and compressed copies (WhiteNoise serves them)."""
+def static_fingerprint() -> str:
+    """What collectstatic would copy: every source file's name, size and modification time."""
+    import hashlib
+
+    from django.contrib.staticfiles.finders import get_finders
+
+    digest = hashlib.sha256()
+    for finder in get_finders():
+        for path, storage in finder.list(["CVS", ".*", "*~"]):
+            stat = Path(storage.path(path)).stat()
+            digest.update(f"{getattr(storage, 'prefix', '')}/{path}|{stat.st_size}|".encode())
+            digest.update(str(stat.st_mtime_ns).encode())
+    return digest.hexdigest()
+
+
+def prepare_static() -> bool:
+    """Collect static files with hashed names and compressed copies (WhiteNoise serves them).
+
+    Compressing takes half a minute, so it runs only when a source file changed since the
+    last collection (an upgrade, a new front-end library); returns whether it ran.
+    """
+    from django.conf import settings
     from django.core.management import call_command
 
+    mark = Path(settings.STATIC_ROOT) / ".nahraum-collected"
+    fingerprint = static_fingerprint()
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if manifest.is_file() and mark.is_file() and mark.read_text() == fingerprint:
+        return False
     call_command("collectstatic", interactive=False, verbosity=0)
+    mark.write_text(fingerprint)
+    return True
 
 
 def start_worker_process() -> subprocess.Popen:

@@ -226,16 +226,30 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = TESTING or not (STATIC_ROOT / "staticfiles.json").is_file()
 WHITENOISE_MANIFEST_STRICT = False
 # Front-end libraries come from the npm registry (package-lock.json) and are served from
-# node_modules; nothing of them is copied into the repository.
+# node_modules, only the files the pages load (web/finders.py); nothing of them is copied into
+# the repository.
 NODE_MODULES = Path(os.environ.get("NAHRAUM_NODE_MODULES", REPO_DIR / "node_modules"))
-STATICFILES_DIRS = [
-    (f"vendor/{name}", NODE_MODULES / path)
-    for name, path in [
-        ("leaflet", "leaflet/dist"),
-        ("chart.js", "chart.js/dist"),
-        ("axe-core", "axe-core"),
-    ]
-    if (NODE_MODULES / path).is_dir()
+NAHRAUM_VENDOR_FILES = [
+    ("leaflet/leaflet.js", "leaflet/dist/leaflet.js"),
+    ("leaflet/leaflet.js.map", "leaflet/dist/leaflet.js.map"),
+    ("leaflet/leaflet.css", "leaflet/dist/leaflet.css"),
+    *(
+        (f"leaflet/images/{name}", f"leaflet/dist/images/{name}")
+        for name in (
+            "layers.png",
+            "layers-2x.png",
+            "marker-icon.png",
+            "marker-icon-2x.png",
+            "marker-shadow.png",
+        )
+    ),
+    ("chart.js/chart.umd.js", "chart.js/dist/chart.umd.js"),
+    ("chart.js/chart.umd.js.map", "chart.js/dist/chart.umd.js.map"),
+]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "nahraum.web.finders.VendorFinder",
 ]
 
 MEDIA_ROOT = DATA_DIR / "media"
