@@ -157,6 +157,7 @@ def test_staff_list_shows_recent_jobs(client):
     start_job("tests.slow", {"steps": 1, "delay": 0, "rows": 1})
     client.force_login(UserFactory(office=True))
     html = client.get(reverse("jobs:list")).content.decode()
+    assert "<h1>Hintergrundaufträge</h1>" in html
     assert html.count("<tr>") == 3  # header + two jobs
     assert "Test: schreibt, dann Fehler" in html and "fehlgeschlagen" in html
     assert "clara" in html and "anonym" in html

@@ -86,3 +86,15 @@ def test_reaper_fails_a_lost_job_on_its_last_attempt(settings):
         "Der Rechenprozess wurde beendet, bevor der Auftrag fertig war (Versuch 2 von 2)"
     )
     assert DBTaskResult.objects.get(id=job.task_result_id).status == "FAILED"
+
+
+def test_reaper_leaves_a_job_whose_worker_process_still_lives_on_this_machine(settings):
+    """SQLite: a long write transaction blocks the heartbeat, not the worker; it is not lost."""
+    import os
+    import socket
+
+    settings.TASKS = DB_BACKEND
+    job = _lost(max_attempts=2, attempts=1)
+    Job.objects.filter(pk=job.pk).update(worker=f"{socket.gethostname()}:{os.getpid()}")
+    assert reap(60) == []
+    assert Job.objects.get(pk=job.pk).state == "running"

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
+import socket
 import uuid
 
 from django.conf import settings
@@ -27,7 +29,30 @@ DEFAULT_STALE_SECONDS = 60
 
 
 def stale_seconds() -> float:
-    return float(getattr(settings, "NAHRAUM_JOB_STALE_SECONDS", DEFAULT_STALE_SECONDS))
+    """Heartbeat age after which a running job counts as lost: the setting or the environment
+    variable ``NAHRAUM_JOB_STALE_SECONDS``, else 60 s (twelve missed beats)."""
+    configured = getattr(settings, "NAHRAUM_JOB_STALE_SECONDS", None)
+    if configured is None:
+        configured = os.environ.get("NAHRAUM_JOB_STALE_SECONDS", DEFAULT_STALE_SECONDS)
+    return float(configured)
+
+
+def _still_running_here(worker: str) -> bool:
+    """Whether ``worker`` ("host:pid") is a live process on this machine.
+
+    On SQLite a kind's long write transaction holds the database lock, so its worker's heartbeat
+    cannot be written meanwhile; a process that still lives is not lost, however old its beat.
+    """
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _fail_task_row(task_result_id: str) -> None:
@@ -54,6 +79,8 @@ def reap(stale_after: float | None = None) -> list[uuid.UUID]:
     handled = []
     with translation.override(settings.LANGUAGE_CODE):
         for job in silent:
+            if _still_running_here(job.worker):
+                continue
             with transaction.atomic():
                 mine = Job.objects.filter(
                     pk=job.pk, state=Job.State.RUNNING, heartbeat_at=job.heartbeat_at

@@ -22,6 +22,8 @@
     text("job-message", s.message);
     var err = text("job-error", s.error);
     if (err) { err.hidden = !s.error; }
+    var cancelling = document.getElementById("job-cancelling");
+    if (cancelling) { cancelling.hidden = !s.cancel_requested || s.finished; }
     if (s.finished) {
       var cancel = document.getElementById("job-cancel");
       if (cancel) { cancel.hidden = true; }
