@@ -236,3 +236,17 @@ def test_the_429_answer_names_the_limited_work_in_german(client, car_network):
     assert refused.status_code == 429
     body = refused.json()
     assert body["what"] == "Erreichbarkeitsflächen mit Auto und Fahrrad"
+
+
+def test_bulk_tables_have_no_delete_receiver():
+    """No post_delete receiver on the big tables: deleting a run's or a feed's rows stays one
+    DELETE instead of loading every row to send a signal."""
+    from django.apps import apps
+    from django.db.models.signals import post_delete
+
+    from nahraum.web.pagecache import BULK_TABLES
+
+    for label in BULK_TABLES:
+        assert not post_delete.has_listeners(apps.get_model(label)), label
+    # …while an ordinary model does get its receiver.
+    assert post_delete.has_listeners(Facility)

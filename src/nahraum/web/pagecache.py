@@ -18,6 +18,21 @@ from nahraum.region.cachever import bump_after_commit
 #: The apps whose data appear on the cached pages. Accounts, sessions and jobs are left out on
 #: purpose: a login or a job's progress changes no public page.
 DATA_APPS = ("region", "analysis", "transit", "scenarios", "strategy", "participation")
+#: Tables of many rows (or large arrays) that are only written in bulk inside a transaction that
+#: also saves their parent (a run, a feed, a region), and deleted with it. A ``post_delete``
+#: receiver would stop Django from deleting them with one ``DELETE … WHERE`` (it would load every
+#: row to send the signal), so they get none; saving or deleting the parent bumps the version.
+BULK_TABLES = frozenset(
+    {
+        "region.PopulationCell",
+        "analysis.IndicatorValue",
+        "analysis.CellResults",
+        "analysis.CrossBorderFlow",
+        "transit.Stop",
+        "transit.Route",
+        "transit.CellClass",
+    }
+)
 
 
 def _scope(model: type) -> str:
@@ -48,7 +63,8 @@ def connect_data_signals() -> list[type]:
         for model in config.get_models():
             uid = f"nahraum-pagecache-{model._meta.label}"
             post_save.connect(_changed, sender=model, dispatch_uid=uid + "-save")
-            post_delete.connect(_changed, sender=model, dispatch_uid=uid + "-delete")
+            if model._meta.label not in BULK_TABLES:
+                post_delete.connect(_changed, sender=model, dispatch_uid=uid + "-delete")
             for field in model._meta.local_many_to_many:
                 m2m_changed.connect(
                     _m2m_changed, sender=field.remote_field.through, dispatch_uid=uid + field.name
