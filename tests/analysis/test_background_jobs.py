@@ -131,3 +131,24 @@ def test_region_import_in_the_background(db):
     job = Job.objects.get(kind="data.import_region")
     assert job.state == "done" and Region.objects.count() == 1
     assert job.result["summary"] in result.output
+
+
+def test_the_project_office_reruns_the_analysis_from_its_page(client, tiny_region):
+    from tests.factories import UserFactory
+
+    assert 'id="rerun-button"' not in client.get("/de/analysis/").content.decode()
+    client.force_login(UserFactory(username="buerger"))
+    assert 'id="rerun-button"' not in client.get("/de/analysis/").content.decode()
+    assert client.post("/de/analysis/rerun/").status_code == 403
+    office = UserFactory(username="olga", office=True)
+    client.force_login(office)
+    assert 'id="rerun-button"' in client.get("/de/analysis/").content.decode()  # empty page
+    r = client.post("/de/analysis/rerun/")
+    job = Job.objects.get(kind="analysis.run")
+    assert r["Location"] == f"/de/jobs/{job.pk}/" and job.state == "done"
+    assert job.created_by == office and job.params["modes"] == ["walk", "bike", "car"]
+    run = AnalysisRun.objects.get()
+    assert job.result["run"] == run.pk and job.result["url"] == "/de/analysis/"
+    page = client.get("/de/analysis/").content.decode()
+    assert 'id="rerun-button"' in page
+    assert "empty-state" not in page and 'id="run-heading"' in page  # the new run is shown

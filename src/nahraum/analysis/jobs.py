@@ -33,7 +33,7 @@ def job_region(slug: str | None) -> Any:
         raise ValidationError(
             _("There is no region %(slug)s.") % {"slug": repr(slug)}
             if slug
-            else _("No region has been loaded yet.")
+            else _("No region loaded yet.")
         )
     return region
 

@@ -11,4 +11,5 @@ urlpatterns = [
     path("type/<slug:key>/", views.facility_type, name="type"),
     path("api/indicators/", views.api_indicators, name="api-indicators"),
     path("api/isochrone/", views.api_isochrone, name="api-isochrone"),
+    path("rerun/", views.rerun, name="rerun"),
 ]

@@ -15,10 +15,12 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from nahraum.region.cachever import CACHE_HEADER, PAGE_TIMEOUT, cache_key, public_page
 from nahraum.region.metrics import metric_label, mode_label
@@ -255,3 +257,33 @@ def api_isochrone(request: HttpRequest) -> HttpResponse:
     response = JsonResponse(features)
     response[CACHE_HEADER] = "hit" if hit else "miss"
     return response
+
+
+@require_POST
+def rerun(request: HttpRequest) -> HttpResponse:
+    """Start a new analysis of the region as a background job (the project office's button).
+
+    The modes are those of the newest run (else walk, bike, car), every facility type; pressing
+    again while it runs shows the same job.
+    """
+    from nahraum.jobs.services import job_url, start_job
+
+    from .jobs import RUN
+    from .services import latest_run
+
+    if not request.user.has_perm("analysis.run_analysis"):  # analysis/rules.py
+        raise PermissionDenied("analysis.run_analysis")
+    region = current_region()
+    if region is None:
+        raise Http404(_("No region loaded yet."))
+    last = latest_run(region)
+    modes = (last.parameters or {}).get("modes_requested") if last is not None else None
+    params = {
+        "region": region.slug,
+        "modes": list(modes or ["walk", "bike", "car"]),
+        "types": None,
+        "language": request.LANGUAGE_CODE,
+        "note": "started on the analysis page",
+    }
+    job = start_job(RUN, params, user=request.user)
+    return redirect(job_url(job))
