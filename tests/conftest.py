@@ -11,6 +11,10 @@ from pathlib import Path
 
 import pytest
 
+# Every test starts with an empty cache: cached public pages (nahraum.region.cachever) and
+# throttle counts would otherwise carry over from one test's rolled-back data to the next.
+from tests.fixtures import fresh_cache  # noqa: F401  (autouse)
+
 # Playwright's sync API runs an event loop in the test thread; Django's ORM refuses to run while
 # one is active unless told that this is safe, which it is in tests that do not share connections
 # across threads.
