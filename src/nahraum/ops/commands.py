@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from pathlib import Path
 
 import click
@@ -46,6 +48,21 @@ def backup_command(output: Path | None, keep: int) -> None:
         click.echo(f"Altes Backup gelöscht / old backup deleted: {path.name}")
 
 
+def _setup_without_key() -> None:
+    """Set Django up even on a new machine with no secret key yet: the restore signs nothing,
+    and the installation's key file comes back with the backup (a key given in the environment
+    is used as it is)."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        setup_django()
+    except ImproperlyConfigured:
+        if os.environ.get("NAHRAUM_SECRET_KEY"):
+            raise
+        os.environ["NAHRAUM_SECRET_KEY"] = secrets.token_urlsafe(50)  # this process only
+        setup_django()
+
+
 @click.command("restore")
 @click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--yes", is_flag=True, help="Do not ask before replacing the installation's data.")
@@ -56,7 +73,7 @@ def restore_command(archive: Path, yes: bool) -> None:
     a damaged backup or one of a newer nahraum changes nothing. Stop the web server and the
     worker before restoring, start them again afterwards.
     """
-    setup_django()
+    _setup_without_key()
     from nahraum.ops import backup
 
     try:
@@ -80,6 +97,11 @@ def restore_command(archive: Path, yes: bool) -> None:
         backup.apply_restore(plan, echo=click.echo)
     except backup.BackupError as exc:
         raise click.ClickException(str(exc)) from None
+    if not plan.has_secret_key:
+        click.echo(
+            "Das Backup enthält keine Schlüsseldatei: NAHRAUM_SECRET_KEY wie bisher setzen / the "
+            "backup holds no key file: set NAHRAUM_SECRET_KEY as before."
+        )
     click.echo(
         "Wiederhergestellt / restored. Starten Sie Web und Worker neu / restart web and worker."
     )
