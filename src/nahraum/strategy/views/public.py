@@ -9,6 +9,8 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from nahraum.region.cachever import public_page
+
 from .. import exports, reports, selectors, specs
 from ..forms import StatusForm
 from ..models import Status
@@ -16,6 +18,7 @@ from ..timeline import build_timeline
 from ..tree import annotate_measure, by_municipality, load_tree
 
 
+@public_page(scopes=("data", "participation"))
 def overview(request: HttpRequest, field_key: str | None = None) -> HttpResponse:
     """Vision, motto and the tree field → goal → measure → project, with progress."""
     if field_key is not None:
@@ -37,6 +40,7 @@ def overview(request: HttpRequest, field_key: str | None = None) -> HttpResponse
     )
 
 
+@public_page(scopes=("data", "participation"))
 def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
     measure = get_object_or_404(selectors.measure_with_details(), pk=pk)
     annotate_measure(measure)
@@ -62,6 +66,7 @@ def measure_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+@public_page(scopes=("data", "participation"))
 def timeline(request: HttpRequest) -> HttpResponse:
     """Gantt-style chart of projects and milestones (SVG drawn on the server, plus a table)."""
     projects = list(selectors.projects_for_timeline())
@@ -76,6 +81,7 @@ def timeline(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public_page(scopes=("data", "participation"))
 def measures_map(request: HttpRequest) -> HttpResponse:
     """Measures and projects that have a place, on a map and in a table."""
     measures = list(selectors.placed_measures())
@@ -94,6 +100,7 @@ def measures_map(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public_page(scopes=("data", "participation"))
 def innovation_map(request: HttpRequest) -> HttpResponse:
     """Innovationslandkarte: the region's digital offers and digital projects, by field."""
     offers = list(selectors.digital_offers())
@@ -127,6 +134,7 @@ def innovation_map(request: HttpRequest) -> HttpResponse:
     )
 
 
+@public_page(scopes=("data", "participation"))
 def network(request: HttpRequest) -> HttpResponse:
     """Actors with their roles, and the partnerships that cross the municipal border."""
     return render(
