@@ -78,3 +78,11 @@ def chatty(ctx: JobContext) -> dict:
     for i in range(n):
         ctx.progress(i + 1, n, f"{i + 1} von {n}")
     return {"n": n}
+
+
+@job_kind("tests.stopped", label="Test: Rechenprozess wird beendet")
+def stopped(ctx: JobContext) -> dict:
+    """Writes a row, then its worker is told to exit (as by a second Ctrl-C) mid-transaction."""
+    with transaction.atomic():
+        Group.objects.create(name=f"job-{ctx.job_id}-0")
+        raise SystemExit(1)

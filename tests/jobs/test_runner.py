@@ -188,3 +188,18 @@ def test_reporter_raises_cancelled_when_the_write_reports_a_cancel_request():
 
 def test_a_context_without_reporter_accepts_progress_like_the_engine_callback():
     JobContext(job_id=None, params={}, user_id=None).progress(1, 2)  # no database, no error
+
+
+def test_a_worker_stopped_mid_job_gives_the_job_back_at_once(settings):
+    """SystemExit in the job (the worker forced to stop): queued again at once, not after the
+    reaper's minute; on the last attempt failed with the reason; nothing written either time."""
+    settings.TASKS = DB_BACKEND
+    job = start_job("tests.stopped", {})
+    run_queue()  # attempt 1 → back in the queue → attempt 2 → failed
+    job.refresh_from_db()
+    assert job.state == Job.State.FAILED and job.attempts == 2
+    assert job.error == (
+        "Der Rechenprozess wurde beendet, bevor der Auftrag fertig war (Versuch 2 von 2)"
+    )
+    assert sorted(DBTaskResult.objects.values_list("status", flat=True)) == ["FAILED", "FAILED"]
+    assert written(job.pk) == 0

@@ -66,52 +66,46 @@ def _fail_task_row(task_result_id: str) -> None:
     )
 
 
-def reap(stale_after: float | None = None) -> list[uuid.UUID]:
-    """Retry or fail every running job silent for ``stale_after`` seconds; return their ids."""
+def give_back(job: Job, *, check_beat: bool = True) -> bool:
+    """A running job whose worker is gone: queue it again while attempts remain, else fail it
+    with the reason; the queue's stuck row is marked failed. False if someone else was faster
+    (or, with ``check_beat``, the job showed a sign of life meanwhile)."""
     from .services import enqueue
 
+    with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
+        mine = Job.objects.filter(pk=job.pk, state=Job.State.RUNNING)
+        if check_beat:
+            mine = mine.filter(heartbeat_at=job.heartbeat_at)
+        if job.attempts < job.max_attempts:
+            if not mine.update(
+                state=Job.State.QUEUED,
+                message=_("New attempt after the worker process stopped"),
+                worker="",
+                heartbeat_at=None,
+                started_at=None,
+            ):
+                return False
+            _fail_task_row(job.task_result_id)
+            job.refresh_from_db()
+            enqueue(job)
+            logger.warning("job %s lost its worker; attempt %s queued", job.pk, job.attempts + 1)
+            return True
+        reason = _(
+            "The worker process ended before the job was finished (attempt %(attempt)s of %(max)s)"
+        ) % {"attempt": job.attempts, "max": job.max_attempts}
+        if not mine.update(state=Job.State.FAILED, error=reason, finished_at=timezone.now()):
+            return False
+        _fail_task_row(job.task_result_id)
+        logger.warning("job %s lost its worker; failed after %s attempts", job.pk, job.attempts)
+        return True
+
+
+def reap(stale_after: float | None = None) -> list[uuid.UUID]:
+    """Retry or fail every running job silent for ``stale_after`` seconds; return their ids."""
     limit = timezone.now() - dt.timedelta(seconds=stale_after or stale_seconds())
     silent = Job.objects.filter(state=Job.State.RUNNING).filter(
         Q(heartbeat_at__lt=limit) | Q(heartbeat_at__isnull=True, started_at__lt=limit)
     )
     # A worker silent that long is gone (a live one writes its row again at its next beat).
     WorkerBeat.objects.filter(beat_at__lt=limit).delete()
-    handled = []
-    with translation.override(settings.LANGUAGE_CODE):
-        for job in silent:
-            if _still_running_here(job.worker):
-                continue
-            with transaction.atomic():
-                mine = Job.objects.filter(
-                    pk=job.pk, state=Job.State.RUNNING, heartbeat_at=job.heartbeat_at
-                )
-                if job.attempts < job.max_attempts:
-                    if not mine.update(
-                        state=Job.State.QUEUED,
-                        message=_("New attempt after the worker process stopped"),
-                        worker="",
-                        heartbeat_at=None,
-                        started_at=None,
-                    ):
-                        continue
-                    _fail_task_row(job.task_result_id)
-                    job.refresh_from_db()
-                    enqueue(job)
-                    logger.warning(
-                        "job %s lost its worker; attempt %s queued", job.pk, job.attempts + 1
-                    )
-                else:
-                    reason = _(
-                        "The worker process ended before the job was finished "
-                        "(attempt %(attempt)s of %(max)s)"
-                    ) % {"attempt": job.attempts, "max": job.max_attempts}
-                    if not mine.update(
-                        state=Job.State.FAILED, error=reason, finished_at=timezone.now()
-                    ):
-                        continue
-                    _fail_task_row(job.task_result_id)
-                    logger.warning(
-                        "job %s lost its worker; failed after %s attempts", job.pk, job.attempts
-                    )
-            handled.append(job.pk)
-    return handled
+    return [job.pk for job in silent if not _still_running_here(job.worker) and give_back(job)]

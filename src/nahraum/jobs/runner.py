@@ -114,6 +114,13 @@ def _run_claimed(job: Job) -> str:
             % {"reference": reference},
         )
         raise JobFailed(str(job.pk)) from exc
+    except BaseException:
+        # The worker is being stopped (a second Ctrl-C, SystemExit): the kind's transaction is
+        # rolled back, so the job goes back to the queue now instead of waiting for the reaper.
+        from .reaper import give_back
+
+        give_back(job, check_beat=False)
+        raise
     finally:
         if live is not None:
             live.detach()
