@@ -54,6 +54,11 @@ def test_planner_builds_runs_and_compares_a_scenario(
     page.uncheck("input[name=modes][value=car]")
     page.select_option("#id_types", "gp")
     page.click("#run-button")
+    # the run is a job: its page shows the progress (done at once under the test queue), then
+    # links to the comparison
+    page.wait_for_url(re.compile(r"/de/jobs/[0-9a-f-]+/$"))
+    assert page.get_attribute("#job-progress", "value") == "100"
+    page.click("#job-result-link")
     page.wait_for_url(re.compile(r"/de/scenarios/\d+/compare/$"))
 
     # Ahausen-Mitte (200 people) loses its GP within 15 minutes on foot; Adorf (100) gains one
@@ -86,7 +91,11 @@ def test_location_planning_page_solves_and_makes_a_scenario(
     page.select_option("#id_candidate_source", "list")
     page.fill("#id_candidates", "Adorf Mitte; 52.0; 8.9146\nBedorf Mitte; 52.0; 8.9292")
     page.click("#locate-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/de/jobs/[0-9a-f-]+/$"))  # solved as a job
+    page.click("#job-result-link")
+    page.wait_for_url(re.compile(r"/de/scenarios/locate/\?job=[0-9a-f-]+$"))
     page.wait_for_selector("#sites-table")
+    assert page.input_value("#id_k") == "1"  # the question stays with its answer
     # 10 people aged 75+ live in either village; the GP of Ahausen-Mitte already serves its 20
     assert page.inner_text("#fig-objective .value") == "10,0"
     assert page.inner_text("#fig-gap .value") == "0,000 %"
