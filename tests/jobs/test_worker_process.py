@@ -211,3 +211,24 @@ def test_cancel_a_running_job_from_the_command_line(site):
         timeout=120,
     )
     assert watch.returncode == 1 and "abgebrochen" in watch.stdout
+
+
+def test_ctrl_c_stops_watching_not_the_job(site):
+    job_id = start(site, "tests.slow", {"steps": 3})  # no worker: it stays queued
+    watch = subprocess.Popen(
+        [NAHRAUM, "jobs", "watch", job_id],
+        env=environment(site),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        first = watch.stdout.readline()  # printed once the watching has begun
+        assert "Strg-C" in first, first
+        watch.send_signal(signal.SIGINT)
+        rest = watch.communicate(timeout=60)[0]
+    finally:
+        if watch.poll() is None:
+            watch.kill()
+    assert watch.returncode == 1 and "läuft weiter" in rest
+    assert job_row(site, job_id)["state"] == "queued"

@@ -131,6 +131,7 @@ def watch_job(job: Any, echo: Callable[[str], None] = click.echo, poll_s: float 
 
     from .presenters import status
 
+    echo(f"Auftrag / job {job.pk} — Strg-C beendet nur die Anzeige / Ctrl-C stops watching only")
     try:
         with Progress(
             TextColumn("{task.description}"),
