@@ -30,7 +30,7 @@ def test_analyze_in_the_background(tiny_region):
     run = AnalysisRun.objects.get()
     assert job.state == "done" and job.result["run"] == run.pk
     assert job.result["url"] == "/de/analysis/"
-    assert f"Auftrag / job {job.pk}" in result.output
+    assert f"Auftrag / job {job.pk}" in result.output  # watch_job names it
     data = json.loads(result.output[result.output.index("{") :])
     assert data["run"] == run.pk and data["values"] == IndicatorValue.objects.count() > 0
 

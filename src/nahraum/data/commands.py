@@ -145,7 +145,6 @@ def start_and_watch(kind: str, params: dict) -> Any:
     from nahraum.jobs.services import start_job
 
     job = start_job(kind, params)
-    click.echo(f"Auftrag / job {job.pk} ({kind})")
     if not job.is_finished and not worker_alive():
         click.echo(
             "Kein Worker läuft / no worker is running: start one with `nahraum worker`; "
