@@ -250,3 +250,15 @@ def test_bulk_tables_have_no_delete_receiver():
         assert not post_delete.has_listeners(apps.get_model(label)), label
     # …while an ordinary model does get its receiver.
     assert post_delete.has_listeners(Facility)
+
+
+def test_only_participation_models_shown_on_cached_pages_bump():
+    """Comments, supports and survey answers arrive every few seconds while people take part and
+    appear on no cached page: they bump nothing. Ideas (linked from measures) do."""
+    from nahraum.participation.models import Answer, Comment, Idea, Support
+    from nahraum.web.pagecache import connect_data_signals
+
+    connected = connect_data_signals()  # idempotent (dispatch_uid): the models it wires
+    for model in (Comment, Support, Answer):
+        assert model not in connected, model
+    assert Idea in connected and Facility in connected

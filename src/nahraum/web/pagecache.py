@@ -35,6 +35,21 @@ BULK_TABLES = frozenset(
 )
 
 
+#: The participation models that cached pages show (the strategy links measures to them). The
+#: others — comments, supports, survey answers, reports, registrations — appear only on the
+#: participation pages, which are not cached, so writing them (every few seconds while people take
+#: part) leaves every cached page alone.
+PARTICIPATION_ON_CACHED_PAGES = frozenset(
+    {
+        "participation.Idea",
+        "participation.ProposedMeasure",
+        "participation.WorkshopResult",
+        "participation.Workshop",
+        "participation.SocietalGroup",
+    }
+)
+
+
 def _scope(model: type) -> str:
     return "participation" if model._meta.app_label == "participation" else "data"
 
@@ -61,6 +76,8 @@ def connect_data_signals() -> list[type]:
         except LookupError:
             continue
         for model in config.get_models():
+            if label == "participation" and model._meta.label not in PARTICIPATION_ON_CACHED_PAGES:
+                continue
             uid = f"nahraum-pagecache-{model._meta.label}"
             post_save.connect(_changed, sender=model, dispatch_uid=uid + "-save")
             if model._meta.label not in BULK_TABLES:
