@@ -93,6 +93,22 @@ def report_version(html: str) -> str:
     return hashlib.sha256(html.encode()).hexdigest()[:20]
 
 
+def current_version(field_key: str | None) -> str:
+    """The version of the report as it is now, in the active language: the hash of its HTML,
+    computed once per data version and day (the cache; a change to any data bumps it)."""
+    from django.core.cache import cache
+    from django.utils.translation import get_language
+
+    from nahraum.region.cachever import PAGE_TIMEOUT, SCOPES, cache_key
+
+    key = cache_key("strategy-report", field_key, get_language(), dt.date.today(), scopes=SCOPES)
+    version = cache.get(key)
+    if version is None:
+        version = report_version(report_html(field_key))  # Http404 for an unknown field
+        cache.set(key, version, timeout=PAGE_TIMEOUT)
+    return version
+
+
 def pdf_path(job_id: object) -> Path:
     """Where the PDF of the report job ``job_id`` lives."""
     return Path(settings.MEDIA_ROOT) / REPORTS_DIR / f"{job_id}.pdf"

@@ -178,11 +178,10 @@ def report_pdf(request: HttpRequest, field_key: str | None = None) -> HttpRespon
 
     from ..jobs import REPORT_PDF
 
-    html = reports.report_html(field_key)  # 404 for an unknown field
     params = {
         "field": field_key,
         "language": request.LANGUAGE_CODE,
-        "version": reports.report_version(html),
+        "version": reports.current_version(field_key),  # 404 for an unknown field
     }
     job = selectors.rendered_report(params)
     if job is None:
