@@ -131,8 +131,8 @@ def watch_job(job: Any, echo: Callable[[str], None] = click.echo, poll_s: float 
 
     from .presenters import status
 
-    echo(f"Auftrag / job {job.pk} — Strg-C beendet nur die Anzeige / Ctrl-C stops watching only")
     try:
+        echo(f"Auftrag / job {job.pk} — Strg-C beendet nur die Anzeige / Ctrl-C stops watching")
         with Progress(
             TextColumn("{task.description}"),
             BarColumn(),
