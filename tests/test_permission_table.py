@@ -71,6 +71,8 @@ SC = "/de/scenarios"
 #: (action id, method, URL with {placeholders} of the world's objects, POST data, answers).
 TABLE: list[tuple[str, str, str, dict, tuple]] = [
     # --- region, analysis, transit: public, read-only -----------------------------------------
+    # --- operation: the health probe, the same for everybody (no login, no language prefix) --
+    ("ops.healthz", "get", "/healthz", {}, every(200)),
     ("region.overview", "get", "/de/", {}, every(200)),
     ("region.municipality", "get", "/de/municipality/05766999/", {}, every(200)),
     ("region.district", "get", "/de/district/A1/", {}, every(200)),
