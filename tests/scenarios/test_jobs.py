@@ -18,6 +18,7 @@ from nahraum.scenarios import jobs as scenario_jobs
 from nahraum.scenarios import services
 from nahraum.scenarios.models import FacilityChange, Scenario, ScenarioRun
 from tests.factories import UserFactory
+from tests.fixtures import fresh_cache  # noqa: F401  (autouse: budgets start at zero)
 
 QUESTION = {
     "facility_type": "gp",
@@ -171,3 +172,15 @@ def test_run_and_its_record_are_one_transaction(closure, db_counts, monkeypatch)
     with pytest.raises(RuntimeError):
         run_scenario(closure, modes=["walk"], facility_types=["gp"])
     assert db_counts() == before
+
+
+def test_new_location_plannings_spend_a_budget(client, citizen, tiny_region, settings):
+    """Each new question spends one unit of the person's hourly budget; asking the same again
+    reuses the job and costs nothing; beyond the budget the answer is 429 with Retry-After."""
+    settings.NAHRAUM_LOCATE_BUDGET = {"per_user": 2}
+    client.force_login(citizen)
+    for k in (1, 1, 2):  # the second k=1 reuses the first one's job
+        assert client.post("/en/scenarios/locate/", {**QUESTION, "k": k}).status_code == 302
+    refused = client.post("/en/scenarios/locate/", {**QUESTION, "k": 3})
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert Job.objects.filter(kind=scenario_jobs.LOCATE).count() == 2

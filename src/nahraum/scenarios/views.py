@@ -412,6 +412,11 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --------------------------------------------------------------------------- location planning
 
+#: New location plannings per person and hour (an identical question reuses its job and costs
+#: nothing); settings.NAHRAUM_LOCATE_BUDGET overrides single entries. Anonymous visitors may
+#: not ask at all (scenarios.locate).
+LOCATE_BUDGET = {"per_user": 30, "per_address": 0, "window": 3600}
+
 
 def _locate_params(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
     """The question as the job's JSON parameters (only what changes the answer: reuse key)."""
@@ -512,6 +517,27 @@ def _scenario_from_job(request: HttpRequest, job) -> HttpResponse:
     return redirect("scenarios:detail", pk=scenario.pk)
 
 
+def _start_locating(request: HttpRequest, params: dict[str, Any]) -> HttpResponse:
+    """Start (or reuse) the job of this question; a new one spends the person's budget."""
+    from django.conf import settings
+
+    from nahraum.jobs.selectors import reusable_job
+    from nahraum.jobs.services import job_url, params_key, start_job
+    from nahraum.region.ratelimit import budget, too_many_requests
+
+    from .jobs import LOCATE
+
+    session_key = _session_key(request)
+    job = reusable_job(LOCATE, params_key(params), user=request.user, session_key=session_key)
+    if job is None:
+        limits = {**LOCATE_BUDGET, **getattr(settings, "NAHRAUM_LOCATE_BUDGET", {})}
+        wait = budget("locate", request, **limits)
+        if wait is not None:
+            return too_many_requests(request, _("location planning"), wait)
+        job = start_job(LOCATE, params, user=request.user, session_key=session_key)
+    return redirect(job_url(job))
+
+
 def locate(request: HttpRequest) -> HttpResponse:
     """Location planning: the question (everybody sees it), the answer of a job (``?job=``).
 
@@ -519,10 +545,6 @@ def locate(request: HttpRequest) -> HttpResponse:
     may ask (``scenarios.locate``), and only through the job queue; identical questions while
     one is being solved reuse that job.
     """
-    from nahraum.jobs.services import job_url, start_job
-
-    from .jobs import LOCATE
-
     region = current_region()
     ctx: dict[str, Any] = {"region": region, "form": f.LocateForm()}
     if region is not None:
@@ -534,9 +556,7 @@ def locate(request: HttpRequest) -> HttpResponse:
             return _scenario_from_job(request, job)
         ctx["form"] = form = f.LocateForm(request.POST)
         if region is not None and form.is_valid():
-            params = _locate_params(request, form.cleaned_data)
-            job = start_job(LOCATE, params, user=request.user, session_key=_session_key(request))
-            return redirect(job_url(job))
+            return _start_locating(request, _locate_params(request, form.cleaned_data))
     elif job is not None:
         ctx.update(_job_context(job))
     return render(request, "scenarios/locate.html", ctx)
