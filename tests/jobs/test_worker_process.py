@@ -142,7 +142,7 @@ def kill_while_half_written(site: Path, job_id: str, marker: Path) -> None:
 
 def test_killed_worker_job_is_retried_by_the_next_worker_and_done(site, tmp_path):
     marker = tmp_path / "half"
-    params = {"steps": 8, "delay": 0.25, "rows": 6, "row_delay": 0.3, "marker": str(marker)}
+    params = {"steps": 8, "delay": 0.25, "rows": 6, "row_delay": 0.5, "marker": str(marker)}
     job_id = start(site, "tests.slow", params)
     kill_while_half_written(site, job_id, marker)
     marker.unlink()
@@ -166,7 +166,7 @@ def test_killed_worker_job_is_retried_by_the_next_worker_and_done(site, tmp_path
 
 def test_killed_worker_job_fails_with_a_reason_when_its_attempts_are_used_up(site, tmp_path):
     marker = tmp_path / "half"
-    params = {"steps": 4, "delay": 0.25, "rows": 6, "row_delay": 0.3, "marker": str(marker)}
+    params = {"steps": 4, "delay": 0.25, "rows": 6, "row_delay": 0.5, "marker": str(marker)}
     job_id = start(site, "tests.slow", params, max_attempts=1)
     kill_while_half_written(site, job_id, marker)
     time.sleep(2.5)
