@@ -203,3 +203,13 @@ def test_a_worker_stopped_mid_job_gives_the_job_back_at_once(settings):
     )
     assert sorted(DBTaskResult.objects.values_list("status", flat=True)) == ["FAILED", "FAILED"]
     assert written(job.pk) == 0
+
+
+def test_a_kind_the_worker_does_not_know_fails_readably(settings):
+    settings.TASKS = DB_BACKEND
+    job = start_job("tests.slow", {"steps": 1})
+    Job.objects.filter(pk=job.pk).update(kind="gone.kind")  # e.g. a worker of an older release
+    run_queue()
+    job.refresh_from_db()
+    assert job.state == Job.State.FAILED
+    assert job.error == "Diese Art von Auftrag (gone.kind) kennt der Rechenprozess nicht."

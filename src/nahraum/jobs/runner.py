@@ -86,13 +86,26 @@ def run(job_id: str) -> str:
 
 
 def _run_claimed(job: Job) -> str:
+    try:
+        kind = get_kind(job.kind)
+    except LookupError as exc:
+        # Registered in the web process but not here: the worker runs other code (an old
+        # release, an app missing from its settings). Readable, and logged for the operator.
+        logger.error("job %s: kind %s is not registered in this worker", job.pk, job.kind)
+        _finish(
+            job,
+            Job.State.FAILED,
+            error=_("This kind of job (%(kind)s) is unknown to the worker process.")
+            % {"kind": job.kind},
+        )
+        raise JobFailed(str(job.pk)) from exc
     live = heartbeat.active()
     reporter = ProgressReporter(None if live is not None else direct_writer(job.pk))
     ctx = JobContext(job_id=job.pk, params=job.params, user_id=job.created_by_id, reporter=reporter)
     if live is not None:
         live.attach(job.pk, reporter)
     try:
-        result = get_kind(job.kind).func(ctx)
+        result = kind.func(ctx)
         result = json.loads(json.dumps(result if result is not None else {}))
     except JobCancelled:
         _finish(job, Job.State.CANCELLED, cancel_requested=True, message=_("Cancelled on request."))
