@@ -48,3 +48,27 @@ def test_watch_job_shows_the_outcome():
 def test_worker_refuses_a_backend_that_is_not_the_database_queue():
     result = CliRunner().invoke(worker, ["--once"])  # the suite's ImmediateBackend
     assert result.exit_code != 0 and "DatabaseBackend" in result.output
+
+
+def test_prune_deletes_old_finished_jobs_only(settings):
+    import datetime as dt
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from nahraum.jobs.models import Job
+
+    settings.TASKS = DB_BACKEND
+    old_done = start_job("tests.slow", {"a": 1})
+    old_queued = start_job("tests.slow", {"a": 2})
+    recent = start_job("tests.slow", {"a": 3})
+    long_ago = timezone.now() - dt.timedelta(days=40)
+    Job.objects.filter(pk=old_done.pk).update(state="done", finished_at=long_ago)
+    DBTaskResult.objects.filter(id=old_done.task_result_id).update(
+        status="SUCCESSFUL", finished_at=long_ago
+    )
+    Job.objects.filter(pk=recent.pk).update(state="failed", finished_at=timezone.now())
+    result = CliRunner().invoke(jobs_group, ["prune", "--days", "30"])
+    assert result.exit_code == 0 and "1 jobs, 1 queue rows deleted" in result.output
+    assert set(Job.objects.values_list("pk", flat=True)) == {old_queued.pk, recent.pk}
+    assert DBTaskResult.objects.count() == 2

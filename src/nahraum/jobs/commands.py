@@ -112,6 +112,19 @@ def cancel(job_id: str) -> None:
     click.echo(f"{job.pk}: {job.state}{' (cancel requested)' if job.cancel_requested else ''}")
 
 
+@jobs_group.command("prune")
+@click.option("--days", default=30, show_default=True, type=int, help="Finished before this.")
+def prune(days: int) -> None:
+    """Delete finished jobs older than DAYS (queued and running ones stay)."""
+    setup_django()
+    import datetime as dt
+
+    from .services import prune_jobs
+
+    counts = prune_jobs(dt.timedelta(days=days))
+    click.echo("{jobs} jobs, {queue_rows} queue rows deleted".format(**counts))
+
+
 @jobs_group.command("watch")
 @click.argument("job_id")
 def watch(job_id: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from typing import Any
@@ -83,3 +84,16 @@ def cancel_job(job: Job, *, by: Any = None) -> None:
 def job_url(job: Job) -> str:
     """The page that shows the job's progress (and sends the browser on when it is done)."""
     return reverse("jobs:detail", args=[job.pk])
+
+
+def prune_jobs(older_than: dt.timedelta) -> dict[str, int]:
+    """Delete finished jobs (and the queue's finished rows) that ended before ``older_than``
+    ago, so the tables do not grow for ever; queued and running jobs are never touched."""
+    from django_tasks_db.models import DBTaskResult
+
+    cutoff = timezone.now() - older_than
+    jobs, _ = Job.objects.filter(state__in=Job.FINISHED, finished_at__lt=cutoff).delete()
+    rows, _ = DBTaskResult.objects.filter(
+        status__in=["SUCCESSFUL", "FAILED"], finished_at__lt=cutoff
+    ).delete()
+    return {"jobs": jobs, "queue_rows": rows}
