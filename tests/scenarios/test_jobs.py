@@ -13,7 +13,7 @@ import pytest
 
 from nahraum.jobs.models import Job
 from nahraum.jobs.registry import JobCancelled, JobContext, ProgressReporter
-from nahraum.jobs.services import start_job
+from nahraum.jobs.services import params_key, start_job
 from nahraum.scenarios import jobs as scenario_jobs
 from nahraum.scenarios import services
 from nahraum.scenarios.models import FacilityChange, Scenario, ScenarioRun
@@ -63,10 +63,31 @@ def test_run_starts_a_job_that_ends_on_the_comparison(client, planner, closure):
     assert job.result["scenario_run"] == srun.pk and job.percent == 100
     page = client.get(job.result["url"]).content.decode()
     assert "Who gains and who loses" in page
-    # the same request again, right after: the same job, no second run
+    # a change to the scenario, then the same button: a new job and a new run, not the old one
+    services.add_facility_change(closure, "close", facility_key="gp-2")
     again = client.post(f"/en/scenarios/{closure.pk}/run/", {"modes": ["walk"], "types": ["gp"]})
-    assert again["Location"] == r["Location"]
-    assert ScenarioRun.objects.filter(scenario=closure).count() == 1
+    assert again["Location"] != r["Location"]
+    assert ScenarioRun.objects.filter(scenario=closure).count() == 2
+
+
+def test_a_double_click_reuses_the_job(client, planner, closure):
+    """While nothing changed, the same request is the same job (the worker would run it once)."""
+    from nahraum.region.cachever import data_version
+
+    client.force_login(planner)
+    params = {
+        "scenario": closure.pk,
+        "modes": ["walk"],
+        "types": ["gp"],
+        "language": "en",
+        "data_version": data_version("data"),
+    }
+    queued = Job.objects.create(
+        kind=scenario_jobs.RUN, params=params, params_key=params_key(params), created_by=planner
+    )  # as a worker would find it: queued, not yet run
+    r = client.post(f"/en/scenarios/{closure.pk}/run/", {"modes": ["walk"], "types": ["gp"]})
+    assert r["Location"] == f"/en/jobs/{queued.pk}/"
+    assert Job.objects.count() == 1 and not ScenarioRun.objects.exists()
 
 
 def test_run_of_a_scenario_that_is_gone_fails_readably(closure):

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from nahraum.accounts.permissions import require
+from nahraum.region.cachever import data_version
 from nahraum.region.selectors import current_region
 
 from . import forms as f
@@ -220,7 +221,8 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
 def run(request: HttpRequest, pk: int) -> HttpResponse:
     """Start the scenario run as a background job; its page shows the progress, then the result.
 
-    Identical requests (same scenario, modes and types) while one runs reuse that job.
+    Identical requests (same scenario, modes and types, no data changed since) reuse the job
+    (a double click does not run twice); after any change the same button runs anew.
     """
     from nahraum.jobs.services import job_url, start_job
 
@@ -234,9 +236,11 @@ def run(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("scenarios:detail", pk=scenario.pk)
     params = {
         "scenario": scenario.pk,
-        "modes": list(form.cleaned_data["modes"]),
+        "modes": sorted(form.cleaned_data["modes"]),
         "types": sorted(t.key for t in form.cleaned_data["types"]),
         "language": request.LANGUAGE_CODE,
+        # the data as they are now: a change to the scenario (or any data) is a new request
+        "data_version": data_version("data"),
     }
     job = start_job(RUN, params, user=request.user, session_key=_session_key(request))
     return redirect(job_url(job))
@@ -430,6 +434,7 @@ def _locate_params(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]
         "candidate_source": data["candidate_source"],
         "candidates": data["candidates"] if data["candidate_source"] == "list" else "",
         "language": request.LANGUAGE_CODE,
+        "data_version": data_version("data"),  # new data, new answer
     }
 
 
