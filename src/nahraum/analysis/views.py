@@ -22,7 +22,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from nahraum.region.cachever import CACHE_HEADER, PAGE_TIMEOUT, cache_key, public_page
+from nahraum.region.cachever import (
+    CACHE_HEADER,
+    PAGE_TIMEOUT,
+    cache_key,
+    data_version,
+    public_page,
+)
 from nahraum.region.metrics import metric_label, mode_label
 from nahraum.region.models import Region
 from nahraum.region.ratelimit import budget, too_many_requests
@@ -284,6 +290,7 @@ def rerun(request: HttpRequest) -> HttpResponse:
         "types": None,
         "language": request.LANGUAGE_CODE,
         "note": "started on the analysis page",
+        "data_version": data_version("data"),  # a double click reuses; new data, a new run
     }
     job = start_job(RUN, params, user=request.user)
     return redirect(job_url(job))
