@@ -142,7 +142,8 @@ def test_the_project_office_reruns_the_analysis_from_its_page(client, tiny_regio
     assert client.post("/de/analysis/rerun/").status_code == 403
     office = UserFactory(username="olga", office=True)
     client.force_login(office)
-    assert 'id="rerun-button"' in client.get("/de/analysis/").content.decode()  # empty page
+    empty = client.get("/de/analysis/").content.decode()
+    assert 'id="rerun-button"' in empty and "Analyse neu rechnen" in empty
     r = client.post("/de/analysis/rerun/")
     job = Job.objects.get(kind="analysis.run")
     assert r["Location"] == f"/de/jobs/{job.pk}/" and job.state == "done"

@@ -121,6 +121,9 @@ def test_locate_is_for_signed_in_people_through_a_job(client, citizen, planner, 
     # anonymous visitors see the question, not the button, and may not ask
     page = client.get("/de/scenarios/locate/").content.decode()
     assert 'id="locate-sign-in"' in page and 'name="solve"' not in page
+    assert (
+        'bitte <a href="/de/accounts/login/?next=/de/scenarios/locate/">melden Sie sich an' in page
+    )
     assert client.post("/de/scenarios/locate/", QUESTION).status_code == 403
     assert not Job.objects.exists()
     client.force_login(citizen)
