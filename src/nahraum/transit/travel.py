@@ -10,6 +10,7 @@ from django.db import transaction
 from nahraum.access import AccessError
 from nahraum.access.gtfs import Timetable, timetable_for_day
 from nahraum.access.projection import to_utm
+from nahraum.region.cachever import bump_after_commit
 
 from .drt import drt_engine, drt_for_day
 from .models import Feed, TravelTimeSummary
@@ -195,6 +196,7 @@ def compute_time_summaries(feed: Feed, type_keys: list[str] | None = None) -> in
     with transaction.atomic():
         TravelTimeSummary.objects.filter(feed=feed, facility_type__key__in=keys).delete()
         TravelTimeSummary.objects.bulk_create(rows, batch_size=2000)
+        bump_after_commit()  # bulk writes send no signal: the cached transit pages are stale now
     return len(rows)
 
 

@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from nahraum.access import Progress
+from nahraum.region.cachever import bump_after_commit
 from nahraum.region.models import (
     AGE_BANDS,
     DataSource,
@@ -230,6 +231,8 @@ def upsert(
     report.created += len(new)
     report.updated += len(changed)
     report.unchanged += unchanged
+    if new or changed:
+        bump_after_commit()  # bulk writes send no signal: the cached pages are stale now
 
 
 def row_key(row: Mapping[str, Any], id_col: str | None, prefix: str) -> str | None:
