@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 from typing import Any
 
 from django.db import transaction
@@ -14,6 +15,8 @@ from django.utils import timezone
 from . import selectors
 from .models import Job
 from .registry import get_kind
+
+logger = logging.getLogger("nahraum.jobs")
 
 
 def params_key(params: dict) -> str:
@@ -79,6 +82,7 @@ def cancel_job(job: Job, *, by: Any = None) -> None:
     if not stopped:
         Job.objects.filter(pk=job.pk, state=Job.State.RUNNING).update(cancel_requested=True)
     job.refresh_from_db()
+    logger.info("job %s (%s): cancel by %s, now %s", job.pk, job.kind, by or "-", job.state)
 
 
 def job_url(job: Job) -> str:
