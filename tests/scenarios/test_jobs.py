@@ -93,7 +93,7 @@ def test_a_double_click_reuses_the_job(client, planner, closure):
 def test_run_of_a_scenario_that_is_gone_fails_readably(closure):
     job = start_job(scenario_jobs.RUN, {"scenario": 999999, "modes": ["walk"]})
     job.refresh_from_db()
-    assert job.state == "failed" and job.error == "The scenario no longer exists."
+    assert job.state == "failed" and job.error == "Das Szenario gibt es nicht mehr."  # German first
     bad_mode = start_job(scenario_jobs.RUN, {"scenario": closure.pk, "modes": ["teleport"]})
     bad_mode.refresh_from_db()
     assert bad_mode.state == "failed" and "teleport" in bad_mode.error
