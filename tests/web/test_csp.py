@@ -140,6 +140,13 @@ def test_main_pages_satisfy_the_policy(page, live_site, world, runs, settings): 
     page.wait_for_selector("#overview-map[data-ready=true]")
     assert page.locator("#overview-map .nahraum-legend svg.swatch rect[fill]").count() > 0
     assert page.locator("#overview-map .leaflet-control-layers svg.swatch").count() > 0
+    # Markup written later by scripts (popups, the layer control redrawn) stays within it too
+    page.console_errors.clear()
+    page.locator("#overview-map path.nahraum-area").first.click(force=True)
+    page.wait_for_selector("#overview-map .leaflet-popup-content")
+    page.locator("#overview-map .leaflet-control-layers input[type=checkbox]").first.click()
+    page.wait_for_timeout(200)
+    assert page.evaluate("window.__csp") == [] and page.console_errors == []
 
 
 def test_signed_in_pages_satisfy_the_policy(page, live_site, world, runs, users):  # noqa: F811
