@@ -32,10 +32,11 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import get_language
 
 VERSION_KEY = "nahraum:data-version"
-#: The data scopes: "data" for everything the planning pages show, "participation" for ideas,
-#: comments, workshops and surveys (which change every minute while people take part, and appear
-#: only on the strategy pages, so they need not empty the region, supply and transit pages).
-SCOPES = ("data", "participation")
+#: The data scopes: "data" for everything the region, supply and transit pages show;
+#: "participation" for the ideas, workshops and proposals the strategy pages link to (they change
+#: while people take part); "scenarios" for scenarios and their runs (staff run them all day, and
+#: only the strategy pages refer to them). A page keys on the scopes it shows.
+SCOPES = ("data", "participation", "scenarios")
 #: How long a cached page or result lives at most (a bump makes it unreachable sooner).
 PAGE_TIMEOUT = 24 * 3600
 #: The response header telling whether a page came from the cache (for tests and the benchmark).
@@ -72,8 +73,8 @@ def bump_data_version(scope: str = "data") -> int:
         return version
 
 
-def _bump_participation() -> None:
-    bump_data_version("participation")
+#: One after-commit callable per scope (the same object each time, so it is registered once).
+_LATER = {scope: functools.partial(bump_data_version, scope) for scope in SCOPES}
 
 
 def bump_after_commit(scope: str = "data", using: str | None = None) -> None:
@@ -87,7 +88,7 @@ def bump_after_commit(scope: str = "data", using: str | None = None) -> None:
     connection = transaction.get_connection(using)
     if not connection.in_atomic_block:
         return
-    later = bump_data_version if scope == "data" else _bump_participation
+    later = _LATER[scope]
     if not any(func is later for _sids, func, _robust in connection.run_on_commit):
         transaction.on_commit(later, using=using)
 

@@ -13,6 +13,7 @@ from typing import Any
 from django.apps import apps
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
+from nahraum.analysis.models import AnalysisRun
 from nahraum.region.cachever import bump_after_commit
 
 #: The apps whose data appear on the cached pages. Accounts, sessions and jobs are left out on
@@ -50,12 +51,21 @@ PARTICIPATION_ON_CACHED_PAGES = frozenset(
 )
 
 
-def _scope(model: type) -> str:
-    return "participation" if model._meta.app_label == "participation" else "data"
+def _scope(model: type, instance: Any) -> str:
+    """Which version a change bumps: participation and scenarios have their own; an analysis
+    run of a scenario (and its rows) counts as scenarios, not as the region's data."""
+    label = model._meta.app_label
+    if label in ("participation", "scenarios"):
+        return label
+    if label == "analysis":
+        run = instance if isinstance(instance, AnalysisRun) else getattr(instance, "run", None)
+        if run is not None and run.scenario_id is not None:
+            return "scenarios"
+    return "data"
 
 
-def _changed(sender: type, using: str | None = None, **kwargs: Any) -> None:
-    bump_after_commit(_scope(sender), using)
+def _changed(sender: type, instance: Any, using: str | None = None, **kwargs: Any) -> None:
+    bump_after_commit(_scope(sender, instance), using)
 
 
 def _m2m_changed(
@@ -63,7 +73,7 @@ def _m2m_changed(
 ) -> None:
     if action.startswith("post_"):
         # The scope of the side that changed (pages showing both sides key on both scopes).
-        bump_after_commit(_scope(type(instance)), using)
+        bump_after_commit(_scope(type(instance), instance), using)
 
 
 def connect_data_signals() -> list[type]:
