@@ -266,11 +266,12 @@ def test_only_participation_models_shown_on_cached_pages_bump():
 
 def test_a_scenario_run_leaves_the_region_pages_cached_a_baseline_run_does_not(client, tiny_region):
     from nahraum.analysis.models import AnalysisRun
-    from nahraum.scenarios.models import Scenario
+    from nahraum.scenarios.models import Scenario, ScenarioRun
 
-    client.get("/de/")
     scenario = Scenario.objects.create(region=tiny_region, name="Praxisbus")
-    AnalysisRun.objects.create(region=tiny_region, scenario=scenario, status="done")
+    client.get("/de/")
+    run = AnalysisRun.objects.create(region=tiny_region, scenario=scenario, status="done")
+    ScenarioRun.objects.create(scenario=scenario, run=run)
     assert client.get("/de/")["X-Nahraum-Cache"] == "hit"
     AnalysisRun.objects.create(region=tiny_region, status="done")
     assert client.get("/de/")["X-Nahraum-Cache"] == "miss"

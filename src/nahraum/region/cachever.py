@@ -34,8 +34,8 @@ from django.utils.translation import get_language
 VERSION_KEY = "nahraum:data-version"
 #: The data scopes: "data" for everything the region, supply and transit pages show;
 #: "participation" for the ideas, workshops and proposals the strategy pages link to (they change
-#: while people take part); "scenarios" for scenarios and their runs (staff run them all day, and
-#: only the strategy pages refer to them). A page keys on the scopes it shows.
+#: while people take part); "scenarios" for the results of scenario runs (staff run them all day,
+#: and no public page shows them). A page keys on the scopes it shows.
 SCOPES = ("data", "participation", "scenarios")
 #: How long a cached page or result lives at most (a bump makes it unreachable sooner).
 PAGE_TIMEOUT = 24 * 3600

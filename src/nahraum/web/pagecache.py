@@ -52,11 +52,15 @@ PARTICIPATION_ON_CACHED_PAGES = frozenset(
 
 
 def _scope(model: type, instance: Any) -> str:
-    """Which version a change bumps: participation and scenarios have their own; an analysis
-    run of a scenario (and its rows) counts as scenarios, not as the region's data."""
+    """Which version a change bumps. Participation has its own. The *results* of scenario runs
+    (a ScenarioRun, an analysis run of a scenario and its rows) bump "scenarios", which no public
+    page shows, so staff running scenarios all day leave the page cache alone; a change to a
+    scenario itself bumps "data" like any other input (a job started before it is not reused)."""
     label = model._meta.app_label
-    if label in ("participation", "scenarios"):
+    if label == "participation":
         return label
+    if model._meta.label == "scenarios.ScenarioRun":
+        return "scenarios"
     if label == "analysis":
         run = instance if isinstance(instance, AnalysisRun) else getattr(instance, "run", None)
         if run is not None and run.scenario_id is not None:
