@@ -201,6 +201,15 @@ def test_bad_archives_are_refused_and_change_nothing(installation, tmp_path):
     def lose_member(name, data):
         return None if name == "secret-key" else (name, data)
 
+    def no_database(name, data):
+        if name.startswith("database/"):
+            return None
+        if name == "manifest.json":
+            manifest = json.loads(data)
+            del manifest["members"][manifest["database"]["member"]]
+            data = json.dumps(manifest).encode()
+        return name, data
+
     truncated = tmp_path / "truncated.tar.gz"
     truncated.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
     cases = [
@@ -208,6 +217,7 @@ def test_bad_archives_are_refused_and_change_nothing(installation, tmp_path):
         (_rewrite(archive, tmp_path / "future.tar.gz", future), "region.9999_from_the_future"),
         (_rewrite(archive, tmp_path / "escape.tar.gz", escape), "unsafe member name"),
         (_rewrite(archive, tmp_path / "lost.tar.gz", lose_member), "missing: secret-key"),
+        (_rewrite(archive, tmp_path / "nodb.tar.gz", no_database), "holds no database"),
         (truncated, "not a readable backup"),
     ]
     for bad, message in cases:

@@ -292,8 +292,12 @@ def create_backup(output: Path | None = None, echo: Echo = print) -> BackupResul
 
 
 def _safe_name(name: str) -> PurePosixPath:
+    """Only what a backup holds, and nothing that could land outside the staging folder."""
     path = PurePosixPath(name)
-    if path.is_absolute() or ".." in path.parts or not path.parts or "\\" in name:
+    expected = name in (MANIFEST, SQLITE_MEMBER, PG_MEMBER, SECRET_MEMBER) or name.startswith(
+        MEDIA_PREFIX
+    )
+    if path.is_absolute() or ".." in path.parts or "\\" in name or not expected:
         raise BackupError(f"Unzulässiger Name im Archiv / unsafe member name: {name!r}")
     return path
 
@@ -370,6 +374,11 @@ def _check_compatible(manifest: dict[str, Any], staging: Path) -> None:
             f"Das Backup enthält eine {theirs}-Datenbank, konfiguriert ist {vendor} / the backup "
             f"holds a {theirs} database, this installation uses {vendor}. Restore it into an "
             f"installation with the same database (DATABASE_URL)."
+        )
+    member = SQLITE_MEMBER if vendor == "sqlite" else PG_MEMBER
+    if manifest["database"]["member"] != member or member not in manifest["members"]:
+        raise BackupError(
+            f"Das Backup enthält keine Datenbank / the backup holds no database ({member})."
         )
     unknown = sorted(set(manifest["migrations"]) - known_migrations())
     if unknown:
