@@ -50,13 +50,15 @@ class LocateError(AccessError):
     """The location problem is malformed (shapes, k, no valid candidate, …)."""
 
 
-def _banner_to_stderr() -> None:
-    """Send the banner HiGHS prints on its first use in a process to stderr, not stdout.
+def _swallow_banner() -> None:
+    """Swallow the banner HiGHS prints on its first use in a process.
 
     The banner (version and licence notice) would otherwise land in front of the JSON that
-    ``nahraum scenario locate --json`` prints, making it unreadable for scripts. It is printed
-    once per process, at the first ``Highs()``; so the first one is made here with file
-    descriptor 1 pointing at stderr, and the C-level buffer flushed before it is restored.
+    ``nahraum scenario locate --json`` prints, and as two lines that are not JSON in the JSON
+    logs of the web and job workers (docs/operating.md). It is printed once per process, at
+    the first ``Highs()``; so the first one is made here with file descriptor 1 pointing at
+    the null device, and the C-level buffer flushed before it is restored. (HiGHS's version is
+    in ``pip list``; its MIT licence asks for no banner.)
     """
     import ctypes
     import os
@@ -68,8 +70,9 @@ def _banner_to_stderr() -> None:
     except (OSError, ValueError):  # no real stdout (some embedded interpreters)
         highspy.Highs()
         return
+    devnull = os.open(os.devnull, os.O_WRONLY)
     try:
-        os.dup2(2, 1)
+        os.dup2(devnull, 1)
         highspy.Highs()
         try:
             ctypes.CDLL(None).fflush(None)
@@ -78,9 +81,10 @@ def _banner_to_stderr() -> None:
     finally:
         os.dup2(saved, 1)
         os.close(saved)
+        os.close(devnull)
 
 
-_banner_to_stderr()
+_swallow_banner()
 
 METHODS: tuple[str, ...] = ("max_coverage", "p_median", "set_cover")
 #: Objective sense per method, for the UI ("more is better" or "less is better").

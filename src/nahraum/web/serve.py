@@ -75,6 +75,8 @@ def server_options(
         "errorlog": "-",
         "loglevel": os.environ.get("NAHRAUM_LOG_LEVEL", "warning").lower(),
         "proc_name": "nahraum-web",
+        # gunicorn's own lines (start, worker exits) in the same format as ours
+        "logconfig_dict": _gunicorn_logging(),
         # Trust X-Forwarded-* only from the proxy on this machine (gunicorn's default), or from
         # the addresses the operator names.
         "forwarded_allow_ips": os.environ.get("NAHRAUM_FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
@@ -94,6 +96,26 @@ def static_fingerprint() -> str:
             digest.update(f"{getattr(storage, 'prefix', '')}/{path}|{stat.st_size}|".encode())
             digest.update(str(stat.st_mtime_ns).encode())
     return digest.hexdigest()
+
+
+def _gunicorn_logging() -> dict[str, Any]:
+    json_logs = os.environ.get("NAHRAUM_LOG_FORMAT", "text").strip().lower() == "json"
+    formatter = "nahraum.ops.logs.JsonFormatter" if json_logs else "nahraum.ops.logs.TextFormatter"
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"nahraum": {"()": formatter}},
+        "handlers": {
+            "error_console": {
+                "class": "logging.StreamHandler",
+                "formatter": "nahraum",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        # gunicorn merges this over its defaults key by key: root must name our handler too
+        "root": {"level": "WARNING", "handlers": ["error_console"]},
+        "loggers": {"gunicorn.error": {"handlers": ["error_console"], "propagate": False}},
+    }
 
 
 def prepare_static() -> bool:

@@ -255,8 +255,22 @@ STATICFILES_FINDERS = [
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "media/"
 
+# Mail: an SMTP relay when NAHRAUM_EMAIL_HOST is set; otherwise files under DATA_DIR/mail (the
+# demo and tests read confirmation links there).
+EMAIL_HOST = os.environ.get("NAHRAUM_EMAIL_HOST", "").strip() or "localhost"
+EMAIL_PORT = int(os.environ.get("NAHRAUM_EMAIL_PORT", "587" if EMAIL_HOST != "localhost" else "25"))
+EMAIL_HOST_USER = os.environ.get("NAHRAUM_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("NAHRAUM_EMAIL_PASSWORD", "")
+EMAIL_USE_SSL = _flag("NAHRAUM_EMAIL_SSL")
+EMAIL_USE_TLS = _flag(
+    "NAHRAUM_EMAIL_TLS", "0" if EMAIL_USE_SSL or EMAIL_HOST == "localhost" else "1"
+)
+EMAIL_TIMEOUT = 30
 EMAIL_BACKEND = os.environ.get(
-    "NAHRAUM_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend"
+    "NAHRAUM_EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if os.environ.get("NAHRAUM_EMAIL_HOST", "").strip()
+    else "django.core.mail.backends.filebased.EmailBackend",
 )
 EMAIL_FILE_PATH = DATA_DIR / "mail"
 DEFAULT_FROM_EMAIL = os.environ.get("NAHRAUM_FROM_EMAIL", "nahraum@localhost")
