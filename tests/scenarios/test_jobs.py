@@ -208,3 +208,20 @@ def test_new_location_plannings_spend_a_budget(client, citizen, tiny_region, set
     refused = client.post("/en/scenarios/locate/", {**QUESTION, "k": 3})
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     assert Job.objects.filter(kind=scenario_jobs.LOCATE).count() == 2
+
+
+def test_scenario_run_command_in_the_background(closure):
+    from click.testing import CliRunner
+
+    from nahraum.cli import main
+
+    args = ["scenario", "run", str(closure.pk), "--mode", "walk", "--type", "gp", "--background"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    job = Job.objects.get(kind=scenario_jobs.RUN)
+    srun = ScenarioRun.objects.get(scenario=closure)
+    assert job.state == "done" and job.result["scenario_run"] == srun.pk
+    assert f"run #{srun.run_id} (baseline #{srun.baseline_id})" in result.output
+    assert "straight/gp: +0 faster, −200 slower" in result.output  # no street network
+    gone = CliRunner().invoke(main, ["scenario", "run", "999999", "--background"])
+    assert gone.exit_code != 0 and not Job.objects.filter(params__scenario=999999).exists()

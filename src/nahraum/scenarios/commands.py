@@ -397,13 +397,30 @@ def add_bus_line_cmd(
 @click.option("--mode", "modes", multiple=True, help="walk, bike, car (default: all three)")
 @click.option("--type", "types", multiple=True, help="Facility types (default: all).")
 @click.option("--json", "as_json", is_flag=True)
+@click.option(
+    "--background",
+    is_flag=True,
+    help="Run it as a job in the worker (progress shown here; Ctrl-C leaves it running).",
+)
 @_errors
-def run_cmd(scenario_id: int, modes, types, as_json: bool) -> None:
+def run_cmd(scenario_id: int, modes, types, as_json: bool, background: bool) -> None:
     """Run the scenario through the engine and compare it with the baseline."""
     from .compare import gains_and_losses, run_scenario
+    from .models import ScenarioRun
 
     scenario = _scenario(scenario_id)
-    srun = run_scenario(scenario, modes=list(modes) or None, facility_types=list(types) or None)
+    if background:
+        from nahraum.data.commands import start_and_watch
+
+        from .jobs import RUN
+
+        params = {"scenario": scenario.pk, "modes": sorted(modes), "types": sorted(types)}
+        job = start_and_watch(RUN, params)
+        srun = ScenarioRun.objects.select_related("run", "baseline").get(
+            pk=job.result["scenario_run"]
+        )
+    else:
+        srun = run_scenario(scenario, modes=list(modes) or None, facility_types=list(types) or None)
     gl = gains_and_losses(srun.baseline, srun.run)
     data = {
         "scenario": scenario.pk,
