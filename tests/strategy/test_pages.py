@@ -308,3 +308,27 @@ def test_bad_strategy_file_names_the_place_and_saves_nothing(tiny_region, tmp_pa
         load_strategy_file(bad, region_slug="test")
     assert Goal.objects.count() == 0 and Vision.objects.count() == 0
     assert StatusChange.objects.count() == 0
+
+
+def test_superseded_pdfs_are_deleted_after_an_hour(client, tree, media):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from nahraum.jobs.models import Job
+    from nahraum.strategy.reports import pdf_path
+
+    url = reverse("strategy:report_pdf")
+    client.get(url)
+    old = Job.objects.get()
+    tree.title = "Neu"
+    tree.save()
+    client.get(url)  # the new content; the old PDF is younger than an hour: kept
+    assert pdf_path(old.pk).is_file()
+    Job.objects.filter(pk=old.pk).update(finished_at=timezone.now() - dt.timedelta(hours=2))
+    tree.title = "Neuer"
+    tree.save()
+    client.get(url)
+    assert not pdf_path(old.pk).is_file()
+    assert sum(pdf_path(j.pk).is_file() for j in Job.objects.all()) == 2
+    assert client.get(f"/de/strategy/report/pdf/{old.pk}/").status_code == 404

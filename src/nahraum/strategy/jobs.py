@@ -37,6 +37,7 @@ def report_pdf(ctx: JobContext) -> dict[str, Any]:
         ctx.progress(1, 2, _("Writing the PDF"))
         size = reports.write_pdf(html, reports.pdf_path(ctx.job_id))
         ctx.progress(2, 2, _("Writing the PDF"))
+        reports.prune_superseded(params.get("field"), params.get("language") or "", ctx.job_id)
         return {
             "url": reverse("strategy:report_pdf_file", args=[ctx.job_id]),
             "file": f"{reports.REPORTS_DIR}/{ctx.job_id}.pdf",

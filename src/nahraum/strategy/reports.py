@@ -125,3 +125,32 @@ def write_pdf(html: str, path: Path) -> int:
     partial.write_bytes(data)
     os.replace(partial, path)
     return len(data)
+
+
+#: Superseded PDFs are deleted this long after they were rendered (a download may be running).
+KEEP_SUPERSEDED = dt.timedelta(hours=1)
+
+
+def prune_superseded(field_key: str | None, language: str, newest_job_id: object) -> int:
+    """Delete the files of older PDFs of the same report (field, language): a newer content
+    replaced them. Returns how many files went. Without this every edit would leave a file."""
+    from django.utils import timezone
+
+    from nahraum.jobs.models import Job
+
+    from .jobs import REPORT_PDF
+
+    older = Job.objects.filter(
+        kind=REPORT_PDF,
+        state=Job.State.DONE,
+        params__field=field_key,
+        params__language=language,
+        finished_at__lt=timezone.now() - KEEP_SUPERSEDED,
+    ).exclude(pk=newest_job_id)
+    removed = 0
+    for job_id in older.values_list("pk", flat=True):
+        path = pdf_path(job_id)
+        if path.is_file():
+            path.unlink()
+            removed += 1
+    return removed
