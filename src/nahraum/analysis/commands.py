@@ -97,7 +97,7 @@ def _in_background(
     modes: list[str], types: list[str] | None, runner: str, region_slug: str | None, as_json: bool
 ) -> None:
     """``--background``: the job ``analysis.run`` in the worker, watched here."""
-    from nahraum.data.commands import start_and_watch
+    from nahraum.jobs.commands import start_and_watch
 
     from .jobs import RUN
     from .models import AnalysisRun

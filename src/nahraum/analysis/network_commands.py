@@ -56,7 +56,7 @@ def build(pbf: str, region_slug: str | None, modes: str, margin_m: float, backgr
     if background:
         from pathlib import Path
 
-        from nahraum.data.commands import start_and_watch
+        from nahraum.jobs.commands import start_and_watch
 
         from .jobs import NETWORK_BUILD
 

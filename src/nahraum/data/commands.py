@@ -10,7 +10,6 @@ import datetime as dt
 from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -134,30 +133,6 @@ def _run(func: Callable, *args, **kwargs) -> None:
         click.echo(f"  {note}")
 
 
-def start_and_watch(kind: str, params: dict) -> Any:
-    """``--background``: hand the work to a worker as job ``kind``, show its progress bar here
-    and end with its result (a failed or cancelled job is an error of the command).
-
-    Ctrl-C stops watching only; the job goes on (``nahraum jobs watch ID``).
-    """
-    from nahraum.jobs.commands import watch_job
-    from nahraum.jobs.selectors import worker_alive
-    from nahraum.jobs.services import start_job
-
-    job = start_job(kind, params)
-    if not job.is_finished and not worker_alive():
-        click.echo(
-            "Kein Worker läuft / no worker is running: start one with `nahraum worker`; "
-            "the job waits in the queue until then."
-        )
-    job = watch_job(job)
-    if job.state == job.State.FAILED:
-        raise click.ClickException(job.error)
-    if job.state == job.State.CANCELLED:
-        raise click.ClickException(f"job {job.pk} was cancelled")
-    return job
-
-
 @click.group("import")
 def import_group() -> None:
     """Import your own data: districts, facilities, population cells, a whole region, OSM."""
@@ -271,6 +246,8 @@ def import_region_cmd(manifest: Path, background: bool) -> None:
 
     call_command("migrate", interactive=False, verbosity=0)
     if background:
+        from nahraum.jobs.commands import start_and_watch
+
         from .jobs import IMPORT_REGION
 
         job = start_and_watch(IMPORT_REGION, {"manifest": str(manifest.resolve())})

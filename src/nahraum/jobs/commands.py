@@ -129,17 +129,23 @@ def prune(days: int) -> None:
 @click.argument("job_id")
 def watch(job_id: str) -> None:
     """A progress bar until the job ends (Ctrl-C stops watching, not the job)."""
-    job = watch_job(_get(job_id), click.echo)
+    job = watch_job(_get(job_id))
     if job.state != "done":
         sys.exit(1)
 
 
-def watch_job(job: Any, echo: Callable[[str], None] = click.echo, poll_s: float = 0.5) -> Any:
+def _to_stderr(text: str) -> None:
+    click.echo(text, err=True)
+
+
+def watch_job(job: Any, echo: Callable[[str], None] = _to_stderr, poll_s: float = 0.5) -> Any:
     """Show ``job``'s progress as a bar on the terminal until it ends; return it refreshed.
 
     The bar reads the same figures as the browser (:func:`.presenters.status`). Ctrl-C ends the
-    watching and leaves the job running; ``nahraum jobs watch ID`` picks it up again.
+    watching and leaves the job running; ``nahraum jobs watch ID`` picks it up again. Bar and
+    notes go to stderr, so that a command's ``--json`` output on stdout stays pure JSON.
     """
+    from rich.console import Console
     from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn
 
     from .presenters import status
@@ -152,6 +158,7 @@ def watch_job(job: Any, echo: Callable[[str], None] = click.echo, poll_s: float 
             TaskProgressColumn(),
             TextColumn("{task.fields[message]}"),
             transient=False,
+            console=Console(stderr=True),
         ) as bar:
             s = status(job)
             task = bar.add_task(s["label"], total=100, message=s["message"])
@@ -170,4 +177,27 @@ def watch_job(job: Any, echo: Callable[[str], None] = click.echo, poll_s: float 
         echo(s["error"])
     if s["url"]:
         echo(f"Ergebnis / result: {s['url']}")
+    return job
+
+
+def start_and_watch(kind: str, params: dict) -> Any:
+    """``--background``: hand the work to a worker as job ``kind``, show its progress bar here
+    and end with its result (a failed or cancelled job is an error of the command).
+
+    Ctrl-C stops watching only; the job goes on (``nahraum jobs watch ID``).
+    """
+    from .selectors import worker_alive
+    from .services import start_job
+
+    job = start_job(kind, params)
+    if not job.is_finished and not worker_alive():
+        _to_stderr(
+            "Kein Worker läuft / no worker is running: start one with `nahraum worker`; "
+            "the job waits in the queue until then."
+        )
+    job = watch_job(job)
+    if job.state == job.State.FAILED:
+        raise click.ClickException(job.error)
+    if job.state == job.State.CANCELLED:
+        raise click.ClickException(f"job {job.pk} was cancelled")
     return job

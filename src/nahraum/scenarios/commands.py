@@ -410,7 +410,7 @@ def run_cmd(scenario_id: int, modes, types, as_json: bool, background: bool) -> 
 
     scenario = _scenario(scenario_id)
     if background:
-        from nahraum.data.commands import start_and_watch
+        from nahraum.jobs.commands import start_and_watch
 
         from .jobs import RUN
 

@@ -75,7 +75,7 @@ def import_command(
     """Import FEED_PATH (a GTFS zip) in one transaction and compute its service levels."""
     setup_django()
     if background:
-        from nahraum.data.commands import start_and_watch
+        from nahraum.jobs.commands import start_and_watch
 
         from .jobs import IMPORT_GTFS
 
