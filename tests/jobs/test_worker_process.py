@@ -210,7 +210,8 @@ def test_cancel_a_running_job_from_the_command_line(site):
         text=True,
         timeout=120,
     )
-    assert watch.returncode == 1 and "abgebrochen" in watch.stdout
+    # bar and notes on stderr, so that a command's --json on stdout stays pure JSON
+    assert watch.returncode == 1 and "abgebrochen" in watch.stderr and watch.stdout == ""
 
 
 def test_ctrl_c_stops_watching_not_the_job(site):
