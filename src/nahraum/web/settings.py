@@ -212,6 +212,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(os.environ.get("NAHRAUM_STATIC_ROOT", DATA_DIR / "static"))
+# WhiteNoise warns on every start (and in every test) while the folder does not exist yet.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Hashed names (cache for a year) and gzip/brotli copies, written by collectstatic, which
