@@ -50,6 +50,33 @@ def test_json_of_a_running_job_has_the_figures_of_the_bar(client, settings):
     }
 
 
+@pytest.mark.parametrize(
+    ("step", "language", "shown"),
+    [
+        ("route", "de", "Reisezeiten berechnen"),
+        ("route", "en", "Computing travel times"),
+        ("solve", "de", "Standortproblem lösen"),
+        ("Teil 3", "de", "Teil 3"),  # a message that is no step key stays as it is
+    ],
+)
+def test_progress_steps_are_named_in_the_visitors_language(client, settings, step, language, shown):
+    """The runs report short step keys ("route", "store"); the job page and its JSON name the
+    step in the language of whoever looks, on the page itself as well."""
+    settings.TASKS = DB_BACKEND
+    user = UserFactory()
+    job = start_job("tests.slow", {"steps": 4}, user=user)
+    Job.objects.filter(pk=job.pk).update(state="running", progress_total=4, message=step)
+    client.force_login(user)
+    data = client.get(f"/{language}" + status_url(job)[3:]).json()
+    assert data["message"] == shown
+    page = client.get(f"/{language}" + reverse("jobs:detail", args=[job.pk])[3:])
+    assert f'id="job-message" aria-live="polite" role="status">{shown}<' in page.content.decode()
+    assert "Test: langsam</h1>" in page.content.decode()
+    # the footer's estimate badge keeps its own word (it once showed the job's label)
+    badge = re.search(r'class="estimate-badge"[^>]*>([^<]*)<', page.content.decode()).group(1)
+    assert badge == {"de": "Schätzung", "en": "estimate"}[language]
+
+
 def test_json_of_a_done_job_names_where_to_go(client):
     user = UserFactory()
     job = start_job("tests.slow", {"steps": 1, "delay": 0, "rows": 1}, user=user)

@@ -17,7 +17,17 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from nahraum.jobs.registry import JobContext, job_kind
+from nahraum.jobs.registry import JobContext, job_kind, step_labels
+
+# The steps run_analysis reports (analysis/running.py), as the job page shows them.
+step_labels(
+    {
+        "load": gettext_lazy("Loading the region's data"),
+        "route": gettext_lazy("Computing travel times"),
+        "indicators": gettext_lazy("Computing the supply figures"),
+        "store": gettext_lazy("Saving the results"),
+    }
+)
 
 RUN = "analysis.run"
 NETWORK_BUILD = "analysis.network_build"

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from .models import Job
-from .registry import kind_label
+from .registry import describe_step, kind_label
 from .rules import session_started
 
 
@@ -35,7 +35,7 @@ def status(job: Job) -> dict[str, Any]:
         "percent": job.percent,
         "done": job.progress_done,
         "total": job.progress_total,
-        "message": job.message,
+        "message": describe_step(job.message),
         "error": job.error if job.state == Job.State.FAILED else "",
         "cancel_requested": job.cancel_requested,
         "url": result_url(job),
@@ -53,7 +53,7 @@ def may_cancel(request: HttpRequest, job: Job) -> bool:
 def detail_context(request: HttpRequest, job: Job) -> dict[str, Any]:
     return {
         "job": job,
-        "label": kind_label(job.kind),
+        "job_label": kind_label(job.kind),
         "status": status(job),
         "status_url": reverse("jobs:status", args=[job.pk]),
         "may_cancel": may_cancel(request, job),

@@ -132,6 +132,24 @@ def kind_label(kind: str) -> Any:
     return registered.label if registered is not None else kind
 
 
+#: What the short step keys of the progress protocol ("route", "store", …) are called for people.
+_STEP_LABELS: dict[str, Any] = {}
+
+
+def step_labels(labels: dict[str, Any]) -> None:
+    """Register readable (lazily translated) names for progress steps.
+
+    The engine and the runs report steps by short keys that tests and the command line rely on;
+    the job page shows them in the visitor's language instead (:func:`describe_step`).
+    """
+    _STEP_LABELS.update(labels)
+
+
+def describe_step(message: str) -> str:
+    """A progress message as people read it: a registered step's label, else the message."""
+    return str(_STEP_LABELS.get(message, message))
+
+
 def all_kinds() -> dict[str, JobKind]:
     return dict(_KINDS)
 

@@ -16,7 +16,18 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from nahraum.jobs.registry import JobContext, job_kind
+from nahraum.jobs.registry import JobContext, job_kind, step_labels
+
+# The steps of a location question (scenarios/locating.py: solve_question), as the job page
+# shows them; a scenario run reports the analysis' steps (analysis/jobs.py).
+step_labels(
+    {
+        "inputs": gettext_lazy("Loading the region's data"),
+        "costs": gettext_lazy("Computing travel times to the candidate sites"),
+        "solve": gettext_lazy("Solving the location problem"),
+        "answer": gettext_lazy("Preparing the answer"),
+    }
+)
 
 RUN = "scenarios.run"
 LOCATE = "scenarios.locate"
