@@ -131,13 +131,12 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 def _time_context(request: HttpRequest, feed: Feed) -> dict:
     """Median and 90th percentile per district for one facility type (``?type=``)."""
-    summaries = selectors.time_summaries(feed)
-    types = sorted({r.facility_type for r in summaries}, key=lambda t: (t.field_id, t.order, t.key))
+    types = selectors.time_summary_types(feed)
     keys = [t.key for t in types]
     form = TimeTypeForm(request.GET, keys=keys)
     chosen = form.cleaned_data["type"] if form.is_valid() else (keys[0] if keys else "")
     rows = sorted(
-        (r for r in summaries if r.facility_type.key == chosen),
+        selectors.time_summaries(feed, chosen),
         key=lambda r: (r.district.municipality.name, r.district.kind, r.district.name),
     )
     chart = specs.times_chart([r.district.name for r in rows], rows, _("District"))
