@@ -109,10 +109,15 @@ def norms_of(ftype: FacilityType) -> list[Norm]:
 
 
 def region_districts(region: Region) -> list[District]:
-    """The region's Ortsteile in table order (municipality, core town before villages, name)."""
+    """The region's Ortsteile in table order (municipality, core town before villages, name).
+
+    The municipality comes along for its name, not its boundary: decoding the municipality's
+    GeoJSON once per Ortsteil was a third of the overview's time (it loads lazily if asked).
+    """
     return list(
         District.objects.filter(municipality__region=region)
         .select_related("municipality", "source")
+        .defer("municipality__boundary")
         .order_by("municipality__name", "kind", "name")
     )
 
