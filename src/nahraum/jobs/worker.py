@@ -25,6 +25,16 @@ logger = logging.getLogger("nahraum.jobs")
 
 #: How often a running worker looks for jobs of dead workers (at most; less with a short stale).
 REAP_EVERY_S = 30.0
+#: CPU priority of the worker below the web server's (``nice``): on the small machines a town
+#: hall runs, a scenario run or location planning shares the cores with the pages, and the pages
+#: must stay responsive (benchmarks/README.md, load); ``NAHRAUM_WORKER_NICE=0`` turns it off.
+DEFAULT_NICE = 10
+
+
+def lower_priority() -> int:
+    """Lower this process's CPU priority by ``NAHRAUM_WORKER_NICE`` (default 10); the new value."""
+    step = int(os.environ.get("NAHRAUM_WORKER_NICE", str(DEFAULT_NICE)))
+    return os.nice(max(0, step))
 
 
 class WorkerConfigurationError(Exception):
@@ -66,7 +76,8 @@ def run_worker(
         worker_id=worker_id,
         excluded_queue_names=[],
     )
-    echo(f"nahraum worker {worker_id}: queues {','.join(queue_names)}")
+    niceness = lower_priority()
+    echo(f"nahraum worker {worker_id}: queues {','.join(queue_names)}, nice {niceness}")
     heartbeat.start()
     try:
         worker.configure_signals()
