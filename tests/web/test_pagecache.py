@@ -2,8 +2,9 @@
 
 Public pages are the same for every anonymous visitor until the data change, so they are served
 from the cache, keyed by path, query, language and the data version that every model change
-bumps. Signed-in people, pages with a form (CSRF token) and pending messages always get a fresh
-page. Car isochrones are cached per request and budgeted per address.
+bumps. Signed-in people get their own copy per browser session, never the shared one; pages with
+a form (CSRF token) for anonymous visitors and pending messages always get a fresh page. Car
+isochrones are cached per request and budgeted per address.
 """
 
 from __future__ import annotations
@@ -84,17 +85,58 @@ def test_a_participation_change_leaves_the_region_pages_cached(client, tiny_regi
     assert client.get("/de/")["X-Nahraum-Cache"] == "hit"
 
 
-def test_signed_in_people_never_get_the_cached_page(client, tiny_region, django_user_model):
+def test_signed_in_people_never_get_the_shared_page(client, tiny_region, django_user_model):
     client.get("/de/")
     assert client.get("/de/")["X-Nahraum-Cache"] == "hit"
     user = django_user_model.objects.create_user("erika", password="lang-genug-2026")
     client.force_login(user)
     page = client.get("/de/")
-    assert "X-Nahraum-Cache" not in page
+    assert "X-Nahraum-Cache" not in page  # no CSRF cookie yet: fresh, and not kept
     assert "erika" in page.content.decode()
     client.logout()
     anonymous = client.get("/de/")
     assert "erika" not in anonymous.content.decode()
+
+
+def test_a_signed_in_persons_page_is_kept_for_their_own_browser_only(
+    client, tiny_region, django_user_model
+):
+    """Like Django's cache for pages that vary on Cookie: the signed-in page (name, logout form
+    with the token of this browser's CSRF cookie) is reused by the same session only, until the
+    data or the person's role change."""
+    from django.test import Client
+
+    erika = django_user_model.objects.create_user(
+        "erika", email="erika@example.org", password="lang-genug-2026"
+    )
+    client.force_login(erika)
+    client.get("/de/")  # sets the CSRF cookie (the logout form used the token)
+    first = client.get("/de/")
+    assert first["X-Nahraum-Cache"] == "miss"
+    again = client.get("/de/")
+    assert again["X-Nahraum-Cache"] == "hit" and again.content == first.content
+    assert "erika" in again.content.decode()
+    # another person, or erika in another browser, never gets this copy
+    hans = django_user_model.objects.create_user(
+        "hans", email="hans@example.org", password="lang-genug-2026"
+    )
+    other = Client()
+    other.force_login(hans)
+    other.get("/de/")
+    for_hans = other.get("/de/")
+    assert "erika" not in for_hans.content.decode() and "hans" in for_hans.content.decode()
+    second_browser = Client()
+    second_browser.force_login(erika)
+    second_browser.get("/de/")
+    assert second_browser.get("/de/")["X-Nahraum-Cache"] == "miss"
+    # a new role (e.g. made staff) gives a fresh page
+    erika.role = "staff"
+    erika.save()
+    assert client.get("/de/")["X-Nahraum-Cache"] == "miss"
+    # and a data change, as for everybody
+    with transaction.atomic():
+        Facility.objects.first().save()
+    assert client.get("/de/")["X-Nahraum-Cache"] == "miss"
 
 
 def _anonymous(path: str = "/de/x/"):

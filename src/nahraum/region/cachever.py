@@ -39,6 +39,8 @@ VERSION_KEY = "nahraum:data-version"
 SCOPES = ("data", "participation", "scenarios")
 #: How long a cached page or result lives at most (a bump makes it unreachable sooner).
 PAGE_TIMEOUT = 24 * 3600
+#: A signed-in visitor's own copy of a page lives shorter: there is one per browser session.
+VISITOR_PAGE_TIMEOUT = 10 * 60
 #: The response header telling whether a page came from the cache (for tests and the benchmark).
 CACHE_HEADER = "X-Nahraum-Cache"
 #: Headers of a cached response kept with its body (security headers are added again per request).
@@ -114,22 +116,56 @@ def cached_result(
     return value, False
 
 
+def _visitor(request: HttpRequest) -> tuple[Any, ...] | None:
+    """Who the page is for: ``()`` for an anonymous visitor, the signed-in person's browser
+    session for a signed-in one, ``None`` when the page may not come from the cache.
+
+    A signed-in page shows the person's name, role-dependent links and a logout form whose
+    CSRF token belongs to this browser's CSRF cookie; so it is kept per (user, role,
+    municipality, session cookie, CSRF cookie) — what Django's cache does for pages that vary
+    on Cookie — and reused only by the same browser until the data change.
+    """
+    from django.conf import settings
+
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return ()
+    session = request.COOKIES.get(settings.SESSION_COOKIE_NAME)
+    csrf = request.COOKIES.get(settings.CSRF_COOKIE_NAME)
+    if not session or not csrf:
+        return None
+    return (
+        user.pk,
+        getattr(user, "role", ""),
+        getattr(user, "municipality_id", None),
+        user.is_staff,
+        user.is_superuser,
+        hashlib.sha256(f"{session}\x1f{csrf}".encode()).hexdigest(),
+    )
+
+
 def _may_use_cache(request: HttpRequest) -> bool:
     if request.method not in ("GET", "HEAD"):
-        return False
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
         return False
     # len() loads pending messages without marking them shown, so they stay for the page.
     return len(get_messages(request)) == 0
 
 
-def _may_store(request: HttpRequest, response: HttpResponse) -> bool:
+def _may_store(request: HttpRequest, response: HttpResponse, *, shared: bool) -> bool:
     if response.status_code != 200 or getattr(response, "streaming", False):
         return False
-    # A page that used the CSRF token carries this visitor's token in a form: never share it.
-    if request.META.get("CSRF_COOKIE_NEEDS_UPDATE") or request.META.get("CSRF_COOKIE_USED"):
-        return False
+    if shared:
+        # A page that used the CSRF token carries this visitor's token in a form: never share it.
+        if request.META.get("CSRF_COOKIE_NEEDS_UPDATE") or request.META.get("CSRF_COOKIE_USED"):
+            return False
+    else:
+        from django.conf import settings
+
+        # The page's token must belong to the CSRF cookie the browser already has (not to a
+        # new one this response is about to set), or the kept copy's forms would fail.
+        in_use = request.META.get("CSRF_COOKIE")
+        if in_use is not None and in_use != request.COOKIES.get(settings.CSRF_COOKIE_NAME):
+            return False
     return not response.cookies
 
 
@@ -141,9 +177,10 @@ def public_page(
     ``@public_page`` for pages of planning data; ``@public_page(scopes=("data",
     "participation"))`` for pages that also show ideas, workshops or proposals.
     Key: path, query string, language and the versions of ``scopes``. Only GET/HEAD from an
-    anonymous visitor with no message pending is served from or stored in the cache, and only a
-    200 response that did not use the CSRF token nor set a cookie is stored. Signed-in people
-    always get a fresh page (it shows their name and a logout form with their token).
+    anonymous visitor with no message pending is served from or stored in the shared cache, and
+    only a 200 response that did not use the CSRF token nor set a cookie is stored. A signed-in
+    person's page (their name, their role's links, a logout form with their token) is kept for
+    their own browser session only, for ten minutes at most (:func:`_visitor`).
     ``X-Nahraum-Cache`` says ``hit`` or ``miss``.
     """
 
@@ -152,10 +189,11 @@ def public_page(
 
     @functools.wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not _may_use_cache(request):
+        visitor = _visitor(request)
+        if visitor is None or not _may_use_cache(request):
             return view(request, *args, **kwargs)
         query = request.META.get("QUERY_STRING", "")
-        key = cache_key("page", request.path, query, get_language(), scopes=scopes)
+        key = cache_key("page", request.path, query, get_language(), *visitor, scopes=scopes)
         stored = cache.get(key)
         if stored is not None:
             status, headers, content = stored
@@ -167,9 +205,11 @@ def public_page(
         response = view(request, *args, **kwargs)
         if hasattr(response, "render") and not getattr(response, "is_rendered", True):
             response.render()
-        if _may_store(request, response):
+        shared = visitor == ()
+        if _may_store(request, response, shared=shared):
             headers = [(h, response[h]) for h in _KEPT_HEADERS if h in response]
-            cache.set(key, (response.status_code, headers, response.content), PAGE_TIMEOUT)
+            timeout = PAGE_TIMEOUT if shared else VISITOR_PAGE_TIMEOUT
+            cache.set(key, (response.status_code, headers, response.content), timeout)
             response[CACHE_HEADER] = "miss"
         return response
 
