@@ -79,11 +79,23 @@ def test_registration_refuses_bad_input(client, extra, needle):
 
 
 @pytest.mark.django_db
-def test_duplicate_email_refused(client):
+def test_duplicate_email_answered_like_a_new_one(client):
+    """Issue 12, item 8: the page does not tell whether an address has an account; the owner
+    gets a mail instead (as password reset does)."""
     User.objects.create_user("first", "greta@example.org", PASSWORD)
-    r = _register(client, email="GRETA@example.org")
-    assert "existiert bereits" in r.content.decode() or "gibt bereits" in r.content.decode()
-    assert User.objects.count() == 1
+    taken = _register(client, email="GRETA@example.org")
+    fresh = _register(client, username="gustav", email="gustav@example.org")
+    assert taken.status_code == fresh.status_code == 200
+    for r in (taken, fresh):
+        assert "accounts/register_done.html" in [t.name for t in r.templates]
+    assert taken.content.decode().replace("greta", "X") == fresh.content.decode().replace(
+        "gustav", "X"
+    )
+    assert "existiert bereits" not in taken.content.decode()
+    assert User.objects.filter(email__iexact="greta@example.org").count() == 1
+    assert not User.objects.filter(username="greta").exists()
+    to_owner = [m for m in mail.outbox if m.to == ["greta@example.org"]]
+    assert len(to_owner) == 1 and "/de/accounts/password-reset/" in to_owner[0].body
 
 
 @pytest.mark.django_db

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from .forms import AdminLoginForm
 from .models import User
 
 
@@ -23,3 +24,7 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     )
+
+
+# The admin's login under the same throttle as the site's (the backend refuses; this form says why).
+admin.site.login_form = AdminLoginForm

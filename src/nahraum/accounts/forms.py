@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from nahraum.region.models import AGE_BANDS, District
 
+from . import throttle
 from .models import User
 
 
@@ -51,10 +53,21 @@ class RegistrationForm(HoneypotMixin, forms.ModelForm):
         fields = ("username", "email")
 
     def clean_email(self) -> str:
-        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(_("An account with this email address exists already."))
-        return email
+        """Normalised; whether it has an account already is *not* said here (see the view)."""
+        return User.objects.normalize_email(self.cleaned_data["email"]).lower()
+
+    def validate_unique(self) -> None:
+        # The email's uniqueness is left to the view, which answers a taken address exactly like
+        # a new one (and mails its owner instead): the form must not tell a stranger that an
+        # address has an account. Password reset already behaves so.
+        exclude = {*self._get_validation_exclusions(), "email"}
+        try:
+            self.instance.validate_unique(exclude=exclude)
+        except forms.ValidationError as exc:
+            self._update_errors(exc)
+
+    def email_taken(self) -> bool:
+        return User.objects.filter(email__iexact=self.cleaned_data["email"]).exists()
 
     def clean(self) -> dict:
         data = super().clean()
@@ -79,8 +92,29 @@ class RegistrationForm(HoneypotMixin, forms.ModelForm):
         return user
 
 
-class LoginForm(AuthenticationForm):
-    """Django's login form; the view adds throttling and the 'confirm first' hint."""
+class ThrottledLoginMixin:
+    """Says *why* a login is refused when the throttle refuses it.
+
+    The refusal itself happens in the authentication backend (every login path); this only turns
+    it into a form error with the code ``"throttled"`` before the password is checked, so people
+    read "wait 15 minutes or reset your password" instead of "wrong password".
+    """
+
+    def clean(self) -> dict:
+        username = self.data.get("username", "") if self.data else ""
+        if self.request is not None and username:
+            refusal = throttle.login_refusal(self.request, username)
+            if refusal is not None:
+                raise forms.ValidationError(refusal.message, code="throttled")
+        return super().clean()
+
+
+class LoginForm(ThrottledLoginMixin, AuthenticationForm):
+    """Django's login form with the throttle's message; the view adds the 'confirm first' hint."""
+
+
+class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    """The Django admin's login form under the same throttle as the site's."""
 
 
 class ProfileForm(forms.ModelForm):
