@@ -17,15 +17,53 @@ from nahraum.bootstrap import setup_django
 
 
 class _Group(click.Group):
-    """Turns a configuration error (e.g. no secret key) into one clear line, not a traceback."""
+    """Turns a configuration error (no secret key, no database tables yet, a database that
+    cannot be reached) into one clear line with what to do, not a traceback."""
 
     def invoke(self, ctx: click.Context):
         from django.core.exceptions import ImproperlyConfigured
+        from django.db import OperationalError, ProgrammingError
 
         try:
             return super().invoke(ctx)
         except ImproperlyConfigured as exc:
             raise click.ClickException(str(exc)) from None
+        except (OperationalError, ProgrammingError) as exc:
+            problem = _database_setup_problem(exc)
+            if problem is None:
+                raise  # a real error of the command, not of the setup: keep its traceback
+            raise click.ClickException(problem) from None
+
+
+def _database_setup_problem(exc: Exception) -> str | None:
+    """Say what is wrong with the database's setup, or ``None`` if its setup is fine.
+
+    Why ask the migration state instead of parsing the message: "no such table" (SQLite) and
+    "relation … does not exist" (PostgreSQL) both mean "not migrated", and a database that was
+    migrated by an older nahraum fails with other messages; the plan of unapplied migrations
+    tells all of these apart from a genuine bug.
+    """
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    where = connection.settings_dict.get("NAME")
+    try:
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except Exception as reach:  # noqa: BLE001 - any failure here means: cannot even ask
+        return (
+            f"Die Datenbank ist nicht erreichbar / the database cannot be reached ({where}): "
+            f"{str(reach).strip() or exc}"
+        )
+    if not pending:
+        return None
+    return (
+        f"Die Datenbank ist noch nicht eingerichtet oder älter als dieses nahraum "
+        f"({len(pending)} Migrationen fehlen) / the database is not set up or older than this "
+        f"nahraum ({len(pending)} migrations missing): {where}\n"
+        "Bitte zuerst / please run first: nahraum migrate "
+        "(oder / or: nahraum demo, für die mitgelieferte Region / for the bundled region)"
+    )
 
 
 @click.group(cls=_Group)
