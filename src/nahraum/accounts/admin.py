@@ -9,6 +9,7 @@ from .models import User
 class UserAdmin(BaseUserAdmin):
     list_display = ("username", "email", "role", "municipality", "is_active")
     list_filter = ("role", "municipality", "is_active")
+    readonly_fields = ("email_confirmed_at",)
     fieldsets = BaseUserAdmin.fieldsets + (
         (
             "nahraum",
@@ -20,6 +21,7 @@ class UserAdmin(BaseUserAdmin):
                     "age_band",
                     "district",
                     "is_example",
+                    "email_confirmed_at",
                 )
             },
         ),
