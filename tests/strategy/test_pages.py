@@ -126,6 +126,58 @@ def test_exports_csv_and_json_carry_the_whole_tree(client, tree):
     assert [h["status"] for h in measure["projects"][0]["history"]] == ["in_progress"]
 
 
+def test_csv_export_neutralises_formulas(client, tree):
+    """Issue 12, item 9: a title written as a formula comes out as text (leading apostrophe),
+    in the page's CSV and in the command line's; numbers stay numbers."""
+    from click.testing import CliRunner
+
+    from nahraum.strategy.commands import strategy_group
+
+    tree.title = '=HYPERLINK("https://evil.example","Klick")'
+    tree.save()
+    project = tree.projects.get()
+    project.funding_source = "@SUM(1+1)"
+    project.save()
+    goal = tree.goal
+    goal.title = "-2+3"
+    goal.save()
+    for body in (
+        client.get(reverse("strategy:export_csv")).content.decode(),
+        CliRunner().invoke(strategy_group, ["export", "--format", "csv"]).output,
+    ):
+        rows = list(csv.DictReader(io.StringIO(body)))
+        measure = next(r for r in rows if r["level"] == "measure")
+        assert measure["title"] == "'" + tree.title
+        assert float(measure["progress"]) == 25.0  # a number, untouched
+        assert next(r for r in rows if r["level"] == "project")["funding_source"] == "'@SUM(1+1)"
+        assert next(r for r in rows if r["level"] == "goal")["title"] == "'-2+3"
+        assert "\n=HYPERLINK" not in body and ",=" not in body
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+1+1", "'+1+1"),
+        ("-1+1", "'-1+1"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("-12.5", "-12.5"),  # a plain number stays a number
+        ("+3", "+3"),
+        (-12.5, -12.5),
+        (-3, -3),
+        (None, None),
+        ("Bank am Markt", "Bank am Markt"),
+        ("a=b", "a=b"),  # only the first character counts
+    ],
+)
+def test_the_one_csv_neutralisation(cell, expected):
+    from nahraum.region.csvsafe import csv_safe
+
+    assert csv_safe(cell) == expected
+
+
 @pytest.fixture
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

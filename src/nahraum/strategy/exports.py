@@ -7,6 +7,8 @@ import io
 import json
 from typing import Any
 
+from nahraum.region.csvsafe import safe_dict
+
 
 def _round(value: float | None) -> float | None:
     return None if value is None else round(value, 1)
@@ -108,12 +110,13 @@ def tree_rows(nodes: list[Any]) -> list[dict]:
 
 
 def tree_csv(nodes: list[Any]) -> str:
+    """The tree as CSV; titles and names are the public's words, so no cell runs as a formula."""
     rows = tree_rows(nodes)
     out = io.StringIO()
     columns = list(rows[0]) if rows else ["level", "id", "parent", "title"]
     writer = csv.DictWriter(out, fieldnames=columns)
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows(safe_dict(row) for row in rows)
     return out.getvalue()
 
 
