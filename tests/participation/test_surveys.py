@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from nahraum.participation import models as pm
+
+from .conftest import make_user
 
 
 def _build(client, survey):
@@ -79,7 +82,8 @@ def test_closed_and_future_surveys_refuse_answers(world, client):
     survey.opens_at = timezone.now() + timedelta(days=1)
     survey.closes_at = survey.opens_at + timedelta(days=1)
     survey.save()
-    assert client.post(survey.get_absolute_url(), {key: "3"}).status_code == 403
+    # a planned survey is not there at all for citizens (item 6 of issue 12)
+    assert client.post(survey.get_absolute_url(), {key: "3"}).status_code == 404
     assert not pm.Answer.objects.exists()
 
 
@@ -109,3 +113,72 @@ def test_survey_dates_must_be_in_order(world, client):
     assert r.status_code == 400
     assert "nach ihrer Öffnung" in r.content.decode()
     assert not pm.Survey.objects.filter(title="Rückwärts").exists()
+
+
+@pytest.fixture
+def planned(world):
+    """Ahausen's survey, not open yet (opens in two days), with a question and a telling title."""
+    survey = world.survey_a.survey
+    survey.title = "Geheimer Entwurf"
+    survey.description = "Noch nicht veröffentlicht."
+    survey.opens_at = timezone.now() + timedelta(days=2)
+    survey.closes_at = timezone.now() + timedelta(days=9)
+    survey.save()
+    return survey
+
+
+@pytest.mark.parametrize("role", ["anonymous", "citizen", "moderator"])
+def test_planned_survey_is_not_there_for_the_public(world, client, planned, role):
+    """Issue 12, item 6: before it opens, a survey's title, text and dates are nobody's business
+    but the planners'. Every page of it answers 404, as for an id that does not exist, and the
+    list does not name it."""
+    if role != "anonymous":
+        client.force_login(world.people[role])
+    base = f"/de/participation/surveys/{planned.pk}/"
+    for path in (base, f"{base}results/", f"{base}results.csv"):
+        r = client.get(path)
+        assert r.status_code == 404, (path, r.status_code)
+        assert "Geheimer Entwurf" not in r.content.decode()
+    answer = client.post(base, {f"q{world.survey_a.question.pk}": "3"})
+    assert answer.status_code == 404 and not pm.Answer.objects.exists()
+    questions = client.get(f"{base}questions/")
+    # signed out: the login first, as for any id; signed in: 404
+    assert questions.status_code == (302 if role == "anonymous" else 404)
+    assert "Geheimer Entwurf" not in client.get("/de/participation/surveys/").content.decode()
+
+
+def test_planned_survey_is_shown_to_planners_and_to_everybody_once_open(world, client, planned):
+    for who in ("staff_a", "staff_b", "office"):
+        client.force_login(world.people[who])
+        assert client.get(planned.get_absolute_url()).status_code == 200, who
+        assert "Geheimer Entwurf" in client.get("/de/participation/surveys/").content.decode()
+    # Bedorf's staff see Ahausen's draft but may not change or export it
+    client.force_login(world.people["staff_b"])
+    assert client.get(f"/de/participation/surveys/{planned.pk}/questions/").status_code == 403
+    assert client.get(f"/de/participation/surveys/{planned.pk}/results.csv").status_code == 403
+    planned.opens_at = timezone.now() - timedelta(minutes=1)
+    planned.save()
+    client.force_login(world.people["citizen"])
+    assert "Geheimer Entwurf" in client.get(planned.get_absolute_url()).content.decode()
+    client.logout()
+    assert client.get(planned.get_absolute_url()).status_code == 200
+
+
+def test_survey_export_keeps_numbers_and_neutralises_every_formula_start(world, client):
+    """The shared neutralisation (region.csvsafe): =, +, -, @, TAB and CR starts become text,
+    plain (negative) numbers stay numbers."""
+    import csv
+    import io
+
+    survey = world.survey_a.survey
+    tq = pm.Question.objects.create(survey=survey, text="@frei", kind="text", order=5)
+    texts = ["+1+2", "-2+3", "@SUM(A1)", "\t=1", "\r=1", "-3.5", "ganz normal"]
+    for n, text in enumerate(texts):
+        answer = pm.Answer.objects.create(survey=survey, respondent=make_user(f"p{n}"))
+        pm.AnswerItem.objects.create(answer=answer, question=tq, text=text)
+    client.force_login(world.people["staff_a"])
+    body = client.get(f"/de/participation/surveys/{survey.pk}/results.csv").content.decode()
+    header, *rows = list(csv.reader(io.StringIO(body)))
+    assert header[-1] == "'@frei"
+    got = sorted(row[-1] for row in rows)
+    assert got == sorted(["'+1+2", "'-2+3", "'@SUM(A1)", "'\t=1", "'\r=1", "-3.5", "ganz normal"])

@@ -23,6 +23,14 @@ def survey_is_open(user, survey) -> bool:
 
 
 @rules.predicate
+def survey_has_opened(user, survey) -> bool:
+    """Open or closed: a survey whose opening date has passed is public (planned ones are not)."""
+    from django.utils import timezone
+
+    return survey is not None and survey.opens_at <= timezone.now()
+
+
+@rules.predicate
 def survey_results_public(user, survey) -> bool:
     from django.utils import timezone
 
@@ -57,6 +65,12 @@ ACTIONS: dict[str, rules.Predicate] = {
     "participation.record_result": can_change_object,
     "participation.answer_idea": can_change_object,
     "participation.add_survey": is_staff,
+    # A planned survey (not open yet) is a draft: its title, text and dates are shown only to
+    # those who may make surveys (staff of both municipalities and the project office, as in the
+    # list's "planned" group), like an unpublished process in Decidim or CONSUL. Everybody else
+    # gets a 404 on each of its pages, as for a survey that does not exist.
+    "participation.view_planned_surveys": is_staff,
+    "participation.view_survey": survey_has_opened | is_staff,
     "participation.change_survey": can_change_object,
     "participation.view_survey_results": can_change_object | survey_results_public,
     "participation.export_survey": can_change_object,

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import csv
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from nahraum.accounts.permissions import permission_required, require
+from nahraum.region.csvsafe import safe_row
 
 from .. import selectors, services
 from ..forms import QuestionForm, SurveyAnswerForm, SurveyForm
@@ -22,18 +24,29 @@ from ..models import Question, Survey
 from ._common import create_page
 
 
+def _visible_survey(request: HttpRequest, pk: int, surveys: Any = Survey.objects) -> Survey:
+    """The survey ``pk``, or 404 for those who may not see it yet (a planned one: see rules).
+
+    A 404, the same as for an id that does not exist, so that nobody learns from the answer
+    that a survey is being prepared; every page of a survey starts here.
+    """
+    survey = get_object_or_404(surveys, pk=pk)
+    if not request.user.has_perm("participation.view_survey", survey):
+        raise Http404(_("No such survey."))
+    return survey
+
+
 def survey_list(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     surveys = selectors.surveys_with_answer_count()
+    may_see_planned = request.user.has_perm("participation.view_planned_surveys")
     return render(
         request,
         "participation/survey_list.html",
         {
             "open": surveys.filter(opens_at__lte=now, closes_at__gt=now),
             "closed": surveys.filter(closes_at__lte=now),
-            "planned": surveys.filter(opens_at__gt=now)
-            if request.user.has_perm("participation.add_survey")
-            else [],
+            "planned": surveys.filter(opens_at__gt=now) if may_see_planned else [],
             "can_add": request.user.has_perm("participation.add_survey"),
         },
     )
@@ -54,7 +67,7 @@ def survey_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def survey_questions(request: HttpRequest, pk: int) -> HttpResponse:
-    survey = get_object_or_404(Survey, pk=pk)
+    survey = _visible_survey(request, pk)
     require(request, "participation.change_survey", survey)
     form = QuestionForm(request.POST or None)
     if request.method == "POST":
@@ -78,7 +91,7 @@ def survey_questions(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    survey = get_object_or_404(selectors.survey_with_place(), pk=pk)
+    survey = _visible_survey(request, pk, selectors.survey_with_place())
     answered = (
         request.user.is_authenticated and survey.answers.filter(respondent=request.user).exists()
     )
@@ -130,7 +143,7 @@ def survey_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def survey_results(request: HttpRequest, pk: int) -> HttpResponse:
-    survey = get_object_or_404(Survey, pk=pk)
+    survey = _visible_survey(request, pk)
     if not request.user.is_authenticated and not request.user.has_perm(
         "participation.view_survey_results", survey
     ):
@@ -148,22 +161,21 @@ def survey_results(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _csv_safe(value: str) -> str:
-    """Keep spreadsheet programs from running answers as formulas (CSV injection)."""
-    value = str(value)
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
-
-
-@login_required
 def survey_export(request: HttpRequest, pk: int) -> HttpResponse:
-    """One row per answer, one column per question; no names (answers are anonymous)."""
-    survey = get_object_or_404(Survey, pk=pk)
+    """One row per answer, one column per question; no names (answers are anonymous).
+
+    Cells go through the platform's one CSV neutralisation (``region.csvsafe``): answers are
+    the public's words and must not run as formulas in a spreadsheet.
+    """
+    survey = _visible_survey(request, pk)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
     require(request, "participation.export_survey", survey)
     questions = list(selectors.survey_questions(survey))
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="survey-{survey.pk}.csv"'
     writer = csv.writer(response)
-    writer.writerow(["answer", "submitted_at"] + [_csv_safe(q.text) for q in questions])
+    writer.writerow(safe_row(["answer", "submitted_at"] + [q.text for q in questions]))
     answers = selectors.survey_answers(survey)
     for n, answer in enumerate(answers, start=1):
         items = {item.question_id: item for item in answer.items.all()}
@@ -173,10 +185,10 @@ def survey_export(request: HttpRequest, pk: int) -> HttpResponse:
             if item is None:
                 row.append("")
             elif q.has_choices:
-                row.append(_csv_safe("; ".join(c.text for c in item.choices.all())))
+                row.append("; ".join(c.text for c in item.choices.all()))
             elif q.kind == Question.Kind.SCALE:
                 row.append(item.scale)
             else:
-                row.append(_csv_safe(item.text))
-        writer.writerow(row)
+                row.append(item.text)
+        writer.writerow(safe_row(row))
     return response
