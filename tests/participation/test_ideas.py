@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from nahraum.participation import models as pm
 
 from .conftest import make_user
@@ -110,3 +112,50 @@ def test_decisions_can_be_reopened_but_not_reset_to_new(world):
     assert not form.is_valid()
     form = IdeaAnswerForm({"status": "review", "public_answer": ""}, instance=idea)
     assert form.is_valid()
+
+
+def test_no_reply_under_a_hidden_comment_and_old_replies_hide_with_it(world, client):
+    """Issue 12, item 7: a reply to a hidden comment is refused; replies written before the
+    comment was hidden are not shown to the public (moderators still see them), and come back
+    with the comment when it is restored."""
+    url = world.idea_a.get_absolute_url()
+    before = pm.Comment.objects.create(
+        idea=world.idea_a, parent=world.comment, author=world.people["citizen"], text="Antwort alt"
+    )
+    world.comment.is_hidden = True
+    world.comment.save()
+    client.force_login(world.people["citizen"])
+    r = client.post(f"{url}comment/", {"text": "Antwort neu", "parent": world.comment.pk})
+    assert r.status_code == 302
+    assert not pm.Comment.objects.filter(text="Antwort neu").exists()
+    page = client.get(url).content.decode()
+    assert "kann nicht beantwortet werden" in page  # the refusal, in German
+    assert "Antwort alt" not in page
+    client.logout()
+    assert "Antwort alt" not in client.get(url).content.decode()
+    client.force_login(world.people["moderator"])
+    page = client.get(url).content.decode()
+    assert "Antwort alt" in page and "nicht sichtbar, solange" in page
+    # restored: the earlier reply shows again (it was never hidden itself)
+    world.comment.is_hidden = False
+    world.comment.save()
+    client.force_login(world.people["citizen"])
+    assert "Antwort alt" in client.get(url).content.decode()
+    assert not pm.Comment.objects.get(pk=before.pk).is_hidden
+
+
+def test_no_comment_on_a_hidden_idea_in_the_service(world):
+    """The rule lives in the service, so the CLI or a later API cannot get round the page."""
+    from nahraum.participation import services
+
+    world.idea_a.is_hidden = True
+    world.idea_a.save()
+    with pytest.raises(services.Refused, match="ausgeblendet"):
+        services.add_comment(
+            world.idea_a, pm.Comment(text="Trotzdem"), world.people["citizen"], None
+        )
+    with pytest.raises(services.Refused, match="ausgeblendet"):
+        services.add_comment(
+            world.idea_a, pm.Comment(text="Trotzdem"), world.people["citizen"], world.comment.pk
+        )
+    assert not pm.Comment.objects.filter(text="Trotzdem").exists()

@@ -164,14 +164,20 @@ def add_comment(idea: Idea, comment: Comment, author: Any, parent_id: int | None
     """Publish ``comment`` (unsaved) on ``idea``, as a reply to ``parent_id`` if given.
 
     The parent must be a comment of the same idea, and replies go one level deep (the model's
-    ``clean``); a refused comment is not saved.
+    ``clean``); a refused comment is not saved. Nobody writes under what moderation has hidden:
+    a reply to a hidden comment (or any comment on a hidden idea) would carry the hidden
+    conversation on in public under the placeholder.
     """
+    if idea.is_hidden:
+        raise Refused(_("This idea is hidden by moderation and cannot be commented on."))
     comment.idea = idea
     comment.author = author
     if parent_id:
         comment.parent = Comment.objects.filter(pk=parent_id, idea=idea).first()
         if comment.parent is None:
             raise Refused(_("The comment you answer does not exist."))
+        if comment.parent.is_hidden:
+            raise Refused(_("This comment is hidden by moderation and cannot be answered."))
     try:
         comment.full_clean()
     except ValidationError as exc:  # e.g. the one-level rule for replies
