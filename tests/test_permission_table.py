@@ -10,6 +10,8 @@ project office's).
 
 Expected answers: 200 (the page), 302 (done, sent on; not to the login), ``LOGIN`` (302 to the
 login page: signed-out visitors of pages behind ``login_required``), 403 (refused), 404, 405.
+Every download (CSV, JSON, GeoJSON, PDF) is a row like any page, so that no export can be
+reached by someone who may not see what it contains.
 Region, analysis and transit only show (every request method but GET is refused there; the one
 exception, the project office's "run the analysis again", starts a job), and the data app has no
 pages: it fills the database from the command line.
@@ -53,6 +55,10 @@ LEMGO = (LOGIN, 403, 403, 200, 403, 200, 200)
 LEMGO_DONE = (LOGIN, 403, 403, 302, 403, 302, 302)
 #: A joint object (no municipality): the project office only.
 JOINT = (LOGIN, 403, 403, 403, 403, 200, 200)
+#: A planned survey of Lemgo (not open yet): a 404 for all but the planners, as if it did not
+#: exist; staff of both municipalities see it (the list's "planned" group), its owners change it.
+PLANNED_SEE = (404, 404, 404, 200, 200, 200, 200)
+PLANNED_OWN = (404, 404, 404, 200, 403, 200, 200)
 #: Moderation: moderators and the project office.
 MODERATE = (LOGIN, 403, 200, 403, 403, 200, 200)
 MODERATE_DONE = (LOGIN, 403, 302, 403, 403, 302, 302)
@@ -270,6 +276,52 @@ TABLE: list[tuple[str, str, str, dict, tuple]] = [
         every(200),
     ),
     ("participation.survey_export_lemgo", "get", f"{P}/surveys/{{survey}}/results.csv", {}, LEMGO),
+    # a closed survey's results are public, its answers file stays with its owners
+    (
+        "participation.survey_export_closed",
+        "get",
+        f"{P}/surveys/{{survey_closed}}/results.csv",
+        {},
+        LEMGO,
+    ),
+    # a planned survey (issue 12, item 6): nothing of it for the public, not even its title
+    (
+        "participation.survey_detail_planned",
+        "get",
+        f"{P}/surveys/{{survey_planned}}/",
+        {},
+        PLANNED_SEE,
+    ),
+    (
+        "participation.survey_answer_planned",
+        "post",
+        f"{P}/surveys/{{survey_planned}}/",
+        {},
+        # the superuser passes every rule; the empty answer is a 400, and the service refuses
+        # any answer before the opening
+        (404, 404, 404, 403, 403, 403, 400),
+    ),
+    (
+        "participation.survey_questions_planned",
+        "get",
+        f"{P}/surveys/{{survey_planned}}/questions/",
+        {},
+        (LOGIN,) + PLANNED_OWN[1:],
+    ),
+    (
+        "participation.survey_results_planned",
+        "get",
+        f"{P}/surveys/{{survey_planned}}/results/",
+        {},
+        PLANNED_OWN,
+    ),
+    (
+        "participation.survey_export_planned",
+        "get",
+        f"{P}/surveys/{{survey_planned}}/results.csv",
+        {},
+        PLANNED_OWN,
+    ),
     ("participation.coverage", "get", f"{P}/coverage/", {}, STAFF),
     # --- strategy: public to read; measures and projects changed by their owners ------------
     ("strategy.overview", "get", f"{S}/", {}, every(200)),
@@ -283,6 +335,11 @@ TABLE: list[tuple[str, str, str, dict, tuple]] = [
     ("strategy.export_json", "get", f"{S}/export.json", {}, every(200)),
     ("strategy.report", "get", f"{S}/report/", {}, every(200)),
     ("strategy.report_field", "get", f"{S}/report/health/", {}, every(200)),
+    # the report as PDF: public; a finished PDF of the same content is handed to everybody
+    # (the world holds one, so that the table renders nothing), on to its file
+    ("strategy.report_pdf", "get", f"{S}/report.pdf", {}, every(302)),
+    ("strategy.report_field_pdf", "get", f"{S}/report/health.pdf", {}, every(302)),
+    ("strategy.report_pdf_file", "get", f"{S}/report/pdf/{{report_job}}/", {}, every(200)),
     ("strategy.manage", "get", f"{S}/manage/", {}, STAFF),
     ("strategy.derive", "get", f"{S}/manage/derive/{{proposal}}/", {}, STAFF),
     ("strategy.measure_edit_lemgo", "get", f"{S}/measures/{{measure}}/edit/", {}, LEMGO),
@@ -317,10 +374,6 @@ NOT_IN_TABLE = {
     "accounts:password_reset_done": "for everybody, tested in tests/accounts",
     "accounts:password_reset_confirm": "a mailed one-time link, tested in tests/accounts",
     "accounts:password_reset_complete": "for everybody, tested in tests/accounts",
-    "strategy:report_pdf": "public like the report; a job renders it once per content (seconds)",
-    "strategy:report_field_pdf": "public like the report; a job renders it once per content",
-    "strategy:report_pdf_file": "a rendered report PDF by its job id: public like the report, "
-    "tested in tests/strategy/test_pages.py",
 }
 
 
@@ -402,12 +455,48 @@ def _participation(lemgo, health, author) -> dict[str, int]:
         "invitation": invitation.pk,
         "survey": survey(10).pk,
         "survey_closed": survey(-1).pk,
+        "survey_planned": pm.Survey.objects.create(
+            title="Entwurf",
+            municipality=lemgo,
+            opens_at=timezone.now() + dt.timedelta(days=3),
+            closes_at=timezone.now() + dt.timedelta(days=10),
+        ).pk,
         "proposal": proposal.pk,
     }
 
 
+def _rendered_reports(settings, tmp_path) -> str:
+    """A finished PDF job of the whole report and of the health field (German), with a file in
+    a MEDIA_ROOT of the test's own, as an earlier visitor would have left them: the PDF rows
+    then render nothing (seconds each). Returns the whole report's job id."""
+    from django.utils import translation
+
+    from nahraum.jobs.models import Job
+    from nahraum.jobs.services import params_key
+    from nahraum.strategy.jobs import REPORT_PDF
+    from nahraum.strategy.reports import current_version, pdf_path
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    ids = []
+    with translation.override("de"):
+        for field in (None, "health"):
+            params = {"field": field, "language": "de", "version": current_version(field)}
+            job = Job.objects.create(
+                kind=REPORT_PDF,
+                params=params,
+                params_key=params_key(params),
+                state=Job.State.DONE,
+                finished_at=timezone.now(),
+            )
+            path = pdf_path(job.pk)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"%PDF-1.4\n%%EOF\n")
+            ids.append(str(job.pk))
+    return ids[0]
+
+
 @pytest.fixture
-def world(tiny_region) -> dict[str, Any]:
+def world(tiny_region, settings, tmp_path) -> dict[str, Any]:
     """The seven people and one object of each kind per owner, as ``{name: pk}`` for the URLs."""
     from nahraum.jobs.models import Job
     from nahraum.region.models import InnovationField, Municipality
@@ -440,6 +529,7 @@ def world(tiny_region) -> dict[str, Any]:
             kind="jobs.sleep", params_key="-", created_by=people["citizen"]
         ).pk,
         **_participation(lemgo, health, people["citizen"]),
+        "report_job": _rendered_reports(settings, tmp_path),
     }
 
 
@@ -515,6 +605,7 @@ def test_table_covers_every_page_of_every_app():
             "invitation",
             "survey",
             "survey_closed",
+            "survey_planned",
             "proposal",
             "measure",
             "measure_joint",
@@ -522,6 +613,7 @@ def test_table_covers_every_page_of_every_app():
         )
     }
     placeholder["{job}"] = "00000000-0000-4000-8000-000000000001"  # job pages take a UUID
+    placeholder["{report_job}"] = placeholder["{job}"]
     covered = set()
     for _action, _method, url, _data, _answers in TABLE:
         for key, value in placeholder.items():
@@ -530,3 +622,52 @@ def test_table_covers_every_page_of_every_app():
     missing = names - covered - set(NOT_IN_TABLE)
     assert not missing, f"pages without a row in the role × action table: {sorted(missing)}"
     assert not set(NOT_IN_TABLE) - names, "NOT_IN_TABLE names a page that no longer exists"
+
+
+def _scenario_rows(pk: int) -> tuple:
+    """Everything a request could change about scenario ``pk``: the scenario row, its changes,
+    its runs and the run jobs asked for."""
+    from nahraum.jobs.models import Job
+    from nahraum.scenarios.models import FacilityChange, Scenario, ScenarioRun
+
+    return (
+        list(Scenario.objects.filter(pk=pk).values()),
+        list(FacilityChange.objects.filter(scenario_id=pk).values()),
+        ScenarioRun.objects.filter(scenario_id=pk).count(),
+        Job.objects.filter(kind="scenarios.run").count(),
+    )
+
+
+@pytest.mark.django_db
+def test_other_municipality_changes_nothing_in_a_scenario(client, world):
+    """Issue 12, item 5 (fixed in 213d90c): Kalletal's staff, sending *valid* requests, are
+    refused every change, removal, run and delete of Lemgo's scenario, and no row changes; the
+    very same requests from Lemgo's staff do change it (so they were refused for who sent them,
+    not for what they held). The rows above check the answers; this checks the database."""
+    from nahraum.region.models import Facility
+    from nahraum.scenarios.models import FacilityChange, Scenario
+
+    pk = world["sc_lemgo"]
+    facility = Facility.objects.filter(municipality__name="Ahausen").first()
+    change = FacilityChange.objects.create(scenario_id=pk, action="close", facility=facility)
+    base = f"{SC}/{pk}"
+    add = {"form": "facility", "facility-action": "close", "facility-facility": facility.pk}
+    requests = [
+        (f"{base}/", add),
+        (f"{base}/remove/facility/{change.pk}/", {}),
+        (f"{base}/run/", {"modes": ["walk"]}),
+        (f"{base}/delete/", {}),
+    ]
+    before = _scenario_rows(pk)
+    client.force_login(world["people"]["kalletal_staff"])
+    for url, data in requests:
+        assert client.post(url, data).status_code == 403, url
+    assert _scenario_rows(pk) == before
+    client.force_login(world["people"]["lemgo_staff"])
+    assert client.post(*requests[0]).status_code == 302
+    assert FacilityChange.objects.filter(scenario_id=pk).count() == 2
+    assert client.post(*requests[1]).status_code == 302
+    assert not FacilityChange.objects.filter(pk=change.pk).exists()
+    FacilityChange.objects.filter(scenario_id=pk).delete()
+    assert client.post(*requests[3]).status_code == 302
+    assert not Scenario.objects.filter(pk=pk).exists()
