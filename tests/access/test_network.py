@@ -340,3 +340,16 @@ def test_region_clip_is_the_union_of_boundaries_in_utm(tiny_region):
     walk = build_networks(TINY, ["walk"], clip=clip, margin_m=1.0)["walk"]
     # streets touching node 1 (1-2, 6-1) or node 3 (2-3, 3-4); 3-4 dead-ends at 4 but is two-way
     assert sorted(walk.node_id.tolist()) == [1, 2, 3, 4, 6]
+
+
+def test_osm_file_over_the_upload_limit_is_refused_before_reading(tmp_path, monkeypatch):
+    """Issue 12: the same input caps for every file; an OSM extract over the operator's
+    NAHRAUM_MAX_UPLOAD_BYTES is refused by name before its checksum is even taken."""
+    from nahraum.access.limits import InputTooLargeError
+    from nahraum.access.osm import build_networks
+
+    big = tmp_path / "big.osm"
+    big.write_bytes(b"<osm>" + b" " * 4096 + b"</osm>")
+    monkeypatch.setenv("NAHRAUM_MAX_UPLOAD_BYTES", "1024")
+    with pytest.raises(InputTooLargeError, match="big.osm.*NAHRAUM_MAX_UPLOAD_BYTES"):
+        build_networks(big, ("walk",))

@@ -25,6 +25,7 @@ from .graph import (
     network_from_edges,
     save_network,
 )
+from .limits import check_file_size
 from .progress import Progress, report
 from .projection import haversine_m, to_utm, utm_crs
 
@@ -302,6 +303,7 @@ def build_networks(
         raise OSMReadError(f"OSM file {path} does not exist")
     if path.stat().st_size == 0:
         raise OSMReadError(f"OSM file {path} is empty")
+    check_file_size(path)  # the operator's NAHRAUM_MAX_UPLOAD_BYTES, as for every input file
     speeds = dict(speeds or {})
     for key, val in speeds.items():
         if key not in CAR_SPEEDS_KMH and key not in ("walk", "bike"):
