@@ -60,7 +60,7 @@ def import_cells(
     reg = get_region(region)
     locator = Locator(reg, margin_km=0)
     row_filter = _bbox_filter(path, locator, mapping, crs) if clip else None
-    table = read_table(path, layer=layer, encoding=encoding, row_filter=row_filter)
+    table = read_table(path, layer=layer, encoding=encoding, crs=crs, row_filter=row_filter)
     cols = Columns(table, mapping)
     problems = list(table.problems)
     pop_col = cols.require("population", "einwohner", "ew", "pop", "insgesamt_bevoelkerung")

@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import shapely
 from django.db import transaction
 from shapely.geometry import mapping as geojson_mapping
 
@@ -18,13 +17,16 @@ from nahraum.region.models import (
 )
 
 from ..readers import (
+    Bounds,
     Columns,
     DataImportError,
+    outside_message,
     parse_count,
     parse_number,
     read_table,
 )
 from .base import (
+    DEFAULT_MARGIN_KM,
     ImportReport,
     Progress,
     SourceSpec,
@@ -61,7 +63,7 @@ def import_districts(
     """
     path = Path(path)
     reg = get_region(region)
-    table = read_table(path, layer=layer, encoding=encoding)
+    table = read_table(path, layer=layer, encoding=encoding, crs=crs)
     cols = Columns(table, mapping)
     problems = list(table.problems)
     name_col = cols.require("name", "ortsteil", "bezeichnung", "gen")
@@ -77,6 +79,7 @@ def import_districts(
     by_ags = {m.ags: m for m in munis}
     by_name = {m.name.lower(): m for m in munis}
     locator = Locator(reg)
+    bounds = Bounds.from_env()
     fname = path.name
     ids: list[str | None] = []
     records: list[dict] = []
@@ -98,25 +101,24 @@ def import_districts(
                 f"{where}, field {kind_col!r}: {row.get(kind_col)!r} is neither "
                 "core (Kernstadt/Hauptort) nor village (Dorf/Ortsteil)"
             )
-        geom = table.geometries[i] if table.geometries is not None else None
-        boundary = None
-        if geom is not None and geom.geom_type in ("Polygon", "MultiPolygon"):
-            if not geom.is_valid:
-                geom = shapely.make_valid(geom)
-            boundary = json.loads(
-                json.dumps(geojson_mapping(geom)), parse_float=lambda s: round(float(s), 7)
-            )
+        refused = i in table.refused  # the reader has said why (invalid, outside, CRS)
+        geom = table.geometries[i] if table.geometries is not None and not refused else None
+        boundary = _boundary(geom, where, locator, reg.slug, problems)
         centre = None
         if clat_col and clon_col and row.get(clat_col) not in (None, ""):
-            try:
-                centre = (parse_number(row.get(clon_col)), parse_number(row.get(clat_col)))
-            except ValueError as exc:
-                problems.append(f"{where}, field {clat_col!r}/{clon_col!r}: {exc}")
+            centre = _centre(row, clon_col, clat_col, where, bounds, problems)
+            refused = refused or centre is None
         if centre is None and ok[i]:
             centre = (float(lon[i]), float(lat[i]))
-        if centre is None or None in centre:
+        if centre is None and not refused:
             problems.append(f"{where}: no place (geometry, centre_lat/centre_lon or lat/lon)")
-            centre = None
+        if centre is not None and locator.has_municipality_boundaries:
+            if not locator.within_margin(np.array([centre[0]]), np.array([centre[1]]))[0]:
+                problems.append(
+                    f"{where}: lat {centre[1]:.5f} / lon {centre[0]:.5f} lies more than "
+                    f"{DEFAULT_MARGIN_KM:g} km outside region {reg.slug}; wrong coordinates "
+                    "or reference system (--crs)?"
+                )
         muni = None
         if muni_col and row.get(muni_col) not in (None, ""):
             value = str(row.get(muni_col)).strip()
@@ -172,6 +174,56 @@ def import_districts(
             )
         upsert(District, "key", records, existing, progress, report)
     return report
+
+
+def _boundary(geom, where: str, locator: Locator, region: str, problems: list[str]) -> dict | None:
+    """The GeoJSON boundary of a (checked) polygon feature; a point is a centre, nothing else is
+    an Ortsteil. A boundary must stay within the margin around the region's municipalities."""
+    if geom is None or geom.geom_type == "Point":
+        return None
+    if geom.geom_type not in ("Polygon", "MultiPolygon"):
+        problems.append(
+            f"{where}: a {geom.geom_type} is not an Ortsteil; give its boundary "
+            "(Polygon/MultiPolygon) or its centre (Point)"
+        )
+        return None
+    if locator.has_municipality_boundaries and not locator.contains_shape(geom):
+        problems.append(
+            f"{where}: the boundary reaches more than {DEFAULT_MARGIN_KM:g} km beyond the "
+            f"municipalities of region {region}; wrong coordinates or reference system?"
+        )
+    return json.loads(json.dumps(geojson_mapping(geom)), parse_float=lambda s: round(float(s), 7))
+
+
+def _centre(
+    row: Mapping[str, Any],
+    lon_col: str,
+    lat_col: str,
+    where: str,
+    bounds: Bounds,
+    problems: list[str],
+) -> tuple[float, float] | None:
+    """``centre_lon``/``centre_lat`` as WGS 84 degrees inside the bounds, else a problem."""
+    try:
+        lon, lat = parse_number(row.get(lon_col)), parse_number(row.get(lat_col))
+    except ValueError as exc:
+        problems.append(f"{where}, field {lat_col!r}/{lon_col!r}: {exc}")
+        return None
+    if lon is None or lat is None:
+        problems.append(f"{where}, field {lat_col!r}/{lon_col!r}: centre incomplete")
+        return None
+    if not (abs(lon) <= 180 and abs(lat) <= 90):
+        problems.append(
+            f"{where}, field {lat_col!r}/{lon_col!r}: lat {lat} / lon {lon} are not WGS 84 "
+            "degrees; the centre is given in degrees"
+        )
+        return None
+    if not bounds.contains(np.array([lon]), np.array([lat]))[0]:
+        problems.append(
+            outside_message(f"{where}, field {lat_col!r}/{lon_col!r}", lon, lat, bounds)
+        )
+        return None
+    return lon, lat
 
 
 def _kind(value: Any) -> str | None:

@@ -66,7 +66,7 @@ def import_facilities(
     """
     path = Path(path)
     reg = get_region(region)
-    table = read_table(path, layer=layer, encoding=encoding)
+    table = read_table(path, layer=layer, encoding=encoding, crs=crs)
     cols = Columns(table, mapping)
     problems = list(table.problems)
     types = _facility_types()

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import shapely
-from pyproj import Transformer
+from pyproj import CRS, Transformer
+from pyproj.exceptions import CRSError
 from shapely.geometry import shape
 
 from nahraum.region.models import (
@@ -15,9 +16,11 @@ from nahraum.region.models import (
 )
 
 from ..readers import (
+    Bounds,
     Columns,
     DataImportError,
     Table,
+    outside_message,
     parse_number,
     transformer_to_wgs84,
 )
@@ -93,6 +96,12 @@ class Locator:
                         )
         return found
 
+    def contains_shape(self, geom: shapely.Geometry) -> bool:
+        """Whether a whole geometry (WGS 84) lies within the margin around the region."""
+        if self.margin is None:
+            return True
+        return bool(self.margin.contains(shapely.transform(geom, self._project)))
+
     def within_margin(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
         if self.margin is None:
             return np.ones(len(lon), dtype=bool)
@@ -132,6 +141,8 @@ def row_points(
     name = table.path.name
     if table.geometries is not None:
         for i, g in enumerate(table.geometries):
+            if i in table.refused:
+                continue  # the reader has said why
             if g is None or g.is_empty:
                 problems.append(f"{name}, {table.labels[i]}: no geometry")
                 continue
@@ -183,17 +194,40 @@ def row_points(
             problems.append(f"{name}, {table.labels[i]}: coordinates missing ({a_col}, {b_col})")
             continue
         lon[i], lat[i] = a, b
+    given = ~np.isnan(lon)
+    degrees = (np.abs(lon) <= 180) & (np.abs(lat) <= 90)
+    if transformer is not None and given.any() and degrees[given].all() and _metric(crs):
+        i = int(np.flatnonzero(given)[0])
+        problems.append(
+            f"{name}: all values of {a_col!r}/{b_col!r} look like degrees (e.g. {lon[i]:g} / "
+            f"{lat[i]:g}), but --crs {crs} is a reference system in metres; give lon/lat "
+            "columns without --crs, or the projected coordinates"
+        )
+        return lon, lat, np.zeros(n, dtype=bool)
+    if not _metric(crs):
+        said = f"--crs {crs} is in degrees" if crs else "no --crs was given"
+        for i in np.flatnonzero(given & ~degrees):
+            problems.append(
+                f"{name}, {table.labels[i]}: lat {lat[i]} / lon {lon[i]} are not WGS 84 "
+                f"degrees, but {said} — UTM/metres without a CRS? Declare the CRS (e.g. "
+                "--crs EPSG:25832, with the columns as x/y)"
+            )
+            lon[i] = lat[i] = np.nan
+    given_x, given_y = lon.copy(), lat.copy()
     if transformer is not None:
         ok = ~np.isnan(lon)
         lon[ok], lat[ok] = transformer.transform(lon[ok], lat[ok])
-    else:
-        for i in range(n):
-            if np.isnan(lon[i]):
-                continue
-            if not (-90 <= lat[i] <= 90 and -180 <= lon[i] <= 180):
-                problems.append(
-                    f"{name}, {table.labels[i]}: lat {lat[i]} / lon {lon[i]} are not WGS 84 "
-                    "degrees; for projected coordinates use x/y columns and --crs"
-                )
-                lon[i] = lat[i] = np.nan
+    bounds = Bounds.from_env()
+    for i in np.flatnonzero(~np.isnan(given_x) & ~bounds.contains(lon, lat)):
+        source = (given_x[i], given_y[i], crs) if transformer is not None else None
+        where = f"{name}, {table.labels[i]}"
+        problems.append(outside_message(where, lon[i], lat[i], bounds, source))
+        lon[i] = lat[i] = np.nan
     return lon, lat, ~np.isnan(lon)
+
+
+def _metric(crs: str | None) -> bool:
+    try:
+        return bool(crs) and CRS.from_user_input(crs).is_projected
+    except CRSError:
+        return False

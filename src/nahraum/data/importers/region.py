@@ -93,12 +93,7 @@ def import_region(
         boundary_source = None
         if bspec:
             bpath = base / bspec["file"]
-            table = read_table(bpath)
-            for i, row in enumerate(table.rows):
-                geom = table.geometries[i] if table.geometries else None
-                if geom is None or "ags" not in row:
-                    raise DataImportError(bpath, [f"{table.labels[i]}: needs 'ags' and a polygon"])
-                boundaries[str(row["ags"])] = geojson_mapping(geom)
+            boundaries = _boundaries(bpath, bspec.get("crs"))
             boundary_source = src(bspec["source"]).save(bpath)
         mreport = ImportReport("municipalities")
         for m in spec["municipalities"]:
@@ -146,6 +141,28 @@ def import_region(
             src(network["source"]).save(base / network["file"])
         _check_totals(region, manifest, spec)
     return report
+
+
+def _boundaries(path: Path, crs: str | None) -> dict[str, dict]:
+    """Municipality boundaries by AGS: valid polygons inside the import bounds, all checked
+    before any is used (the reader refuses empty, invalid, misplaced and mis-projected ones)."""
+    table = read_table(path, crs=crs)
+    problems = list(table.problems)
+    boundaries: dict[str, dict] = {}
+    for i, row in enumerate(table.rows):
+        geom = table.geometries[i] if table.geometries else None
+        where = f"{path.name}, {table.labels[i]}"
+        if i in table.refused:
+            continue
+        if geom is None or row.get("ags") in (None, ""):
+            problems.append(f"{where}: needs 'ags' and a polygon")
+        elif geom.geom_type not in ("Polygon", "MultiPolygon"):
+            problems.append(f"{where}: a {geom.geom_type} is not a municipality boundary")
+        else:
+            boundaries[str(row["ags"])] = geojson_mapping(geom)
+    if problems:
+        raise DataImportError(path, problems)
+    return boundaries
 
 
 def _check_totals(region: Region, manifest: Path, spec: Mapping[str, Any]) -> None:
