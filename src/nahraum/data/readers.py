@@ -333,7 +333,16 @@ def _parse_csv(path, fh, row_filter, limits: InputLimits) -> Table:
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
     if sample.count("\t") > max(sample.count(";"), sample.count(",")):
         delimiter = "\t"
-    reader = csv.DictReader(fh, delimiter=delimiter)
+    suspect = [False]  # a line of the record just read is long or holds a control character
+
+    def lines():
+        # one C-level scan per line; the fields are only looked at when it finds something
+        for line in fh:
+            if len(line) > limits.max_field_chars or _CONTROL.search(line):
+                suspect[0] = True
+            yield line
+
+    reader = csv.DictReader(lines(), delimiter=delimiter)
     columns = [c.strip() for c in (reader.fieldnames or [])]
     if not columns:
         raise DataImportError(path, ["the file has no header row"])
@@ -342,6 +351,7 @@ def _parse_csv(path, fh, row_filter, limits: InputLimits) -> Table:
         check_text(c, f"{path.name}, header, column {i + 1}", limits, problems)
     if problems:
         raise DataImportError(path, problems)
+    suspect[0] = False  # the header has been checked name by name
     keep = row_filter(columns) if row_filter else None
     rows, labels = [], []
     skipped = records = 0
@@ -358,10 +368,8 @@ def _parse_csv(path, fh, row_filter, limits: InputLimits) -> Table:
             for c, v in row.items()
             if c is not None
         }
-        texts = [v for v in values.values() if isinstance(v, str)]
-        if texts and (
-            max(map(len, texts)) > limits.max_field_chars or _CONTROL.search("\t".join(texts))
-        ):
+        if suspect[0]:
+            suspect[0] = False
             for c, v in values.items():
                 if isinstance(v, str):
                     check_text(
