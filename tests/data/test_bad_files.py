@@ -498,3 +498,12 @@ def test_the_command_refuses_without_a_traceback(testland, tmp_path, kind, name,
     assert isinstance(result.exception, SystemExit), result.exception
     assert message in result.output and "Traceback" not in result.output
     assert every_row() == before
+
+
+def test_the_region_command_names_a_bad_setting_without_a_traceback(db, region_copy, monkeypatch):
+    from nahraum.cli import main
+
+    monkeypatch.setenv("NAHRAUM_IMPORT_BOUNDS", "west,south,east,north")
+    result = CliRunner().invoke(main, ["import", "region", str(region_copy / "region.json")])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert "NAHRAUM_IMPORT_BOUNDS='west,south,east,north': expected min_lon" in result.output

@@ -256,7 +256,7 @@ def import_region_cmd(manifest: Path, background: bool) -> None:
     try:
         with _progress() as factory:
             report = import_region(manifest, progress_factory=factory)
-    except DataImportError as exc:
+    except (DataImportError, LookupError, ValueError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(report.summary())
 
