@@ -122,6 +122,20 @@ def test_region_import_in_the_background_fails_readably(db, tmp_path):
     assert not Region.objects.exists()
 
 
+def test_region_import_job_reports_a_bad_setting_as_its_reason(db, monkeypatch):
+    """A refusal from a setting (here NAHRAUM_IMPORT_BOUNDS) ends the job with the message the
+    command line prints, not with a crash reason (issue 12)."""
+    from nahraum.data.bundled import REGION_MANIFEST
+    from nahraum.region.models import Region
+
+    monkeypatch.setenv("NAHRAUM_IMPORT_BOUNDS", "kaputt")
+    result = CliRunner().invoke(main, ["import", "region", str(REGION_MANIFEST), "--background"])
+    assert result.exit_code == 1
+    job = Job.objects.get(kind="data.import_region")
+    assert job.state == "failed" and "NAHRAUM_IMPORT_BOUNDS" in job.error
+    assert "Traceback" not in job.error and not Region.objects.exists()
+
+
 def test_region_import_in_the_background(db):
     from nahraum.data.bundled import REGION_MANIFEST
     from nahraum.region.models import Region
