@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from ._gtfs_fields import (
+    REQUIRED_COLUMNS,
     REQUIRED_FILES,
     WEEKDAYS,
     Dropped,
@@ -26,12 +27,15 @@ from ._gtfs_fields import (
     col,
     first_dupe,
     lookup,
+    open_table,
     parse_dates,
     parse_ints,
     parse_times,
     read_table,
+    table_chunks,
 )
 from .gtfs_feed import Feed
+from .limits import CsvReader, InputLimits, check_file_size, check_size, check_zip
 
 OPTIONAL_FILES = ("calendar.txt", "calendar_dates.txt", "frequencies.txt", "feed_info.txt")
 
@@ -44,23 +48,102 @@ class _Report:
     notes: list[str]
 
 
-def read_feed(source: str | Path | bytes) -> Feed:
-    """Read and validate a GTFS zip (path or bytes) into a :class:`Feed`.
+def read_feed(source: str | Path | bytes, *, limits: InputLimits | None = None) -> Feed:
+    """Read and validate a GTFS zip (a path; bytes for small feeds in memory) into a :class:`Feed`.
 
     Raises :class:`GTFSError` naming file, row and field for: a missing required file or column,
-    an unknown stop/route/trip/agency/parent id, a malformed time, date or number, duplicate ids.
+    an unknown stop/route/trip/agency/parent id, a malformed time, date or number, duplicate ids;
+    :class:`~.limits.InputTooLargeError` for a file over ``limits`` (default: from the
+    ``NAHRAUM_MAX_*`` variables), naming the archive, the file and the row.
+
+    Why in bounded memory: the archive's directory is checked before anything is inflated (a zip
+    bomb is refused in milliseconds), and every file is read in pieces of whole rows
+    (:class:`~.limits.CsvReader`); stop_times, tens of millions of rows in a national feed, is
+    turned piece by piece into integer arrays (about 24 bytes a row), never held as text.
     """
-    data = Path(source).read_bytes() if not isinstance(source, bytes | bytearray) else bytes(source)
-    tables = _tables(data)
-    report = _Report([], [])
-    agencies, agency_ids = _read_agency(tables["agency.txt"])
-    stops = _read_stops(tables["stops.txt"], report)
-    route_index, routes = _read_routes(tables["routes.txt"], agency_ids)
-    services, calendar = _read_calendar(tables["calendar.txt"], tables["calendar_dates.txt"])
-    trips = _read_trips(tables["trips.txt"], route_index, services, report)
-    new_trip, stop_times = _read_stop_times(tables["stop_times.txt"], trips, stops, report)
-    frequencies = _read_frequencies(tables["frequencies.txt"], trips, new_trip, report)
-    info = tables["feed_info.txt"]
+    limits = limits or InputLimits.from_env()
+    if isinstance(source, bytes | bytearray):
+        data = bytes(source)
+        label = "feed"
+        check_size(label, len(data), limits)
+        checksum = hashlib.sha256(data).hexdigest()
+        archive: Path | io.BytesIO = io.BytesIO(data)
+    else:
+        archive = Path(source)
+        label = archive.name
+        check_file_size(archive, limits)
+        checksum = _file_sha256(archive)
+    try:
+        zf = zipfile.ZipFile(archive)
+    except zipfile.BadZipFile:
+        raise GTFSError("feed", "not a zip file") from None
+    with zf:
+        check_zip(zf, label, limits)
+        return _read_zip(zf, label, limits, checksum)
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1024 * 1024):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+#: The columns each reader uses (the others are not kept, agency.txt and feed_info.txt are kept
+#: whole: they are stored as they are).
+_COLUMNS: dict[str, tuple[str, ...] | None] = {
+    "agency.txt": None,
+    "stops.txt": (
+        "stop_id",
+        "stop_name",
+        "stop_lat",
+        "stop_lon",
+        "location_type",
+        "parent_station",
+    ),
+    "routes.txt": ("route_id", "agency_id", "route_short_name", "route_long_name", "route_type"),
+    "trips.txt": ("route_id", "service_id", "trip_id", "direction_id"),
+    "calendar.txt": REQUIRED_COLUMNS["calendar.txt"],
+    "calendar_dates.txt": REQUIRED_COLUMNS["calendar_dates.txt"],
+    "frequencies.txt": ("trip_id", "start_time", "end_time", "headway_secs", "exact_times"),
+    "feed_info.txt": None,
+}
+
+
+def _read_zip(zf: zipfile.ZipFile, label: str, limits: InputLimits, checksum: str) -> Feed:
+    # Feeds are sometimes zipped with a folder inside; take the files by their base name.
+    names = {Path(n).name: n for n in zf.namelist() if not n.endswith("/")}
+    readers: dict[str, CsvReader | None] = {}
+    try:
+        # every file's presence and header first, in the order a whole-file read checked them
+        for f in REQUIRED_FILES:
+            readers[f] = open_table(zf, names, f, label=label, limits=limits)
+        for f in OPTIONAL_FILES:
+            readers[f] = open_table(zf, names, f, label=label, limits=limits, required=False)
+        if readers["calendar.txt"] is None and readers["calendar_dates.txt"] is None:
+            raise GTFSError(
+                "calendar.txt",
+                "required file is missing (neither calendar.txt nor calendar_dates.txt is in "
+                "the feed)",
+            )
+
+        def table(f: str) -> pd.DataFrame | None:
+            return read_table(readers.pop(f), f, _COLUMNS[f])
+
+        report = _Report([], [])
+        agencies, agency_ids = _read_agency(table("agency.txt"))
+        stops = _read_stops(table("stops.txt"), report)
+        route_index, routes = _read_routes(table("routes.txt"), agency_ids)
+        services, calendar = _read_calendar(table("calendar.txt"), table("calendar_dates.txt"))
+        trips = _read_trips(table("trips.txt"), route_index, services, report)
+        new_trip, stop_times = _read_stop_times(readers.pop("stop_times.txt"), trips, stops, report)
+        frequencies = _read_frequencies(table("frequencies.txt"), trips, new_trip, report)
+        info = table("feed_info.txt")
+    finally:
+        for reader in readers.values():
+            if reader is not None:
+                reader.close()
     return Feed(
         agencies=agencies,
         feed_info=info.iloc[0].to_dict() if info is not None and len(info) else {},
@@ -71,28 +154,9 @@ def read_feed(source: str | Path | bytes) -> Feed:
         **stop_times,
         **frequencies,
         dropped=report.dropped,
-        checksum=hashlib.sha256(data).hexdigest(),
+        checksum=checksum,
         notes=report.notes,
     )
-
-
-def _tables(data: bytes) -> dict[str, pd.DataFrame | None]:
-    """The feed's files as string tables (``None`` for a missing optional file)."""
-    try:
-        zf = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise GTFSError("feed", "not a zip file") from None
-    with zf:
-        # Feeds are sometimes zipped with a folder inside; take the files by their base name.
-        names = {Path(n).name: n for n in zf.namelist() if not n.endswith("/")}
-        tables = {f: read_table(zf, names, f) for f in REQUIRED_FILES}
-        tables.update({f: read_table(zf, names, f, required=False) for f in OPTIONAL_FILES})
-    if tables["calendar.txt"] is None and tables["calendar_dates.txt"] is None:
-        raise GTFSError(
-            "calendar.txt",
-            "required file is missing (neither calendar.txt nor calendar_dates.txt is in the feed)",
-        )
-    return tables
 
 
 # -- agency.txt, stops.txt, routes.txt ---------------------------------------------------------
@@ -283,7 +347,7 @@ def _read_calendar(
 @dataclass
 class _Trips:
     ids: pd.Series  # trip_id per row of trips.txt
-    index: dict[str, int]  # trip id → row
+    index: pd.Index  # the trip ids, unique: trip id → row
     route: np.ndarray  # route position per row
     service: np.ndarray  # service position per row, -1 without a calendar entry
     direction: np.ndarray
@@ -320,7 +384,7 @@ def _read_trips(
     )
     return _Trips(
         ids=trips["trip_id"],
-        index={tid: i for i, tid in enumerate(trips["trip_id"])},
+        index=pd.Index(trips["trip_id"]),
         route=route,
         service=np.array([services.get(s, -1) for s in trips["service_id"]], dtype=np.int64),
         direction=direction,
@@ -328,31 +392,32 @@ def _read_trips(
     )
 
 
+_STOP_TIME_COLUMNS = ("trip_id", "stop_id", "stop_sequence", "arrival_time", "departure_time")
+
+
 def _read_stop_times(
-    st: pd.DataFrame, trips: _Trips, stops: _Stops, report: _Report
+    reader: CsvReader, trips: _Trips, stops: _Stops, report: _Report
 ) -> tuple[np.ndarray, dict]:
     """(new position per trip row, -1 if dropped; the stop-time fields). Trips with fewer than
-    two stop times, untimed first/last stops or times running backwards are dropped."""
-    st_trip = lookup(st["trip_id"], trips.index, "stop_times.txt", "trip_id", "trip id")
-    st_stop_all = lookup(st["stop_id"], stops.index, "stop_times.txt", "stop_id", "stop id")
-    mapped = stops.to_kept[st_stop_all]
-    if (mapped < 0).any():
-        i = int(np.flatnonzero(mapped < 0)[0])
-        raise GTFSError(
-            "stop_times.txt",
-            f"stop id {st['stop_id'].iloc[i]!r} is an entrance or generic node, not a stop",
-            row=i + 2,
-            field="stop_id",
-        )
-    seq = parse_ints(st["stop_sequence"], "stop_times.txt", "stop_sequence", minimum=0)
-    arr = parse_times(col(st, "arrival_time"), "stop_times.txt", "arrival_time", allow_empty=True)
-    dep = parse_times(
-        col(st, "departure_time"), "stop_times.txt", "departure_time", allow_empty=True
-    )
-    arr = np.where(arr < 0, dep, arr)
-    dep = np.where(dep < 0, arr, dep)
+    two stop times, untimed first/last stops or times running backwards are dropped.
+
+    The file is read in pieces; each becomes five integer arrays at once (trip and stop
+    position, sequence, arrival, departure) and its strings are dropped, so memory grows by
+    about 24 bytes a stop time (plus the sort below), not with the size of the text.
+    """
+    trip_index = pd.Index(trips.ids)
+    stop_index = pd.Index(list(stops.index))
+    parts: list[list[np.ndarray]] = [[], [], [], [], []]
+    for chunk in table_chunks(reader, "stop_times.txt", _STOP_TIME_COLUMNS, ("stop_sequence",)):
+        for part, values in zip(
+            parts, _stop_time_arrays(chunk, trip_index, stop_index, stops.to_kept), strict=True
+        ):
+            part.append(values)
+    # one field at a time, so that the pieces of a field are freed before the next is joined
+    st_trip, mapped, seq, arr, dep = (_join(part) for part in parts)
     order = np.lexsort((seq, st_trip))
-    st_trip, mapped, seq, arr, dep = (a[order] for a in (st_trip, mapped, seq, arr, dep))
+    st_trip, mapped, seq = st_trip[order], mapped[order], seq[order]
+    arr, dep = arr[order], dep[order]
     dupe = (np.diff(st_trip) == 0) & (np.diff(seq) == 0)
     if dupe.any():
         i = int(np.flatnonzero(dupe)[0]) + 1
@@ -362,6 +427,7 @@ def _read_stop_times(
             row=int(order[i] + 2),
             field="stop_sequence",
         )
+    del order, seq
     counts = np.bincount(st_trip, minlength=len(trips.ids))
     trip_ok = ~trips.no_service & (counts >= 2)
     few = ~trips.no_service & (counts < 2)
@@ -386,6 +452,44 @@ def _read_stop_times(
         "st_arr": arr[st_keep].astype(np.int32),
         "st_dep": dep[st_keep].astype(np.int32),
     }
+
+
+def _join(part: list[np.ndarray]) -> np.ndarray:
+    joined = np.concatenate(part) if part else np.zeros(0, dtype=np.int32)
+    part.clear()
+    return joined
+
+
+def _stop_time_arrays(
+    st: pd.DataFrame, trip_index: pd.Index, stop_index: pd.Index, to_kept: np.ndarray
+) -> tuple[np.ndarray, ...]:
+    """One piece of stop_times.txt as (trip, stop, sequence, arrival, departure) arrays."""
+    f = "stop_times.txt"
+    off = int(st.index[0]) if len(st) else 0
+    st_trip = lookup(st["trip_id"], trip_index, f, "trip_id", "trip id", offset=off)
+    st_stop_all = lookup(st["stop_id"], stop_index, f, "stop_id", "stop id", offset=off)
+    mapped = to_kept[st_stop_all]
+    if (mapped < 0).any():
+        i = int(np.flatnonzero(mapped < 0)[0])
+        raise GTFSError(
+            f,
+            f"stop id {st['stop_id'].iloc[i]!r} is an entrance or generic node, not a stop",
+            row=off + i + 2,
+            field="stop_id",
+        )
+    seq = parse_ints(st["stop_sequence"], f, "stop_sequence", minimum=0, offset=off)
+    arr = parse_times(col(st, "arrival_time"), f, "arrival_time", allow_empty=True, offset=off)
+    dep = parse_times(col(st, "departure_time"), f, "departure_time", allow_empty=True, offset=off)
+    arr = np.where(arr < 0, dep, arr)
+    dep = np.where(dep < 0, arr, dep)
+    small = seq.max(initial=0) < 2**31
+    return (
+        st_trip.astype(np.int32),
+        mapped.astype(np.int32),
+        seq.astype(np.int32) if small else seq,
+        arr.astype(np.int32),
+        dep.astype(np.int32),
+    )
 
 
 def _interpolate_untimed(
