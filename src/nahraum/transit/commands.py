@@ -113,7 +113,10 @@ def import_command(
             window=parse_window(window),
         )
     except AccessError as exc:
-        raise click.ClickException(f"{feed_path.name}: {exc}") from None
+        message = str(exc)  # a limit's message names the file already
+        if not message.startswith(f"{feed_path.name}:"):
+            message = f"{feed_path.name}: {message}"
+        raise click.ClickException(message) from None
     if as_json:
         click.echo(
             json.dumps(

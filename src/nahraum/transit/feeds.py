@@ -58,13 +58,17 @@ def import_feed(
 ) -> Feed:
     """Import a GTFS zip for ``region``: all-or-nothing; returns the new active :class:`Feed`.
 
-    Raises :class:`~nahraum.access.gtfs.GTFSError` (file, row, field) for a bad feed and
-    :class:`AccessError` for a service day outside the feed's validity.
+    Raises :class:`~nahraum.access.gtfs.GTFSError` (file, row, field) for a bad feed,
+    :class:`~nahraum.access.limits.InputTooLargeError` for a feed over the input limits (a zip
+    bomb, a runaway field, too many rows; ``NAHRAUM_MAX_*``) and :class:`AccessError` for a
+    service day outside the feed's validity. Nothing is written before the feed has been read
+    whole, so a refused feed leaves every table as it was.
     """
     from nahraum.region.models import DataSource
 
-    data = Path(source).read_bytes() if not isinstance(source, bytes | bytearray) else bytes(source)
-    parsed = read_feed(data)
+    # a path is read from disk in pieces (a national feed never sits in memory as text or as
+    # the zip's bytes); bytes stay for small feeds built in memory (tests)
+    parsed = read_feed(source if isinstance(source, bytes | bytearray) else Path(source))
     valid_from, valid_to = parsed.validity()
     if service_date is None:
         service_date = default_service_date(parsed)
@@ -74,7 +78,7 @@ def import_feed(
         )
     if not 0 <= window[0] < window[1] <= 48 * 3600:
         raise AccessError(f"time window {window}: expected 0 ≤ start < end ≤ 48 h")
-    checksum = hashlib.sha256(data).hexdigest()
+    checksum = parsed.checksum  # SHA-256 of the file, as read
     agencies = ", ".join(a.get("agency_name", "") for a in parsed.agencies)
     info = parsed.feed_info
     name = name or info.get("feed_publisher_name") or agencies or "GTFS"
