@@ -416,8 +416,12 @@ def _read_stop_times(
     # one field at a time, so that the pieces of a field are freed before the next is joined
     st_trip, mapped, seq, arr, dep = (_join(part) for part in parts)
     order = np.lexsort((seq, st_trip))
-    st_trip, mapped, seq = st_trip[order], mapped[order], seq[order]
-    arr, dep = arr[order], dep[order]
+    # one array at a time: a national feed's arrays are a gigabyte, each copy counts
+    st_trip = st_trip[order]
+    mapped = mapped[order]
+    seq = seq[order]
+    arr = arr[order]
+    dep = dep[order]
     dupe = (np.diff(st_trip) == 0) & (np.diff(seq) == 0)
     if dupe.any():
         i = int(np.flatnonzero(dupe)[0]) + 1
@@ -446,11 +450,14 @@ def _read_stop_times(
     new_trip = np.full(len(trips.ids), -1, dtype=np.int64)
     new_trip[keep_trips] = np.arange(len(keep_trips))
     st_keep = trip_ok[st_trip]
+    del st_trip
+    if not st_keep.all():  # (no copies when every trip is kept)
+        mapped, arr, dep = mapped[st_keep], arr[st_keep], dep[st_keep]
     return new_trip, {
         "st_indptr": np.concatenate([[0], np.cumsum(counts[keep_trips])]).astype(np.int64),
-        "st_stop": mapped[st_keep].astype(np.int32),
-        "st_arr": arr[st_keep].astype(np.int32),
-        "st_dep": dep[st_keep].astype(np.int32),
+        "st_stop": mapped.astype(np.int32, copy=False),
+        "st_arr": arr.astype(np.int32, copy=False),
+        "st_dep": dep.astype(np.int32, copy=False),
     }
 
 
