@@ -123,34 +123,31 @@ def login_ident(request: HttpRequest, username: str) -> str:
     return f"{_account(username)}|{client_address(request)}"
 
 
-def trusted_device(request: HttpRequest, username: str) -> str | None:
-    """The device id this browser holds for ``username`` (from an earlier login), or ``None``."""
+def _device_entries(request: HttpRequest) -> list[list[str]]:
+    """The ``[account, device id]`` pairs of this browser's device cookie (empty if none/forged)."""
     raw = request.COOKIES.get(DEVICE_COOKIE)
     if not raw:
-        return None
+        return []
     try:
         entries = signing.loads(raw, salt=DEVICE_COOKIE_SALT, max_age=DEVICE_COOKIE_MAX_AGE)
     except signing.BadSignature:
-        return None
+        return []
+    if not isinstance(entries, list):
+        return []
+    return [[str(e[0]), str(e[1])] for e in entries if isinstance(e, list) and len(e) == 2]
+
+
+def trusted_device(request: HttpRequest, username: str) -> str | None:
+    """The device id this browser holds for ``username`` (from an earlier login), or ``None``."""
     account = _account(username)
-    for entry in entries if isinstance(entries, list) else []:
-        if isinstance(entry, list) and len(entry) == 2 and entry[0] == account:
-            return str(entry[1])
-    return None
+    return next((device for name, device in _device_entries(request) if name == account), None)
 
 
 def device_cookie_value(request: HttpRequest, username: str) -> str:
     """The signed cookie value after ``username`` logged in from this browser."""
     account = _account(username)
-    entries: list = []
-    raw = request.COOKIES.get(DEVICE_COOKIE)
-    if raw:
-        try:
-            loaded = signing.loads(raw, salt=DEVICE_COOKIE_SALT, max_age=DEVICE_COOKIE_MAX_AGE)
-            entries = [e for e in loaded if isinstance(e, list) and len(e) == 2]
-        except (signing.BadSignature, TypeError):
-            entries = []
-    device = trusted_device(request, username) or secrets.token_urlsafe(12)
+    entries = _device_entries(request)
+    device = next((d for name, d in entries if name == account), None) or secrets.token_urlsafe(12)
     entries = [e for e in entries if e[0] != account] + [[account, device]]
     return signing.dumps(entries[-DEVICE_COOKIE_ACCOUNTS:], salt=DEVICE_COOKIE_SALT)
 
