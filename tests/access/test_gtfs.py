@@ -128,6 +128,9 @@ def test_timetable_expands_frequencies_and_takes_trips_past_midnight():
     # T1 07:00, T3 at 08:00 and 08:30 (frequency), T2 of the day (24:10) and of the day before
     # (00:10 today)
     assert starts == [600, 25200, 28800, 30600, 87000]
+    # each trip knows its service day: the 00:10 one is yesterday's T2
+    day_of = dict(zip(tt.dep[tt.trip_indptr[:-1]].tolist(), tt.trip_day.tolist(), strict=True))
+    assert day_of == {600: -1, 25200: 0, 28800: 0, 30600: 0, 87000: 0}
     morning = timetable_for_day(feed, dt.date(2025, 1, 8), start_s=7 * 3600, end_s=9 * 3600)
     assert morning.n_trips == 3
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ._gtfs_fields import REQUIRED_COLUMNS, REQUIRED_FILES, WEEKDAYS, Dropped, GTFSError, parse_time
+from .errors import AccessError
 from .gtfs_feed import Feed, active_services, default_service_date
 from .gtfs_read import read_feed
 
@@ -47,8 +48,11 @@ __all__ = [
 class Timetable:
     """The trips running on one day, as flat arrays (times in seconds after that day's midnight).
 
-    Frequency-based trips are expanded into single trips, and trips of the previous service day
-    that run past midnight (GTFS times ≥ 24:00) are included, shifted by one day.
+    Frequency-based trips are expanded into single trips. Trips of the previous service day that
+    run past midnight (GTFS times ≥ 24:00) are included shifted by −24 h, and trips of the next
+    service day shifted by +24 h (a window up to 47:59 plus the longest journey sees them);
+    ``trip_day`` says which service day each trip belongs to (−1, 0, +1), so that counts "per
+    service day" can leave the neighbours' trips out.
     """
 
     trip_indptr: np.ndarray  # int64 [n_trips+1]
@@ -60,6 +64,15 @@ class Timetable:
     trip_source: np.ndarray  # feed trip index the trip was made from
     n_stops: int
     day: dt.date
+    #: int8 per trip: the service day it belongs to relative to ``day`` (−1, 0 or +1);
+    #: None (the default, for hand-made timetables) means all trips are of the day itself
+    trip_day: np.ndarray | None = None
+
+    def __post_init__(self) -> None:
+        if self.trip_day is None:
+            object.__setattr__(self, "trip_day", np.zeros(self.n_trips, np.int8))
+        elif len(self.trip_day) != self.n_trips:
+            raise AccessError(f"trip_day: expected {self.n_trips} values, got {len(self.trip_day)}")
 
     @property
     def n_trips(self) -> int:
@@ -69,16 +82,37 @@ class Timetable:
 def timetable_for_day(
     feed: Feed, day: dt.date, *, start_s: int = 0, end_s: int = 48 * 3600
 ) -> Timetable:
-    """All trips running on ``day`` that are under way between ``start_s`` and ``end_s``.
+    """All trips under way between ``start_s`` and ``end_s`` (seconds after ``day``'s midnight):
+    trips of ``day``, of the day before (shifted by −24 h: those after midnight) and of the day
+    after (shifted by +24 h), each marked in ``Timetable.trip_day``.
+
+    Callers should pass the end they need (last departure + longest journey): with the default
+    48:00 every trip of the next day is included and the timetable roughly doubles.
 
     Frequency-based trips start every ``headway_secs`` from ``start_time`` (before ``end_time``)
     with the template trip's running times; ``exact_times = 0`` is read the same way, since a
     planner's question ("how often?") is answered by the headway, not by the exact minute.
     """
-    parts: list[tuple] = []  # (stop, arr, dep, route, direction, source)
+    if end_s < start_s:
+        raise AccessError(f"end_s: {end_s} is before start_s {start_s}")
+    stops, arrs, deps, src, days = [], [], [], [], []
     freq_trips = set(feed.freq_trip.tolist())
-    for offset_day, shift in ((day, 0), (day - dt.timedelta(days=1), -86400)):
-        active = active_services(feed, offset_day)
+
+    def add(t: int, arr: np.ndarray, dep: np.ndarray, rel: int) -> None:
+        if arr[-1] < start_s or dep[0] > end_s:
+            return
+        a, b = feed.st_indptr[t], feed.st_indptr[t + 1]
+        stops.append(feed.st_stop[a:b])
+        arrs.append(arr)
+        deps.append(dep)
+        src.append(t)
+        days.append(rel)
+
+    for rel in (0, -1):
+        shift = rel * 86400
+        if rel > 0 and end_s < shift:
+            continue  # no trip of that day can be under way in [start_s, end_s]
+        active = active_services(feed, day + dt.timedelta(days=rel))
         trips = np.flatnonzero((feed.trip_service >= 0) & active[np.maximum(feed.trip_service, 0)])
         for t in trips.tolist():
             a, b = feed.st_indptr[t], feed.st_indptr[t + 1]
@@ -90,19 +124,10 @@ def timetable_for_day(
                 for r in rows.tolist():
                     first = int(feed.freq_start[r])
                     while first < feed.freq_end[r]:
-                        parts.append((t, arr - base + first + shift, dep - base + first + shift))
+                        add(t, arr - base + first + shift, dep - base + first + shift, rel)
                         first += int(feed.freq_headway[r])
             else:
-                parts.append((t, arr + shift, dep + shift))
-    stops, arrs, deps, src = [], [], [], []
-    for t, arr, dep in parts:
-        if arr[-1] < start_s or dep[0] > end_s:
-            continue
-        a, b = feed.st_indptr[t], feed.st_indptr[t + 1]
-        stops.append(feed.st_stop[a:b])
-        arrs.append(arr)
-        deps.append(dep)
-        src.append(t)
+                add(t, arr + shift, dep + shift, rel)
     lengths = np.array([len(s) for s in stops], dtype=np.int64)
     src_arr = np.array(src, dtype=np.int64)
     empty = np.zeros(0, dtype=np.int32)
@@ -118,4 +143,5 @@ def timetable_for_day(
         trip_source=src_arr,
         n_stops=feed.n_stops,
         day=day,
+        trip_day=np.array(days, np.int8),
     )
