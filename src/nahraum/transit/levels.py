@@ -37,9 +37,12 @@ def compute_levels(feed: Feed, parsed: ParsedFeed | None = None) -> dict:
     parsed = parsed or parsed_feed(feed)
     tt = timetable_for_day(parsed, feed.service_date)
     dep_stop, dep_trip, dep_time = departure_events(tt)
-    hours = np.clip(dep_time // 3600, 0, 29)
+    # per hour of the service day itself (0–29: GTFS times ≥ 24:00 of the day's own trips count
+    # in hours 24–29); the previous day's trips after midnight belong to that day
+    own = tt.trip_day[dep_trip] == 0
+    hours = np.clip(dep_time[own] // 3600, 0, 29)
     by_hour = np.zeros((parsed.n_stops, 30), np.int64)
-    np.add.at(by_hour, (dep_stop, hours), 1)
+    np.add.at(by_hour, (dep_stop[own], hours), 1)
     sx, sy = to_utm(parsed.stop_lon, parsed.stop_lat)
     extra = np.zeros(parsed.n_stops)
     drt_rows = drt_for_day(feed.region, feed.service_date)
@@ -78,7 +81,7 @@ def compute_levels(feed: Feed, parsed: ParsedFeed | None = None) -> dict:
         ],
         batch_size=2000,
     )
-    trips_per_route = np.bincount(tt.trip_route, minlength=len(parsed.route_id))
+    trips_per_route = np.bincount(tt.trip_route[tt.trip_day == 0], minlength=len(parsed.route_id))
     routes = list(Route.objects.filter(feed=feed).order_by("pk"))
     index = {r: i for i, r in enumerate(parsed.route_id.tolist())}
     for r in routes:
