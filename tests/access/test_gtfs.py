@@ -9,6 +9,7 @@ import zipfile
 import numpy as np
 import pytest
 
+from nahraum.access import AccessError
 from nahraum.access.gtfs import (
     Feed,
     GTFSError,
@@ -123,7 +124,7 @@ def test_feed_with_only_calendar_dates():
 
 def test_timetable_expands_frequencies_and_takes_trips_past_midnight():
     feed = read_feed(feed_with())
-    tt = timetable_for_day(feed, dt.date(2025, 1, 8))
+    tt = timetable_for_day(feed, dt.date(2025, 1, 8), end_s=25 * 3600)
     starts = sorted(tt.dep[tt.trip_indptr[:-1]].tolist())
     # T1 07:00, T3 at 08:00 and 08:30 (frequency), T2 of the day (24:10) and of the day before
     # (00:10 today)
@@ -133,6 +134,21 @@ def test_timetable_expands_frequencies_and_takes_trips_past_midnight():
     assert day_of == {600: -1, 25200: 0, 28800: 0, 30600: 0, 87000: 0}
     morning = timetable_for_day(feed, dt.date(2025, 1, 8), start_s=7 * 3600, end_s=9 * 3600)
     assert morning.n_trips == 3
+
+
+def test_timetable_includes_the_next_days_trips_up_to_the_end():
+    """A window up to 47:59 needs day D+1's trips (issue 13, item 3): shifted by +24 h."""
+    feed = read_feed(feed_with())
+    tt = timetable_for_day(feed, dt.date(2025, 1, 8), start_s=23 * 3600, end_s=33 * 3600)
+    got = sorted(zip(tt.dep[tt.trip_indptr[:-1]].tolist(), tt.trip_day.tolist(), strict=True))
+    # the day's T2 (24:10), Thursday's T2 at 24:10 + 24 h is after 33:00: not included;
+    # Thursday's T1 07:00 → 31:00, its T3 08:00 / 08:30 → 32:00 / 32:30
+    assert got == [(87000, 0), (111600, 1), (115200, 1), (117000, 1)]
+    # a Friday before a Saturday without service: the next day adds nothing
+    friday = timetable_for_day(feed, dt.date(2025, 1, 17), start_s=24 * 3600, end_s=48 * 3600)
+    assert friday.trip_day.tolist() == [0]  # only Friday's own T2 after midnight
+    with pytest.raises(AccessError, match="end_s"):
+        timetable_for_day(feed, dt.date(2025, 1, 8), start_s=9 * 3600, end_s=7 * 3600)
 
 
 @pytest.mark.parametrize(

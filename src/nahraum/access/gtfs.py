@@ -108,7 +108,7 @@ def timetable_for_day(
         src.append(t)
         days.append(rel)
 
-    for rel in (0, -1):
+    for rel in (0, -1, 1):
         shift = rel * 86400
         if rel > 0 and end_s < shift:
             continue  # no trip of that day can be under way in [start_s, end_s]

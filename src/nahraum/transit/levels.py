@@ -35,7 +35,7 @@ def compute_levels(feed: Feed, parsed: ParsedFeed | None = None) -> dict:
     from nahraum.region.models import PopulationCell
 
     parsed = parsed or parsed_feed(feed)
-    tt = timetable_for_day(parsed, feed.service_date)
+    tt = timetable_for_day(parsed, feed.service_date, end_s=30 * 3600)  # hours 0–29
     dep_stop, dep_trip, dep_time = departure_events(tt)
     # per hour of the service day itself (0–29: GTFS times ≥ 24:00 of the day's own trips count
     # in hours 24–29); the previous day's trips after midnight belong to that day

@@ -85,11 +85,17 @@ def compute_travel_times(
     from nahraum.access import transit as engine
 
     parsed = parsed_feed(feed)
-    tt = timetable_for_day(parsed, feed.service_date)
+    params = engine.TransitParams(window=(feed.window_start, feed.window_end))
+    # the trips a journey leaving in the window can use (incl. the next day's after 24:00)
+    tt = timetable_for_day(
+        parsed,
+        feed.service_date,
+        start_s=feed.window_start,
+        end_s=feed.window_end + int(params.max_time_s),
+    )
     sx, sy = to_utm(parsed.stop_lon, parsed.stop_lat)
     if extra_lines:
         tt, sx, sy = append_trips(tt, sx, sy, extra_lines, first_route=len(parsed.route_id))
-    params = engine.TransitParams(window=(feed.window_start, feed.window_end))
     drt = drt_engine(drt_for_day(feed.region, feed.service_date))
     prep = engine.prepare(tt, sx, sy, walk_network=walk_network, params=params, drt=drt)
     fac = {}
@@ -137,6 +143,7 @@ def append_trips(
         trip_source=np.concatenate([tt.trip_source, np.full(n_new, -1, np.int64)]),
         n_stops=offset,
         day=tt.day,
+        trip_day=np.concatenate([tt.trip_day, np.zeros(n_new, np.int8)]),
     )
     # the feed's own trips keep their separate arrival and departure times
     extended.arr[: len(tt.arr)] = tt.arr
