@@ -1,3 +1,4 @@
+# long-file: one reader per GTFS file, in the order their ids resolve (and flex rows set aside)
 """Reading a GTFS zip into a :class:`~.gtfs_feed.Feed`, one function per file.
 
 Each reader validates its file (errors name file, row and field), reports what it leaves out
@@ -408,9 +409,14 @@ def _read_stop_times(
     trip_index = pd.Index(trips.ids)
     stop_index = pd.Index(list(stops.index))
     parts: list[list[np.ndarray]] = [[], [], [], [], []]
-    for chunk in table_chunks(reader, "stop_times.txt", _STOP_TIME_COLUMNS, ("stop_sequence",)):
+    flex = _FlexRows(trip_index)
+    columns = _STOP_TIME_COLUMNS + _FLEX_COLUMNS
+    for chunk in table_chunks(reader, "stop_times.txt", columns, ("stop_sequence",)):
+        chunk = flex.take(chunk)
         for part, values in zip(
-            parts, _stop_time_arrays(chunk, trip_index, stop_index, stops.to_kept), strict=True
+            parts,
+            flex.renumbered(_stop_time_arrays, chunk, trip_index, stop_index, stops.to_kept),
+            strict=True,
         ):
             part.append(values)
     # one field at a time, so that the pieces of a field are freed before the next is joined
@@ -428,13 +434,13 @@ def _read_stop_times(
         raise GTFSError(
             "stop_times.txt",
             f"stop_sequence {seq[i]} appears twice in trip {trips.ids.iloc[st_trip[i]]!r}",
-            row=int(order[i] + 2),
+            row=flex.file_row(int(order[i])),
             field="stop_sequence",
         )
     del order, seq
     counts = np.bincount(st_trip, minlength=len(trips.ids))
     trip_ok = ~trips.no_service & (counts >= 2)
-    few = ~trips.no_service & (counts < 2)
+    few = ~trips.no_service & (counts < 2) & flex.report(trips.ids, counts, report)
     if few.any():
         report.dropped.append(
             Dropped(
@@ -459,6 +465,98 @@ def _read_stop_times(
         "st_arr": arr.astype(np.int32, copy=False),
         "st_dep": dep.astype(np.int32, copy=False),
     }
+
+
+_FLEX_COLUMNS = ("location_id", "location_group_id")
+
+
+class _FlexRows:
+    """GTFS-Flex rows of stop_times.txt (a zone or a group of stops with a pick-up window
+    instead of a stop with times): left out of the timetable and reported as such, not as
+    errors — :mod:`.gtfs_flex` reads them as Rufbus areas. Regular rows are validated as before;
+    row numbers in errors stay the file's, however many flex rows were taken out.
+    """
+
+    def __init__(self, trip_index: pd.Index) -> None:
+        self.trip_index = trip_index
+        self.per_trip = np.zeros(len(trip_index), dtype=np.int64)
+        self.rows: list[np.ndarray] = []  # data rows taken out, ascending
+
+    def take(self, chunk: pd.DataFrame) -> pd.DataFrame:
+        """The chunk without its flex rows (counted per trip)."""
+        if not len(chunk) or not any(c in chunk.columns for c in _FLEX_COLUMNS):
+            return chunk
+        zone = (col(chunk, "location_id").str.strip() != "") | (
+            col(chunk, "location_group_id").str.strip() != ""
+        )
+        is_flex = ((chunk["stop_id"].astype(str).str.strip() == "") & zone).to_numpy()
+        if not is_flex.any():
+            return chunk
+        rows = chunk.index.to_numpy()[is_flex]
+        trip = self.trip_index.get_indexer(chunk["trip_id"][is_flex])
+        if (trip < 0).any():
+            i = int(np.flatnonzero(trip < 0)[0])
+            raise GTFSError(
+                "stop_times.txt",
+                f"unknown trip id {chunk['trip_id'][is_flex].iloc[i]!r}",
+                row=int(rows[i]) + 2,
+                field="trip_id",
+            )
+        np.add.at(self.per_trip, trip, 1)
+        self.rows.append(rows.astype(np.int64))
+        return chunk[~is_flex]
+
+    def renumbered(self, read, chunk: pd.DataFrame, *args) -> tuple[np.ndarray, ...]:
+        """``read(chunk, *args)``; an error's row is mapped back to the file's row (the reader
+        counts rows by position, which flex rows taken out of the chunk have shifted)."""
+        try:
+            return read(chunk, *args)
+        except GTFSError as exc:
+            if exc.row is None or not len(chunk) or not self.rows:
+                raise
+            position = exc.row - 2 - int(chunk.index[0])
+            row = int(chunk.index[position]) + 2
+            if row == exc.row:
+                raise
+            where = f"{exc.file}, row {exc.row}" + (f", field {exc.field}" if exc.field else "")
+            detail = str(exc).removeprefix(where + ": ")
+            raise GTFSError(exc.file, detail, row=row, field=exc.field) from None
+
+    def file_row(self, position: int) -> int:
+        """The file row (header = 1) of the ``position``-th regular row."""
+        if not self.rows:
+            return position + 2
+        taken = np.concatenate(self.rows)
+        # the regular row at ``position`` has ``k`` flex rows before it where k is the number
+        # of taken rows r with r - (their rank) <= position
+        k = int(np.searchsorted(taken - np.arange(len(taken)), position, side="right"))
+        return position + k + 2
+
+    def report(self, ids: pd.Series, counts: np.ndarray, report: _Report) -> np.ndarray:
+        """Report the flex rows and trips; the mask of trips that are *not* flex-only (so that
+        "fewer than two stop_times" is not said of a flex trip)."""
+        flex_only = (self.per_trip > 0) & (counts == 0)
+        n_rows = int(self.per_trip.sum())
+        if n_rows:
+            report.dropped.append(
+                Dropped(
+                    "stop_times.txt",
+                    "GTFS-Flex rows (location_id / location_group_id with a pick-up window): "
+                    "not timetable rows, read as Rufbus areas (gtfs_flex)",
+                    n_rows,
+                    ids[self.per_trip > 0].head(5).tolist(),
+                )
+            )
+        if flex_only.any():
+            report.dropped.append(
+                Dropped(
+                    "trips.txt",
+                    "GTFS-Flex trips (only zone or stop-group rows): Rufbus areas, not timetable",
+                    int(flex_only.sum()),
+                    ids[flex_only].head(5).tolist(),
+                )
+            )
+        return ~flex_only
 
 
 def _join(part: list[np.ndarray]) -> np.ndarray:
