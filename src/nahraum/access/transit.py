@@ -26,8 +26,9 @@ transit times are never worse than walking.
 Demand-responsive services (Rufbus, e.g. Kalletal's line 737) have no timetable: an area, the
 hours in which pick-ups happen and a maximum wait. We count the *maximum* wait (the planner's
 safe assumption) plus a ride at ``speed_kmh`` along the straight line × ``detour``; rides
-start and end inside the area (cell → stop, cell → facility, stop → facility). Changing from
-one stop to another by Rufbus is not modelled.
+start and end inside the area (cell → stop, cell → facility, stop → facility); a service that
+names its stops (GTFS-Flex location groups, ``DemandResponsive.stops``) serves only those.
+Changing from one stop to another by Rufbus is not modelled.
 
 Where the parts live: the model's parameters in ``transit_params``, walking in ``transit_walk``,
 the patterns and departure events in ``transit_timetable``, the compiled profile search in
@@ -195,7 +196,7 @@ def travel_times(
     acc_src, acc_dst, acc_t = [acc.src], [acc.dst], [acc.time_s]
     acc_kind = [np.full(len(acc.src), -1, np.int64)]
     for k, d in enumerate(drt):
-        s_in = np.flatnonzero(d.contains(sx, sy))
+        s_in = np.flatnonzero(d.serves_stops(sx, sy))
         o_in = np.flatnonzero(d.contains(ox, oy))
         for i, key in enumerate(keys):
             fx, fy = (np.asarray(a, float) for a in facilities[key])

@@ -38,6 +38,10 @@ class DemandResponsive:
     max_wait_s: float
     speed_kmh: float = 30.0
     detour: float = 1.3
+    #: the only stops it serves, as (x, y) in the same CRS (GTFS-Flex: a zone paired with a
+    #: location group, e.g. "anywhere in the village to the station"); None: every stop inside
+    #: the area. Named stops may lie outside the area (the station in the town).
+    stops: tuple[tuple[float, float], ...] | None = None
 
     def ride_s(self, dx: np.ndarray) -> np.ndarray:
         return np.asarray(dx) * self.detour / (self.speed_kmh / 3.6)
@@ -46,3 +50,16 @@ class DemandResponsive:
         import shapely
 
         return shapely.contains_xy(self.area, np.asarray(x, float), np.asarray(y, float))
+
+    def serves_stops(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The stops where it picks up and drops off: inside the area, or the named ``stops``
+        only (matched within 1 m) when the service names them."""
+        if self.stops is None:
+            return self.contains(x, y)
+        x, y = np.asarray(x, float), np.asarray(y, float)
+        if not self.stops or not len(x):
+            return np.zeros(len(x), dtype=bool)
+        from scipy.spatial import cKDTree
+
+        dist, _ = cKDTree(np.asarray(self.stops, float)).query(np.column_stack([x, y]))
+        return dist <= 1.0
