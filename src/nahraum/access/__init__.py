@@ -12,7 +12,7 @@ from .errors import AccessError, NoRoadsError, OSMReadError
 from .frames import counts_within, isochrones, region_crs, snap_frame, travel_times
 from .graph import Network, network_from_edges
 from .progress import Progress
-from .projection import DEFAULT_CRS, ZoneWarning, to_utm, to_wgs84, utm_crs
+from .projection import DEFAULT_CRS, OutsideZoneWarning, ZoneWarning, to_utm, to_wgs84, utm_crs
 from .reach import isochrone
 from .route import Nearest, count_within, gravity, nearest, od_matrix
 from .snap import Snapped, snap, snap_nodes
@@ -26,6 +26,7 @@ __all__ = [
     "Progress",
     "DEFAULT_CRS",
     "ZoneWarning",
+    "OutsideZoneWarning",
     "to_utm",
     "to_wgs84",
     "utm_crs",

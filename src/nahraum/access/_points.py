@@ -8,7 +8,7 @@ import numpy as np
 
 from . import _kernels as K
 from .errors import AccessError
-from .graph import ACCESS_SPEED_MS, Network
+from .graph import ACCESS_SPEED_MS, Network, check_network
 from .snap import Snapped
 
 
@@ -19,9 +19,17 @@ def other_weight(weight: str) -> str:
 
 
 def check_points(network: Network, pts: Snapped, what: str) -> None:
+    """Refuse points that do not belong to ``network`` (by its checksum where they carry one:
+    another network's edge indices may well be in range and give plausible, wrong costs)."""
+    check_network(network, what)
     if not isinstance(pts, Snapped):
         raise AccessError(
             f"{what} must be Snapped points (see nahraum.access.snap), got {type(pts).__name__}"
+        )
+    if pts.network is not None and pts.network != network.checksum:
+        raise AccessError(
+            f"{what} were snapped to another network (checksum {pts.network[:12]}…, "
+            f"this one {network.checksum[:12]}…); snap them to this network"
         )
     if pts.edge.size and pts.edge.max() >= network.n_edges:
         raise AccessError(f"{what} were snapped to another network (edge index out of range)")

@@ -60,6 +60,15 @@ class Network:
     #: the CRS of ``x``/``y`` (and of every point given to queries on this network)
     crs: str = DEFAULT_CRS
 
+    def __post_init__(self) -> None:
+        """Freeze the arrays: a network is shared by caches, threads and every query on it, so
+        a caller's in-place change (``net.time_s *= 2``, sorting a CSR's indices) must raise
+        instead of silently corrupting every later result."""
+        for name in _ARRAY_FIELDS:
+            a = getattr(self, name)
+            if a is not None:
+                _freeze(a)
+
     # -- sizes and derived arrays (computed once, kept on the instance) -----------------------
     @property
     def n_nodes(self) -> int:
@@ -72,14 +81,14 @@ class Network:
     @cached_property
     def tail(self) -> np.ndarray:
         """Tail node of every edge (CSR order)."""
-        return np.repeat(np.arange(self.n_nodes, dtype=np.int64), np.diff(self.indptr))
+        return _freeze(np.repeat(np.arange(self.n_nodes, dtype=np.int64), np.diff(self.indptr)))
 
     @cached_property
     def twins(self) -> np.ndarray:
         """``twin`` if known, else found by matching (v, u) pairs (the first such edge)."""
         if self.twin is not None:
             return self.twin
-        return _match_twins(self.tail, self.indices.astype(np.int64), self.n_nodes)
+        return _freeze(_match_twins(self.tail, self.indices.astype(np.int64), self.n_nodes))
 
     @cached_property
     def time_per_metre(self) -> float | None:
@@ -122,7 +131,11 @@ class Network:
         counts = np.bincount(self.indices, minlength=self.n_nodes)
         indptr = np.zeros(self.n_nodes + 1, dtype=np.int64)
         np.cumsum(counts, out=indptr[1:])
-        return indptr, self.tail[order].astype(self.indices.dtype), order.astype(np.int64)
+        return (
+            _freeze(indptr),
+            _freeze(self.tail[order].astype(self.indices.dtype)),
+            _freeze(order.astype(np.int64)),
+        )
 
     def reverse_weights(self, weight: str) -> np.ndarray:
         """Edge costs in the order of :attr:`reverse`."""
@@ -132,10 +145,14 @@ class Network:
         return _cached_take(self, "_rev_" + weight, w, self.reverse[2])
 
     def csr(self, weight: str = "time") -> scipy.sparse.csr_array:
-        """The graph as a scipy CSR array (parallel edges: the cheaper one), e.g. for csgraph."""
+        """The graph as a scipy CSR array (parallel edges: the cheaper one), e.g. for csgraph.
+
+        The matrix owns copies of the arrays: callers scale its data or sort its indices in
+        place (scipy does both), which must not reach the network."""
         w = self.weights(weight)
         a = scipy.sparse.csr_array(
-            (w, self.indices, self.indptr), shape=(self.n_nodes, self.n_nodes)
+            (w.copy(), self.indices.copy(), self.indptr.copy()),
+            shape=(self.n_nodes, self.n_nodes),
         )
         return _min_duplicates(a)
 
@@ -154,10 +171,19 @@ class Network:
         )
 
 
+_ARRAY_FIELDS = ("x", "y", "indptr", "indices", "length_m", "time_s", "twin", "node_id")
+
+
+def _freeze(a: np.ndarray) -> np.ndarray:
+    """Mark ``a`` read-only (in place) and return it."""
+    a.flags.writeable = False
+    return a
+
+
 def _cached_take(net: Network, key: str, w: np.ndarray, idx: np.ndarray) -> np.ndarray:
     cache = net.__dict__.setdefault("_take_cache", {})
     if key not in cache:
-        cache[key] = np.ascontiguousarray(w[idx])
+        cache[key] = _freeze(np.ascontiguousarray(w[idx]))
     return cache[key]
 
 
@@ -201,6 +227,38 @@ def _fast_checksum(*arrays: np.ndarray) -> str:
     return h.hexdigest()
 
 
+def check_network(network: Network, where: str) -> None:
+    """Refuse a network without edges by name (queries on one would fail deep in numpy)."""
+    if not isinstance(network, Network):
+        raise AccessError(f"{where}: network must be a Network, got {type(network).__name__}")
+    if network.n_edges == 0:
+        raise AccessError(f"{where}: the network has no edges ({network!r})")
+
+
+def _count(a: np.ndarray) -> str:
+    """ "3 values" / "shape (2, 2)": how many values an argument had, for messages."""
+    return f"{a.shape[0]} values" if a.ndim == 1 else f"shape {a.shape}"
+
+
+def node_indices(nodes: object, n_nodes: int, what: str) -> np.ndarray:
+    """``nodes`` as int64 node indices of a network with ``n_nodes`` nodes, else AccessError.
+
+    Floats are refused even when whole (1.0): a node index computed in floating point is
+    usually a bug upstream (a coordinate or a cost passed by mistake); bools likewise.
+    """
+    a = np.asarray(nodes)
+    if a.ndim > 1:
+        raise AccessError(f"{what} must be a 1-d array of node indices, got shape {a.shape}")
+    a = np.atleast_1d(a)
+    if a.size and (a.dtype == bool or not np.issubdtype(a.dtype, np.integer)):
+        raise AccessError(f"{what} must be integer node indices, got dtype {a.dtype}")
+    a = a.astype(np.int64, copy=False)
+    if a.size and (a.min() < 0 or a.max() >= n_nodes):
+        bad = int(np.flatnonzero((a < 0) | (a >= n_nodes))[0])
+        raise AccessError(f"{what}[{bad}] = {int(a[bad])}: node indices lie in 0..{n_nodes - 1}")
+    return a
+
+
 def network_from_edges(
     x: np.ndarray,
     y: np.ndarray,
@@ -224,51 +282,67 @@ def network_from_edges(
     path and a point snapped to one could not leave it.
     """
     check_mode(mode)
-    x = np.ascontiguousarray(x, dtype=np.float64)
-    y = np.ascontiguousarray(y, dtype=np.float64)
-    u = np.asarray(u)
-    v = np.asarray(v)
-    length = np.asarray(length_m, dtype=np.float64)
-    n = x.shape[0]
-    m = u.shape[0]
+    where = "network_from_edges"
+    # copies: the network freezes its arrays and must not freeze (or share) the caller's
+    x = np.array(x, dtype=np.float64)
+    y = np.array(y, dtype=np.float64)
     if y.shape != x.shape or x.ndim != 1:
         raise AccessError(
-            f"x and y must be 1-d arrays of equal length, got {x.shape} and {y.shape}"
+            f"{where}: x and y must be 1-d arrays of equal length, got {x.shape} and {y.shape}"
         )
+    n = x.shape[0]
+    if n == 0:
+        raise AccessError(f"{where}: the network has no nodes (x and y are empty)")
+    u = node_indices(u, n, f"{where}: u")
+    v = node_indices(v, n, f"{where}: v")
+    m = u.shape[0]
+    length = np.asarray(length_m, dtype=np.float64)
     if v.shape != (m,) or length.shape != (m,):
         raise AccessError(
-            f"u, v and length_m must have equal length, got {u.shape}, {v.shape}, {length.shape}"
+            f"{where}: u, v and length_m must have equal length, "
+            f"got {u.shape}, {v.shape}, {length.shape}"
         )
-    if m and (u.min() < 0 or v.min() < 0 or u.max() >= n or v.max() >= n):
-        raise AccessError(f"edge endpoints must be node indices in 0..{n - 1}")
     if not np.isfinite(length).all() or (length < 0).any():
         bad = int(np.flatnonzero(~np.isfinite(length) | (length < 0))[0])
-        raise AccessError(f"length_m[{bad}] = {length[bad]!r}: lengths must be finite and ≥ 0")
+        raise AccessError(
+            f"{where}: length_m[{bad}] = {length[bad]!r}: lengths must be finite and ≥ 0"
+        )
     if not (np.isfinite(x).all() and np.isfinite(y).all()):
-        raise AccessError("node coordinates must be finite")
+        raise AccessError(f"{where}: node coordinates (x, y) must be finite")
     if time_s is not None:
         time = np.asarray(time_s, dtype=np.float64)
         if time.shape != (m,):
-            raise AccessError(f"time_s must have one value per edge ({m}), got {time.shape}")
+            raise AccessError(f"{where}: time_s has {_count(time)}, expected {m}")
         if not np.isfinite(time).all() or (time < 0).any():
-            raise AccessError("time_s must be finite and ≥ 0")
+            raise AccessError(f"{where}: time_s must be finite and ≥ 0")
     else:
         speed = np.asarray(
             MODE_SPEEDS_KMH[mode] if speed_kmh is None else speed_kmh, dtype=np.float64
         )
+        if speed.ndim != 0 and speed.shape != (m,):
+            raise AccessError(f"{where}: speed_kmh has {_count(speed)}, expected 1 or {m}")
         if (speed <= 0).any() or not np.isfinite(speed).all():
-            raise AccessError(f"speed_kmh must be > 0, got {speed_kmh!r}")
+            raise AccessError(f"{where}: speed_kmh must be > 0, got {speed_kmh!r}")
         time = length / (speed / 3.6)
     if oneway is None:
         ow = np.zeros(m, dtype=bool)
     else:
-        ow = np.broadcast_to(np.asarray(oneway, dtype=bool), (m,))
+        ow_in = np.asarray(oneway)
+        if ow_in.ndim != 0 and ow_in.shape != (m,):
+            raise AccessError(f"{where}: oneway has {_count(ow_in)}, expected 1 or {m}")
+        ow = np.broadcast_to(ow_in.astype(bool), (m,))
+    if node_id is not None:
+        node_id = np.array(node_id)
+        if node_id.shape != (n,):
+            raise AccessError(f"{where}: node_id has {_count(node_id)}, expected {n}")
     if checksum is None:
         checksum = _fast_checksum(x, y, u, v, length, time, ow)
 
     keep = u != v
     if not keep.all():
         u, v, length, time, ow = u[keep], v[keep], length[keep], time[keep], ow[keep]
+    if u.shape[0] == 0:
+        raise AccessError(f"{where}: the network has no edges (self-loops are dropped)")
     if n >= 2**31 - 1:
         raise AccessError(f"{n} nodes are more than this engine indexes (2³¹ - 1)")
     from ._kernels import csr_degrees, csr_fill
@@ -315,7 +389,7 @@ def network_from_edges(
     return net
 
 
-_CACHE_FIELDS = ("x", "y", "indptr", "indices", "length_m", "time_s", "twin", "node_id")
+_CACHE_FIELDS = _ARRAY_FIELDS
 
 
 def save_network(net: Network, path: Path) -> None:

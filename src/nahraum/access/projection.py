@@ -17,6 +17,8 @@ from functools import lru_cache
 import numpy as np
 from pyproj import Transformer
 
+from .errors import AccessError
+
 WGS84 = "EPSG:4326"
 #: Where the bundled example region lies (Lemgo, Kreis Lippe): longitude, latitude.
 LEMGO_LONLAT = (8.9, 52.03)
@@ -24,6 +26,60 @@ LEMGO_LONLAT = (8.9, 52.03)
 
 class ZoneWarning(UserWarning):
     """Data spanning two or more UTM zones: distances at the far edge get less exact."""
+
+
+class OutsideZoneWarning(UserWarning):
+    """Data projected into a UTM zone they lie outside of (beyond the zone's edge plus
+    :data:`ZONE_MARGIN_DEG`): lengths in the plane grow by up to a few per cent."""
+
+
+#: How far beyond a UTM zone's edge (3° from its central meridian) data may lie without a
+#: warning: all of Germany (5.9°–15.0° E) is commonly mapped in zone 32 (9° E), i.e. up to 6°.
+ZONE_MARGIN_DEG = 3.0
+#: Beyond this many degrees of longitude from the zone's central meridian a transverse Mercator
+#: plane is no longer a map of distances (scale error ≳ 15 %, growing without bound towards
+#: 90°): data there are refused, they belong to another region (another zone).
+ZONE_LIMIT_DEG = 30.0
+
+
+def utm_zone(crs: str) -> int | None:
+    """The UTM zone number of an ``EPSG:258zz`` / ``326zz`` / ``327zz`` CRS, else None."""
+    code = str(crs).upper().removeprefix("EPSG:")
+    if not code.isdigit():
+        return None
+    for base in (25800, 32600, 32700):
+        if base + 1 <= int(code) <= base + 60:
+            return int(code) - base
+    return None
+
+
+def check_zone(lon: np.ndarray | float, crs: str, what: str = "the data") -> None:
+    """Warn (:class:`OutsideZoneWarning`) or refuse (:class:`.errors.AccessError`) longitudes
+    that lie outside the UTM zone of ``crs``: a planar CRS is only a map of distances near its
+    central meridian, and a feed or extract from elsewhere projected into the region's zone
+    gives plausible-looking, wrong metres (CRS that are not UTM zones are not checked)."""
+    zone = utm_zone(crs)
+    lon = np.asarray(lon, dtype=float)
+    if zone is None or lon.size == 0:
+        return
+    central = zone * 6.0 - 183.0
+    off = np.abs((lon - central + 180.0) % 360.0 - 180.0)
+    worst = float(np.nanmax(off)) if np.isfinite(off).any() else 0.0
+    if worst > ZONE_LIMIT_DEG:
+        raise AccessError(
+            f"{what} lie up to {worst:.1f}° of longitude from the central meridian "
+            f"({central:g}°) of {crs} (UTM zone {zone}); beyond {ZONE_LIMIT_DEG:g}° planar "
+            "distances are meaningless: use the UTM zone of the data (utm_crs)"
+        )
+    if worst > 3.0 + ZONE_MARGIN_DEG:
+        n_out = int((off > 3.0 + ZONE_MARGIN_DEG).sum())
+        warnings.warn(
+            f"{n_out} of {off.size} points of {what} lie outside UTM zone {zone} of {crs} "
+            f"(up to {worst:.1f}° from its central meridian {central:g}°): distances there are "
+            "less exact; the UTM zone of the data (utm_crs) would fit better",
+            OutsideZoneWarning,
+            stacklevel=3,
+        )
 
 
 def _in_etrs89_area(lon: float, lat: float) -> bool:
@@ -74,7 +130,10 @@ def transformer(source: str, target: str) -> Transformer:
 def to_utm(
     lon: np.ndarray | float, lat: np.ndarray | float, crs: str = DEFAULT_CRS
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Longitude/latitude (degrees, WGS84) → x/y metres in ``crs``."""
+    """Longitude/latitude (degrees, WGS84) → x/y metres in ``crs``.
+
+    Longitudes outside the UTM zone of ``crs`` warn, far outside raise (:func:`check_zone`)."""
+    check_zone(lon, crs)
     x, y = transformer(WGS84, crs).transform(
         np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
     )

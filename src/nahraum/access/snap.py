@@ -19,7 +19,7 @@ import numpy as np
 import shapely
 
 from .errors import AccessError
-from .graph import Network
+from .graph import Network, check_network, node_indices
 
 
 @dataclass(frozen=True, eq=False)
@@ -32,6 +32,9 @@ class Snapped:
     too_far: list  # ids (or indices) of the points farther than max_distance_m
     #: tail node of each point's edge (-1 where too far); saves queries a lookup
     tail: np.ndarray | None = field(default=None, repr=False)
+    #: the checksum of the network the points were placed on (None: unknown, not checked);
+    #: edge indices mean nothing on another network, even one with as many edges
+    network: str | None = field(default=None, repr=False)
 
     def __len__(self) -> int:
         return int(self.edge.shape[0])
@@ -46,7 +49,9 @@ class Snapped:
         sel = np.asarray(mask_or_index)
         idx = np.flatnonzero(sel) if sel.dtype == bool else sel
         tail = None if self.tail is None else self.tail[idx]
-        return Snapped(self.edge[idx], self.offset_m[idx], self.access_m[idx], [], tail)
+        return Snapped(
+            self.edge[idx], self.offset_m[idx], self.access_m[idx], [], tail, self.network
+        )
 
 
 def _edge_tree(network: Network) -> tuple[shapely.STRtree, np.ndarray]:
@@ -77,6 +82,7 @@ def snap(
     ids: Sequence | np.ndarray | None = None,
 ) -> Snapped:
     """Snap each point (x, y in the network's CRS) to its nearest edge within ``max_distance_m``."""
+    check_network(network, "snap")
     x = np.atleast_1d(np.asarray(x, dtype=np.float64))
     y = np.atleast_1d(np.asarray(y, dtype=np.float64))
     if x.shape != y.shape or x.ndim != 1:
@@ -113,31 +119,52 @@ def snap(
         access[rows] = dist
     far = np.flatnonzero(edge < 0)
     too_far = [ids[i] for i in far] if ids is not None else far.tolist()
-    return Snapped(edge=edge, offset_m=offset, access_m=access, too_far=too_far, tail=tail)
+    return Snapped(
+        edge=edge,
+        offset_m=offset,
+        access_m=access,
+        too_far=too_far,
+        tail=tail,
+        network=network.checksum,
+    )
 
 
 def snap_nodes(network: Network, nodes: np.ndarray) -> Snapped:
-    """Points lying exactly on network nodes (no access leg): for node-based questions."""
-    nodes = np.atleast_1d(np.asarray(nodes, dtype=np.int64))
-    if nodes.size and (nodes.min() < 0 or nodes.max() >= network.n_nodes):
-        raise AccessError(f"node indices must lie in 0..{network.n_nodes - 1}")
+    """Points lying exactly on network nodes (no access leg): for node-based questions.
+
+    A node is placed at the start of one of its outgoing edges; a dead end of one-way streets
+    (no outgoing edge) at the end (fraction 1) of an incoming edge of positive length, so that
+    queries see it as the node itself, reached by every incoming edge. On a zero-length edge
+    the fraction is undefined (the engine reads it as 0, the tail), which would put the node
+    at the edge's other end and hide every other way in.
+    """
+    check_network(network, "snap_nodes")
+    nodes = node_indices(nodes, network.n_nodes, "snap_nodes: nodes")
     start = network.indptr[nodes]
     has_out = network.indptr[nodes + 1] > start
     edge = np.where(has_out, start, -1).astype(np.int64)
     offset = np.zeros(nodes.shape[0])
     if not has_out.all():
-        # a node without outgoing edges: place it at the end of an incoming edge
-        _, _, rev_eid = network.reverse
-        rptr = network.reverse[0]
+        # a node without outgoing edges: place it at the end of an incoming edge, the longest
+        rptr, _, rev_eid = network.reverse
         lone = np.flatnonzero(~has_out)
-        has_in = rptr[nodes[lone] + 1] > rptr[nodes[lone]]
-        inc = np.where(has_in, rev_eid[np.minimum(rptr[nodes[lone]], len(rev_eid) - 1)], -1)
-        edge[lone] = inc
-        offset[lone] = np.where(inc >= 0, network.length_m[np.maximum(inc, 0)], np.nan)
+        for i in lone:
+            inc = rev_eid[rptr[nodes[i]] : rptr[nodes[i] + 1]]
+            if inc.size:
+                edge[i] = inc[np.argmax(network.length_m[inc])]
+        placed = edge[lone] >= 0
+        offset[lone] = np.where(placed, network.length_m[np.maximum(edge[lone], 0)], np.nan)
     tail = np.where(has_out, nodes, -1)
     if not has_out.all():
         lone = np.flatnonzero(~has_out & (edge >= 0))
         tail[lone] = network.tail[edge[lone]]
     access = np.where(edge >= 0, 0.0, np.nan)
     too_far = np.flatnonzero(edge < 0).tolist()
-    return Snapped(edge=edge, offset_m=offset, access_m=access, too_far=too_far, tail=tail)
+    return Snapped(
+        edge=edge,
+        offset_m=offset,
+        access_m=access,
+        too_far=too_far,
+        tail=tail,
+        network=network.checksum,
+    )
