@@ -40,8 +40,60 @@ __all__ = [
     "default_service_date",
     "parse_time",
     "read_feed",
+    "TransferRules",
     "timetable_for_day",
+    "transfer_rules",
 ]
+
+
+@dataclass(frozen=True)
+class TransferRules:
+    """transfers.txt rules per pair of platforms (stations expanded), for the journey engine
+    (see :mod:`.transit_transfers` for what each type does)."""
+
+    from_stop: np.ndarray  # int64 stop position
+    to_stop: np.ndarray
+    kind: np.ndarray  # transfer_type 0–3
+    min_s: np.ndarray  # min_transfer_time in s (-1: not given)
+
+
+def transfer_rules(feed: Feed) -> TransferRules:
+    """The feed's transfers.txt rows at platform level.
+
+    A row naming a station applies to all its platforms (a row from a station to itself: every
+    change within the station, the same platform included). Where rows overlap, the more
+    specific one wins (platform over station; GTFS leaves this to the consumer), then the
+    later row.
+    """
+    parent = np.asarray(feed.stop_parent, np.int64)
+    station = np.asarray(feed.stop_location_type) == 1
+    children: dict[int, list[int]] = {}
+    for s in np.flatnonzero((parent >= 0) & ~station).tolist():
+        children.setdefault(int(parent[s]), []).append(s)
+    best: dict[tuple[int, int], tuple[int, int, int, int]] = {}
+    rows = zip(
+        feed.tr_from.tolist(),
+        feed.tr_to.tolist(),
+        feed.tr_type.tolist(),
+        feed.tr_min.tolist(),
+        strict=True,
+    )
+    for r, (a, b, kind, mn) in enumerate(rows):
+        sa = children.get(a, []) if station[a] else [a]
+        sb = children.get(b, []) if station[b] else [b]
+        spec = int(not station[a]) + int(not station[b])
+        for x in sa:
+            for y in sb:
+                old = best.get((x, y))
+                if old is None or (spec, r) >= (old[0], old[1]):
+                    best[(x, y)] = (spec, r, kind, mn)
+    keys = sorted(best)
+    return TransferRules(
+        np.array([k[0] for k in keys], np.int64),
+        np.array([k[1] for k in keys], np.int64),
+        np.array([best[k][2] for k in keys], np.int64),
+        np.array([best[k][3] for k in keys], np.int64),
+    )
 
 
 @dataclass(frozen=True)
@@ -67,6 +119,8 @@ class Timetable:
     #: int8 per trip: the service day it belongs to relative to ``day`` (−1, 0 or +1);
     #: None (the default, for hand-made timetables) means all trips are of the day itself
     trip_day: np.ndarray | None = None
+    #: transfers.txt rules of the feed (None: none)
+    transfers: TransferRules | None = None
 
     def __post_init__(self) -> None:
         if self.trip_day is None:
@@ -144,4 +198,5 @@ def timetable_for_day(
         n_stops=feed.n_stops,
         day=day,
         trip_day=np.array(days, np.int8),
+        transfers=transfer_rules(feed) if len(feed.tr_from) else None,
     )

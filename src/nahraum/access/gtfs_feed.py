@@ -50,6 +50,11 @@ class Feed:
     freq_end: np.ndarray
     freq_headway: np.ndarray
     freq_exact: np.ndarray
+    # transfers.txt rows the engine applies (stop positions; stations not yet expanded)
+    tr_from: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    tr_to: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))
+    tr_type: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int8))
+    tr_min: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int32))  # s, -1: none
     dropped: list[Dropped] = field(default_factory=list)
     checksum: str = ""
     notes: list[str] = field(default_factory=list)
@@ -87,7 +92,13 @@ class Feed:
         "freq_end",
         "freq_headway",
         "freq_exact",
+        "tr_from",
+        "tr_to",
+        "tr_type",
+        "tr_min",
     )
+    #: version of :meth:`to_bytes`' layout: 2 added the transfers.txt arrays (``tr_*``)
+    FORMAT = 2
 
     @property
     def n_stops(self) -> int:
@@ -115,6 +126,7 @@ class Feed:
             "trips": self.n_trips,
             "stop_times": len(self.st_stop),
             "frequencies": len(self.freq_trip),
+            "transfers": len(self.tr_from),
             "valid_from": start.isoformat(),
             "valid_to": end.isoformat(),
             "dropped": [d.as_dict() for d in self.dropped],
@@ -130,6 +142,7 @@ class Feed:
             "checksum": self.checksum,
             "dropped": [d.as_dict() for d in self.dropped],
             "notes": self.notes,
+            "format": self.FORMAT,
         }
         arrays = {name: _plain(getattr(self, name)) for name in self._ARRAYS}
         np.savez_compressed(buf, __meta__=np.array(json.dumps(meta)), **arrays)
@@ -139,7 +152,8 @@ class Feed:
     def from_bytes(cls, data: bytes) -> Feed:
         with np.load(io.BytesIO(data), allow_pickle=False) as npz:
             meta = json.loads(str(npz["__meta__"]))
-            arrays = {name: npz[name] for name in cls._ARRAYS}
+            # format 1 (before transfers.txt was read) lacks the tr_* arrays: no rules
+            arrays = {name: npz[name] for name in cls._ARRAYS if name in npz.files}
         return cls(
             agencies=meta["agencies"],
             feed_info=meta["feed_info"],

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from . import _gtfs_transfers
 from ._gtfs_fields import (
     REQUIRED_COLUMNS,
     REQUIRED_FILES,
@@ -38,7 +39,13 @@ from ._gtfs_fields import (
 from .gtfs_feed import Feed
 from .limits import CsvReader, InputLimits, check_file_size, check_size, check_zip
 
-OPTIONAL_FILES = ("calendar.txt", "calendar_dates.txt", "frequencies.txt", "feed_info.txt")
+OPTIONAL_FILES = (
+    "calendar.txt",
+    "calendar_dates.txt",
+    "frequencies.txt",
+    "feed_info.txt",
+    "transfers.txt",
+)
 
 
 @dataclass
@@ -109,6 +116,7 @@ _COLUMNS: dict[str, tuple[str, ...] | None] = {
     "calendar_dates.txt": REQUIRED_COLUMNS["calendar_dates.txt"],
     "frequencies.txt": ("trip_id", "start_time", "end_time", "headway_secs", "exact_times"),
     "feed_info.txt": None,
+    "transfers.txt": _gtfs_transfers.COLUMNS,
 }
 
 
@@ -141,6 +149,9 @@ def _read_zip(zf: zipfile.ZipFile, label: str, limits: InputLimits, checksum: st
         new_trip, stop_times = _read_stop_times(readers.pop("stop_times.txt"), trips, stops, report)
         frequencies = _read_frequencies(table("frequencies.txt"), trips, new_trip, report)
         info = table("feed_info.txt")
+        transfers = _gtfs_transfers.read_transfers(
+            table("transfers.txt"), stops.index, stops.to_kept, report.dropped
+        )
     finally:
         for reader in readers.values():
             if reader is not None:
@@ -154,6 +165,7 @@ def _read_zip(zf: zipfile.ZipFile, label: str, limits: InputLimits, checksum: st
         **trips.kept(new_trip),
         **stop_times,
         **frequencies,
+        **transfers,
         dropped=report.dropped,
         checksum=checksum,
         notes=report.notes,
