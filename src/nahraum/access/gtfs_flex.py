@@ -1,3 +1,4 @@
+# long-file: one format, GTFS-Flex: four files validated with named errors, and their Rufbus areas
 """GTFS-Flex: demand-responsive services (Rufbus) of a GTFS feed as the engine's Rufbus areas.
 
 German Rufbus and on-demand services are published as GTFS-Flex (the fields are part of the
