@@ -53,6 +53,11 @@ def transit_group() -> None:
 @click.option("--publisher", default="")
 @click.option("--url", default="")
 @click.option("--illustrative", is_flag=True, help="Mark the data as illustrative, not official.")
+@click.option(
+    "--allow-outside-region",
+    is_flag=True,
+    help="Import a feed whose stops lie outside the region (refused by default).",
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.option(
     "--background",
@@ -69,6 +74,7 @@ def import_command(
     publisher,
     url,
     illustrative,
+    allow_outside_region,
     as_json,
     background,
 ) -> None:
@@ -89,6 +95,7 @@ def import_command(
             "publisher": publisher,
             "url": url,
             "illustrative": illustrative,
+            "allow_outside_region": allow_outside_region,
         }
         job = start_and_watch(IMPORT_GTFS, params)
         if as_json:
@@ -111,6 +118,7 @@ def import_command(
             illustrative=illustrative,
             service_date=_date(date_text),
             window=parse_window(window),
+            allow_outside_region=allow_outside_region,
         )
     except AccessError as exc:
         message = str(exc)  # a limit's message names the file already
@@ -377,3 +385,67 @@ def times_command(region_slug, types, as_json) -> None:
 
 def _fmt(value) -> str:
     return "–" if value is None else f"{value:.1f}"
+
+
+@transit_group.command("daytypes")
+@click.option("--region", "region_slug", default=None)
+@click.option(
+    "--windows",
+    default=None,
+    help="Own windows, e.g. 'morning=06:00-09:00,midday=11:00-14:00,evening=17:00-20:00' "
+    "(kept on the feed; default: the feed's, else these).",
+)
+@click.option("--types", default=None, help="Facility type keys (default: gp).")
+@click.option("--background", is_flag=True, help="Run it as a job in the worker.")
+@click.option("--json", "as_json", is_flag=True)
+def daytypes_command(region_slug, windows, types, background, as_json) -> None:
+    """Day types × windows: departures, last trip back from the core town, travel times."""
+    setup_django()
+    from nahraum.access import AccessError
+
+    from .daytypes import DAY_TYPES, feed_windows, hm, parse_windows
+    from .services import active_feed
+
+    region = _region(region_slug)
+    feed = active_feed(region)
+    if feed is None:
+        raise click.ClickException(f"no feed imported for {region.slug}")
+    try:
+        own = parse_windows(windows) if windows else None
+    except AccessError as exc:
+        raise click.ClickException(str(exc)) from None
+    if background:
+        from nahraum.jobs.commands import watch_job
+
+        from .jobs import queue_day_types
+
+        job = watch_job(queue_day_types(feed, windows=own))
+        summary = job.result or {}
+    else:
+        from .dayservice import compute_day_types
+
+        if own:
+            feed.day_type_windows = {**(feed.day_type_windows or {}), **own}
+            feed.save(update_fields=["day_type_windows"])
+        keys = [k.strip() for k in types.split(",") if k.strip()] if types else None
+        try:
+            summary = compute_day_types(feed, type_keys=keys)
+        except AccessError as exc:
+            raise click.ClickException(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{feed.name}: day types (Land {summary.get('land') or '?'})")
+    for key, label in DAY_TYPES.items():
+        click.echo(f"  {label!s:<32} {summary.get('dates', {}).get(key) or '– (none in validity)'}")
+    windows_used = summary.get("windows") or feed_windows(feed)
+    click.echo(
+        "  windows: " + ", ".join(f"{k} {hm(a)}–{hm(b)}" for k, (a, b) in windows_used.items())
+    )
+    calls = summary.get("engine_calls", {})
+    click.echo(
+        f"  {summary.get('rows', {}).get('service', 0)} district rows, "
+        f"{summary.get('rows', {}).get('times', 0)} travel-time rows; engine: "
+        f"{calls.get('prepare', 0)} preparations, {calls.get('travel_times', 0)} runs, "
+        f"{summary.get('timings', {})}"
+    )

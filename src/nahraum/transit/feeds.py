@@ -16,7 +16,9 @@ from django.db import transaction
 from nahraum.access import AccessError
 from nahraum.access import oev_classes as oev
 from nahraum.access.gtfs import default_service_date, read_feed
+from nahraum.access.gtfs_flex import read_flex
 
+from .drt import replace_flex_areas
 from .levels import compute_levels
 from .models import DemandResponsiveService, Feed, Route, Stop
 from .timetable import active_feed, forget_parsed
@@ -69,6 +71,8 @@ def import_feed(
     # a path is read from disk in pieces (a national feed never sits in memory as text or as
     # the zip's bytes); bytes stay for small feeds built in memory (tests)
     parsed = read_feed(source if isinstance(source, bytes | bytearray) else Path(source))
+    # GTFS-Flex zones (Rufbus areas), if the feed has them: read before anything is written
+    flex = read_flex(source if isinstance(source, bytes | bytearray) else Path(source), feed=parsed)
     valid_from, valid_to = parsed.validity()
     if service_date is None:
         service_date = default_service_date(parsed)
@@ -155,6 +159,7 @@ def import_feed(
             ],
             batch_size=2000,
         )
+        replace_flex_areas(feed, flex, parsed)
         compute_levels(feed, parsed)
     forget_parsed()
     if echo:
@@ -175,6 +180,8 @@ def import_report_text(feed: Feed) -> str:
         lines.append(f"  dropped {d['count']} × {d['file']}: {d['reason']}{examples}")
     for n in feed.report.get("notes", []):
         lines.append(f"  note: {n}")
+    if flex := feed.report.get("flex"):
+        lines.append(f"  GTFS-Flex: {flex['areas']} Rufbus areas from {flex['zones']} zones")
     return "\n".join(lines)
 
 
@@ -267,6 +274,7 @@ def add_demand_responsive(
         )
         service, _ = DemandResponsiveService.objects.update_or_create(
             region=region,
+            feed=None,  # a hand-drawn service: never one of a feed's GTFS-Flex areas
             name=name,
             line=line,
             defaults={

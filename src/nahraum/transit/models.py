@@ -49,6 +49,16 @@ class Feed(models.Model):
         help_text=_("What was dropped and why, and notes (e.g. interpolated times)."),
     )
     class_parameters = models.JSONField(default=dict, blank=True)
+    day_type_windows = models.JSONField(
+        _("time windows of the day types"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            'e.g. {"morning": [21600, 32400]} (s after midnight); empty: 06–09, 11–14, 17–20.'
+        ),
+    )
+    #: what the last day-type run used: dates per day type, windows, Land, sources, when
+    day_types = models.JSONField(_("day types computed"), default=dict, blank=True)
     timetable = models.BinaryField(_("timetable arrays (npz)"))
 
     class Meta:
@@ -215,3 +225,82 @@ class TravelTimeSummary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.district_id}/{self.facility_type_id}: {self.median_min}"
+
+
+class DayType(models.TextChoices):
+    """The day types of :mod:`nahraum.transit.daytypes` (same keys)."""
+
+    SCHOOL_WEEKDAY = "school_weekday", _("school weekday")
+    SATURDAY = "saturday", _("Saturday")
+    SUNDAY = "sunday", _("Sunday/public holiday")
+    HOLIDAY_WEEKDAY = "holiday_weekday", _("weekday in the school holidays")
+
+
+class DayTypeService(models.Model):
+    """An Ortsteil's service on one day type: departures and the last trip back from the core.
+
+    ``departures`` counts the departures of the service day's own trips at the Ortsteil's stops
+    (not the previous day's trips after midnight); ``last_back_s`` is the latest departure from a
+    Kernstadt stop of a trip that calls at a stop of the Ortsteil later (direct, no change),
+    seconds after midnight; None: there is none (or the Ortsteil is a Kernstadt itself).
+    """
+
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="day_type_services")
+    district = models.ForeignKey(
+        "region.District", on_delete=models.CASCADE, related_name="transit_day_types"
+    )
+    day_type = models.CharField(_("day type"), max_length=20, choices=DayType.choices)
+    service_date = models.DateField(_("date used"))
+    departures = models.PositiveIntegerField(_("departures"), default=0)
+    last_back_s = models.PositiveIntegerField(
+        _("last direct trip back from the core town (s after midnight)"), null=True, blank=True
+    )
+    stops = models.PositiveIntegerField(_("stops in the district"), default=0)
+
+    class Meta:
+        verbose_name = _("service of a district on a day type")
+        verbose_name_plural = _("service of districts on day types")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["feed", "district", "day_type"], name="transit_day_type_service_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district_id}/{self.day_type}: {self.departures}"
+
+
+class DayTypeTime(models.Model):
+    """Travel time by bus and train from an Ortsteil on one day type and in one window.
+
+    ``target`` is "core" (the Kernstadt of the Ortsteil's municipality) or a facility type key
+    (the nearest facility of that type); values are population-weighted medians over the
+    Ortsteil's cells of the per-cell median (and fastest minute) over the window.
+    """
+
+    feed = models.ForeignKey(Feed, on_delete=models.CASCADE, related_name="day_type_times")
+    district = models.ForeignKey(
+        "region.District", on_delete=models.CASCADE, related_name="transit_day_type_times"
+    )
+    day_type = models.CharField(_("day type"), max_length=20, choices=DayType.choices)
+    service_date = models.DateField(_("date used"))
+    window = models.CharField(_("time window"), max_length=20)
+    window_start = models.PositiveIntegerField()
+    window_end = models.PositiveIntegerField()
+    target = models.CharField(_("destination"), max_length=100)
+    median_min = models.FloatField(_("median over departure minutes (min)"), null=True)
+    best_min = models.FloatField(_("fastest connection in the window (min)"), null=True)
+    population = models.PositiveIntegerField(_("inhabitants"), default=0)
+
+    class Meta:
+        verbose_name = _("travel time on a day type")
+        verbose_name_plural = _("travel times on day types")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["feed", "district", "day_type", "window", "target"],
+                name="transit_day_type_time_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district_id}/{self.day_type}/{self.window}/{self.target}: {self.median_min}"

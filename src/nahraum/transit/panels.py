@@ -139,6 +139,15 @@ def district_panel(district: District) -> panels.Contribution:
     return panels.Contribution({"classes": classes}, [classes["feed"]] if classes else [])
 
 
+def district_day_panel(district: District) -> panels.Contribution:
+    """The Ortsteil's day types (departures, indicators, travel times) on the region's page."""
+    from .dayselectors import day_type_context
+
+    feed = active_feed(district.municipality.region)
+    context = day_type_context(feed, district)
+    return panels.Contribution(context, [feed] if context["day_types"] else [])
+
+
 def _a_to_d_label() -> str:
     return _("ÖV-Güteklasse A–D (%)")
 
@@ -155,5 +164,8 @@ def register() -> None:
     )
     panels.register_panel(
         "district", "classes", "transit/_district_classes.html", district_panel, order=20
+    )
+    panels.register_panel(
+        "district", "day_types", "transit/_district_day_types.html", district_day_panel, order=21
     )
     panels.register_district_figure("share_a_to_d", _a_to_d_label, _a_to_d_values)

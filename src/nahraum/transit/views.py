@@ -23,6 +23,7 @@ from nahraum.region.selectors import current_region, region_districts, region_mu
 from nahraum.region.selectors import districts as all_districts
 
 from . import selectors, specs
+from .dayselectors import day_type_context
 from .forms import CellsQueryForm, StopsQueryForm, TimeTypeForm
 from .models import Feed
 from .services import active_feed, class_shares
@@ -112,6 +113,7 @@ def overview(request: HttpRequest) -> HttpResponse:
         "transit/overview.html",
         {
             **_time_context(request, feed),
+            **day_type_context(feed),
             "region": region,
             "feed": feed,
             "municipality_rows": m_rows,
@@ -208,6 +210,7 @@ def district(request: HttpRequest, key: str) -> HttpResponse:
         "transit/district.html",
         {
             **_time_rows_context(feed, d),
+            **day_type_context(feed, d),
             "region": region,
             "feed": feed,
             "district": d,
