@@ -19,6 +19,7 @@ from nahraum.access.gtfs import default_service_date, read_feed
 from nahraum.access.gtfs_flex import read_flex
 
 from .drt import replace_flex_areas
+from .feed_region import check_feed_in_region
 from .levels import compute_levels
 from .models import DemandResponsiveService, Feed, Route, Stop
 from .timetable import active_feed, forget_parsed
@@ -57,6 +58,7 @@ def import_feed(
     window: tuple[int, int] = (7 * 3600, 9 * 3600),
     note: str = "",
     echo: Callable[[str], Any] | None = None,
+    allow_outside_region: bool = False,
 ) -> Feed:
     """Import a GTFS zip for ``region``: all-or-nothing; returns the new active :class:`Feed`.
 
@@ -64,7 +66,8 @@ def import_feed(
     :class:`~nahraum.access.limits.InputTooLargeError` for a feed over the input limits (a zip
     bomb, a runaway field, too many rows; ``NAHRAUM_MAX_*``) and :class:`AccessError` for a
     service day outside the feed's validity. Nothing is written before the feed has been read
-    whole, so a refused feed leaves every table as it was.
+    whole, so a refused feed leaves every table as it was. A feed that does not touch the region
+    is refused (:class:`.feed_region.FeedOutsideRegionError`) unless ``allow_outside_region``.
     """
     from nahraum.region.models import DataSource
 
@@ -73,6 +76,9 @@ def import_feed(
     parsed = read_feed(source if isinstance(source, bytes | bytearray) else Path(source))
     # GTFS-Flex zones (Rufbus areas), if the feed has them: read before anything is written
     flex = read_flex(source if isinstance(source, bytes | bytearray) else Path(source), feed=parsed)
+    if not allow_outside_region:
+        label = "GTFS" if isinstance(source, bytes | bytearray) else Path(source).name
+        check_feed_in_region(parsed.stop_lon, parsed.stop_lat, region, name=label)
     valid_from, valid_to = parsed.validity()
     if service_date is None:
         service_date = default_service_date(parsed)
