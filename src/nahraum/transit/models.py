@@ -142,7 +142,17 @@ class Route(models.Model):
 
 
 class DemandResponsiveService(models.Model):
-    """A demand-responsive service (Rufbus) without a timetable: area, hours, maximum wait."""
+    """A demand-responsive service (Rufbus) without a timetable: area, hours, maximum wait.
+
+    Drawn by hand by staff (``origin`` "hand", no feed) or imported from a feed's GTFS-Flex
+    files (``origin`` "gtfs_flex", one row per zone and service window, ``feed`` set, ``source``
+    the feed's DataSource): a re-import of the feed replaces its rows, never the hand-drawn ones,
+    and only the active feed's flex areas count (see :mod:`nahraum.transit.drt`).
+    """
+
+    class Origin(models.TextChoices):
+        HAND = "hand", _("drawn by hand")
+        GTFS_FLEX = "gtfs_flex", _("from GTFS-Flex")
 
     region = models.ForeignKey(
         "region.Region", on_delete=models.CASCADE, related_name="demand_responsive_services"
@@ -158,6 +168,34 @@ class DemandResponsiveService(models.Model):
     max_wait_min = models.PositiveIntegerField(_("maximum wait (min)"))
     speed_kmh = models.FloatField(_("mean speed (km/h)"), default=30.0)
     source = models.ForeignKey("region.DataSource", on_delete=models.PROTECT, related_name="+")
+    origin = models.CharField(
+        _("origin"), max_length=10, choices=Origin.choices, default=Origin.HAND
+    )
+    feed = models.ForeignKey(
+        Feed,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="flex_areas",
+        verbose_name=_("from feed"),
+    )
+    zone_id = models.CharField(_("zone id (locations.geojson)"), max_length=200, blank=True)
+    service_dates = models.JSONField(
+        _("service days"),
+        default=list,
+        blank=True,
+        help_text=_("Dates from the feed's calendar (ISO); empty: the weekdays count."),
+    )
+    stops = models.JSONField(
+        _("only these stops"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "Stops of a GTFS-Flex location group ({stop_id, lon, lat}); empty: every stop "
+            "inside the area."
+        ),
+    )
+    booking = models.CharField(_("booking"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("demand-responsive service")
