@@ -226,3 +226,34 @@ def test_the_job_end_to_end_and_the_pages(feed, client):
     assert "Kein Angebot an Sonn- und Feiertagen" in page and "13:30" in page
     page = client.get(reverse("region:district", args=["A2"])).content.decode()
     assert "19:12" in page
+
+
+def test_the_command_with_own_windows_and_a_bad_window(feed):
+    from click.testing import CliRunner
+
+    from nahraum.cli import main
+
+    result = CliRunner().invoke(main, ["transit", "daytypes", "--windows", "night=01:00-02:00"])
+    assert result.exit_code == 1 and "unknown window 'night'" in result.output
+    result = CliRunner().invoke(
+        main, ["transit", "daytypes", "--windows", "midday=10:00-12:30", "--types", "kita"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "2025-01-06" in result.output and "midday 10:00–12:30" in result.output
+    assert "4 preparations, 12 runs" in result.output
+    feed.refresh_from_db()
+    assert feed.day_type_windows == {"midday": [36000, 45000]}
+    targets = set(DayTypeTime.objects.filter(feed=feed).values_list("target", flat=True))
+    assert targets == {"core", "kita"}
+    midday = DayTypeTime.objects.filter(feed=feed, window="midday").first()
+    assert (midday.window_start, midday.window_end) == (36000, 45000)
+
+
+def test_pages_before_the_first_run_say_how_to_compute(feed, client):
+    from django.urls import reverse
+
+    page = client.get(reverse("transit:overview")).content.decode()
+    assert "nahraum transit daytypes" in page
+    # the region's Ortsteil page shows no empty day-type panel
+    page = client.get(reverse("region:district", args=["A2"])).content.decode()
+    assert "Tagestypen" not in page

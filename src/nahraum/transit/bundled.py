@@ -57,9 +57,14 @@ def load_bundled_transit(region, echo: Callable[[str], object] = print):
     from .services import compute_time_summaries
 
     rows = compute_time_summaries(feed)
+    from .dayservice import compute_day_types
+
+    # the day types too (a few seconds here), so that the demo's pages show them at once
+    day_types = compute_day_types(feed)
     echo(
         f"Fahrplan / timetable (illustrativ): {feed.summary['trips']} Fahrten, "
-        f"Stichtag {feed.service_date}; {rows} Reisezeiten je Ortsteil und Art"
+        f"Stichtag {feed.service_date}; {rows} Reisezeiten je Ortsteil und Art; "
+        f"Tagestypen {', '.join(d for d in day_types['dates'].values() if d)}"
     )
     return feed
 

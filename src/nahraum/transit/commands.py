@@ -142,6 +142,10 @@ def import_command(
     else:
         click.echo(import_report_text(feed))
         _echo_shares(feed)
+        click.echo(
+            "day types (school day, Saturday, Sunday, school holidays × windows): run "
+            "`nahraum transit daytypes` (an import with --background queues it as a job)"
+        )
 
 
 def _echo_shares(feed) -> None:
