@@ -187,7 +187,7 @@ def test_indicator_flags_against_the_norms(feed, settings):
     assert rows["B1"]["holiday_gap"] is True
     assert rows["A1"]["holiday_loss"] == pytest.approx(50.0) and not rows["A1"]["holiday_gap"]
     assert rows["A2"]["holiday_gap"] is False
-    settings.TRANSIT_DAY_TYPE_NORMS = {"last_back_not_before": 19 * 3600, "max_holiday_loss": 0.7}
+    settings.TRANSIT_DAY_TYPE_NORMS = {"last_back_not_before": "19:00", "max_holiday_loss": 0.7}
     rows = {r["district"].key: r for r in district_indicators(feed)}
     assert rows["A2"]["last_back_flag"] is False and rows["B1"]["holiday_gap"] is False
 
@@ -257,3 +257,19 @@ def test_pages_before_the_first_run_say_how_to_compute(feed, client):
     # the region's Ortsteil page shows no empty day-type panel
     page = client.get(reverse("region:district", args=["A2"])).content.decode()
     assert "Tagestypen" not in page
+
+
+def test_an_import_job_queues_the_day_types(tiny_region, tmp_path):
+    from nahraum.jobs.models import Job
+    from nahraum.jobs.services import start_job
+    from nahraum.transit.jobs import DAY_TYPES, IMPORT_GTFS
+
+    path = tmp_path / "feed.zip"
+    path.write_bytes(day_type_feed())
+    job = start_job(IMPORT_GTFS, {"feed": str(path), "region": "test", "date": "2025-01-08"})
+    job.refresh_from_db()
+    assert job.state == Job.State.DONE, job.error
+    day_job = Job.objects.get(pk=job.result["day_types_job"])
+    assert day_job.kind == DAY_TYPES and day_job.state == Job.State.DONE, day_job.error
+    assert day_job.result["dates"]["holiday_weekday"] == "2025-01-06"
+    assert DayTypeService.objects.filter(feed_id=job.result["feed"]).count() == 3 * 4

@@ -37,6 +37,9 @@ of them):
   the Ortsteil on the school weekday leaves before this (or there is none): flagged;
 * ``max_holiday_loss`` = 0.5 — the Ortsteil loses more than this share of its school-weekday
   departures on the school-holiday weekday: "holiday gap" (school buses).
+
+Travel times per day type × window go to the Kernstadt and to the nearest facility of the types
+in the setting ``TRANSIT_DAY_TYPE_TARGETS`` (default ``["gp"]``, the GP practice).
 """
 
 from __future__ import annotations
@@ -118,8 +121,14 @@ class SchoolHolidays:
 
 
 def norms() -> dict[str, float]:
-    """The indicators' norms: the defaults, overridden by ``settings.TRANSIT_DAY_TYPE_NORMS``."""
-    return {**DEFAULT_NORMS, **(getattr(settings, "TRANSIT_DAY_TYPE_NORMS", None) or {})}
+    """The indicators' norms: the defaults, overridden by ``settings.TRANSIT_DAY_TYPE_NORMS``
+    (``last_back_not_before`` in seconds after midnight or as "HH:MM")."""
+    out = {**DEFAULT_NORMS, **(getattr(settings, "TRANSIT_DAY_TYPE_NORMS", None) or {})}
+    back = out["last_back_not_before"]
+    if isinstance(back, str):
+        h, _sep, m = back.partition(":")
+        out["last_back_not_before"] = int(h) * 3600 + int(m or 0) * 60
+    return out
 
 
 def region_land(region) -> str | None:
