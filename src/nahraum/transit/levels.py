@@ -47,7 +47,8 @@ def compute_levels(feed: Feed, parsed: ParsedFeed | None = None) -> dict:
     extra = np.zeros(parsed.n_stops)
     drt_rows = drt_for_day(feed.region, feed.service_date)
     for d in drt_engine(drt_rows):
-        inside = d.contains(sx, sy) & (parsed.stop_location_type == 0)
+        # the stops it serves: inside its area, or only those it names (GTFS-Flex groups)
+        inside = d.serves_stops(sx, sy) & (parsed.stop_location_type == 0)
         extra[inside] += oev.drt_departures(d.start_s, d.end_s, d.max_wait_s)
     levels = oev.stop_levels(
         parsed.stop_parent,
