@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 import shapely
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from shapely.geometry import shape
 
 from nahraum.region.models import District, FacilityType, Municipality, PopulationCell, Region
@@ -17,7 +17,12 @@ from .models import CellClass, DemandResponsiveService, Feed, Route, Stop, Trave
 
 
 def demand_responsive(region: Region) -> QuerySet[DemandResponsiveService]:
-    return DemandResponsiveService.objects.filter(region=region)
+    """The Rufbus areas that count: hand-drawn ones and the active feed's GTFS-Flex areas."""
+    return (
+        DemandResponsiveService.objects.filter(region=region)
+        .filter(Q(feed=None) | Q(feed__is_active=True))
+        .select_related("feed", "source")
+    )
 
 
 def feed_sources(feed: Feed, *groups: Any) -> list:
