@@ -273,3 +273,15 @@ def test_an_import_job_queues_the_day_types(tiny_region, tmp_path):
     assert day_job.kind == DAY_TYPES and day_job.state == Job.State.DONE, day_job.error
     assert day_job.result["dates"]["holiday_weekday"] == "2025-01-06"
     assert DayTypeService.objects.filter(feed_id=job.result["feed"]).count() == 3 * 4
+
+
+def test_a_region_without_a_core_town_has_no_last_trip_back_flag(feed):
+    from nahraum.region.models import District
+    from nahraum.transit.dayselectors import district_indicators
+
+    District.objects.filter(key="A1").update(kind="village")
+    compute_day_types(feed)
+    rows = {r["district"].key: r for r in district_indicators(feed)}
+    assert all(r["last_back_flag"] is None and r["last_back"] is None for r in rows.values())
+    assert not DayTypeTime.objects.filter(feed=feed, target="core").exists()
+    assert rows["B1"]["no_sunday"] is True  # the other indicators stay

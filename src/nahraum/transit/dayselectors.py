@@ -36,6 +36,7 @@ def district_indicators(feed: Feed, district=None) -> list[dict[str, Any]]:
     weekdays for the holiday gap).
     """
     norms = daytypes.norms()
+    has_core = (feed.day_types or {}).get("has_core", True)
     qs = DayTypeService.objects.filter(feed=feed).select_related(
         "district", "district__municipality"
     )
@@ -65,7 +66,7 @@ def district_indicators(feed: Feed, district=None) -> list[dict[str, Any]]:
                 else sunday.departures < norms["min_sunday_departures"],
                 "last_back": daytypes.hm(back) if back is not None else None,
                 "last_back_flag": None
-                if weekday is None or d.kind == "core"
+                if weekday is None or d.kind == "core" or not has_core
                 else (back is None or back < norms["last_back_not_before"]),
                 "holiday_loss": loss,
                 "holiday_gap": None if loss is None else loss > 100 * norms["max_holiday_loss"],

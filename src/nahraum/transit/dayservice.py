@@ -227,7 +227,9 @@ def compute_day_types(
     cores = [d for d in districts if d.kind == "core"]
     if cores:
         all_x, all_y = to_utm(
-            np.array([d.centre_lon for d in cores]), np.array([d.centre_lat for d in cores])
+            np.array([d.centre_lon for d in cores]),
+            np.array([d.centre_lat for d in cores]),
+            feed.region.crs,
         )
         facilities[f"{CORE}:*"] = (all_x, all_y)
         for muni in {d.municipality_id for d in districts}:
@@ -237,7 +239,7 @@ def compute_day_types(
                 core_keys[muni] = f"{CORE}:{muni}"
             else:
                 core_keys[muni] = f"{CORE}:*"
-    sx, sy = to_utm(parsed.stop_lon, parsed.stop_lat)
+    sx, sy = to_utm(parsed.stop_lon, parsed.stop_lat, feed.region.crs)
     time_rows: list[DayTypeTime] = []
     todo = [(k, d) for k, d in dates.items() if d is not None]
     steps = max(1, len(todo) * len(windows))
@@ -255,7 +257,8 @@ def compute_day_types(
         engine_calls["prepare"] += 1
         for wkey, window in windows.items():
             if progress:
-                progress(done, steps, f"{kind} {day} {wkey}")
+                label = f"{daytypes.DAY_TYPES[kind]}, {day:%d.%m.%Y}, "
+                progress(done, steps, label + str(daytypes.WINDOW_LABELS.get(wkey, wkey)))
             params = dataclasses.replace(prep.params, window=tuple(window))
             t0 = time.perf_counter()
             result = engine.travel_times(
@@ -290,6 +293,7 @@ def compute_day_types(
             "school_holidays_source": school.source if school else None,
             "public_holidays_source": f"holidays (DE-{land})" if land else "holidays (DE)",
             "targets": keys,
+            "has_core": bool(cores),
             "rows": {"service": len(service_rows), "times": len(time_rows)},
             "engine_calls": engine_calls,
             "timings": {k: round(v, 2) for k, v in timings.items()},
