@@ -52,6 +52,7 @@ from .gtfs import Timetable
 from .transit_params import DemandResponsive, TransitParams
 from .transit_raptor import evaluate_profiles, stop_profiles
 from .transit_timetable import Patterns, build_patterns, departure_events
+from .transit_transfers import apply_transfer_rules
 from .transit_walk import Walker, WalkLinks
 
 INF = np.inf
@@ -84,6 +85,11 @@ class Prepared:
     params: TransitParams
     drt: tuple[DemandResponsive, ...]
     timings: dict = field(default_factory=dict)
+    #: per stop, the minimum time between alighting and boarding there (inf: no change there)
+    change_s: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    #: the street walks between stops within ``max_transfer_s`` before the transfers.txt rules
+    #: (to pass to :func:`prepare` for another timetable of the same stops)
+    walk_links: WalkLinks | None = None
 
 
 def prepare(
@@ -94,30 +100,50 @@ def prepare(
     walk_network: Network | None = None,
     params: TransitParams | None = None,
     drt: Sequence[DemandResponsive] = (),
+    walker: Walker | None = None,
+    transfer_links: WalkLinks | None = None,
 ) -> Prepared:
-    """Patterns and walking transfers between stops (done once per timetable and network)."""
+    """Patterns, walking transfers and change times (done once per timetable and network).
+
+    For several timetables of one feed (day types), pass the first result's ``walker`` and
+    ``transfer_links`` (:attr:`Prepared.walk_links`, the street walks between stops before the
+    transfers.txt rules) to the others: only the patterns depend on the day.
+    """
     import time
 
     params = params or TransitParams()
-    if len(stop_x) != tt.n_stops or len(stop_y) != tt.n_stops:
-        raise AccessError(f"stop coordinates: expected {tt.n_stops} stops, got {len(stop_x)}")
+    n = tt.n_stops
+    sx = np.asarray(stop_x, float)
+    sy = np.asarray(stop_y, float)
+    if sx.ndim != 1 or len(sx) != n:
+        raise AccessError(f"stop_x: expected {n} stop coordinates, got shape {sx.shape}")
+    if sy.ndim != 1 or len(sy) != n:
+        raise AccessError(f"stop_y: expected {n} stop coordinates, got shape {sy.shape}")
+    if not (np.isfinite(sx).all() and np.isfinite(sy).all()):
+        raise AccessError("stop_x/stop_y: coordinates must be finite")
     t0 = time.perf_counter()
     pat = build_patterns(tt)
     t1 = time.perf_counter()
-    walker = Walker(walk_network, params)
-    tr = walker.links(stop_x, stop_y, stop_x, stop_y, params.max_transfer_s)
-    keep = tr.src != tr.dst
-    tr = WalkLinks(tr.src[keep], tr.dst[keep], tr.time_s[keep])
+    walker = walker or Walker(walk_network, params)
+    if transfer_links is None:
+        tr = walker.links(sx, sy, sx, sy, params.max_transfer_s)
+        keep = tr.src != tr.dst
+        transfer_links = WalkLinks(tr.src[keep], tr.dst[keep], tr.time_s[keep])
+    links, change = apply_transfer_rules(
+        transfer_links, tt.transfers, n, params, walker=walker, stop_x=sx, stop_y=sy
+    )
     t2 = time.perf_counter()
     return Prepared(
         pat,
-        np.asarray(stop_x, float),
-        np.asarray(stop_y, float),
-        tr,
+        sx,
+        sy,
+        links,
         walker,
         params,
         tuple(drt),
         {"patterns_s": t1 - t0, "transfers_s": t2 - t1},
+        change,
+        transfer_links,
     )
 
 
@@ -264,6 +290,7 @@ def travel_times(
         fp_ptr,
         fp_dst,
         fp_time,
+        prep.change_s,
         ev_ptr,
         ev_time.astype(np.float64),
         egress,

@@ -22,6 +22,9 @@ class TransitParams:
     walk_speed_ms: float = ACCESS_SPEED_MS  # used without a street network and for access legs
     detour: float = 1.3  # straight line → street distance without a network
     max_snap_m: float = 500.0
+    #: minimum time between alighting and boarding at the same stop where transfers.txt says
+    #: nothing (0: a bus waiting at the stop can be caught at once, as the timetable says)
+    min_change_s: float = 0.0
 
     def departures(self) -> np.ndarray:
         return np.arange(self.window[0], self.window[1], self.step_s, dtype=np.int64)

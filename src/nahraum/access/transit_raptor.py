@@ -47,6 +47,7 @@ def stop_profiles(
     fp_ptr,
     fp_dst,
     fp_time,
+    change_s,
     ev_ptr,
     ev_time,
     egress,
@@ -58,7 +59,22 @@ def stop_profiles(
     max_time,
     origins,
 ):
-    """For every origin stop and its events: earliest arrival at each facility type."""
+    """For every origin stop and its events: earliest arrival at each facility type.
+
+    Three labels per stop, kept between the runs of one origin (range-RAPTOR, latest departure
+    first: a label reached when leaving later is reachable when leaving earlier, by waiting):
+
+    - ``l_trip``: earliest arrival by a trip (walks start only from here, and only from stops
+      whose ``l_trip`` improved in this round, so a walk never follows a walk);
+    - ``l_arr``: earliest arrival by any means (trip, one walk after a trip, the origin itself):
+      what the egress is taken from;
+    - ``l_board``: earliest time a trip may be boarded there: the origin's departure, a trip
+      arrival plus the stop's minimum change time ``change_s`` (inf: no change there), or a walk
+      arrival (a walk's time already includes any minimum transfer time of its pair).
+
+    A stop reached first on foot therefore keeps its later trip arrival and the walk onward
+    from it (issue 13 item 2a), and two stops improved in one round cannot chain walks (2b).
+    """
     n_stops = sp_ptr.shape[0] - 1
     n_types = egress.shape[1]
     n_pat = n_trips.shape[0]
@@ -68,7 +84,9 @@ def stop_profiles(
         s0 = origins[oi]
         if ev_ptr[s0 + 1] == ev_ptr[s0]:
             continue
-        label = np.full(n_stops, np.inf)
+        l_trip = np.full(n_stops, np.inf)
+        l_arr = np.full(n_stops, np.inf)
+        l_board = np.full(n_stops, np.inf)
         marked = np.zeros(n_stops, np.bool_)
         by_trip = np.zeros(n_stops, np.bool_)
         changed = np.zeros(n_stops, np.bool_)
@@ -83,10 +101,13 @@ def stop_profiles(
             tau = ev_time[ev]
             bound = tau + max_time
             nchanged = 0
-            if tau < label[s0]:
-                label[s0] = tau
+            if tau < l_arr[s0]:
+                l_arr[s0] = tau
                 nchanged = _add(changed, changed_list, nchanged, s0)
-            nm = _add(marked, mlist, 0, s0)
+            nm = 0
+            if tau < l_board[s0]:
+                l_board[s0] = tau
+                nm = _add(marked, mlist, 0, s0)
             while nm > 0:
                 # collect patterns through marked stops, from their earliest marked position
                 nq = 0
@@ -103,6 +124,7 @@ def stop_profiles(
                         elif pos < queue[q]:
                             queue[q] = pos
                 nt = 0
+                nm = 0
                 for qi in range(nq):
                     q = qlist[qi]
                     j0 = queue[q]
@@ -116,44 +138,51 @@ def stop_profiles(
                         s = stops[a + j]
                         if trip >= 0:
                             t_arr = arr[off + trip * m + j]
-                            if t_arr < label[s] and t_arr <= bound:
-                                label[s] = t_arr
+                            if t_arr < l_trip[s] and t_arr <= bound:
+                                l_trip[s] = t_arr
                                 nt = _add(by_trip, tlist, nt, s)
-                                nchanged = _add(changed, changed_list, nchanged, s)
-                        if j < m - 1 and label[s] < np.inf:
-                            if trip < 0 or dep[off + trip * m + j] > label[s]:
-                                # earliest trip departing at j no earlier than label[s]
+                                if t_arr < l_arr[s]:
+                                    l_arr[s] = t_arr
+                                    nchanged = _add(changed, changed_list, nchanged, s)
+                                t_b = t_arr + change_s[s]
+                                if t_b < l_board[s]:
+                                    l_board[s] = t_b
+                                    nm = _add(marked, mlist, nm, s)
+                        b = l_board[s]
+                        if j < m - 1 and b < np.inf:
+                            if trip < 0 or dep[off + trip * m + j] > b:
+                                # earliest trip departing at j no earlier than b
                                 hi = k if trip < 0 else trip
                                 lo = 0
                                 while lo < hi:
                                     mid = (lo + hi) >> 1
-                                    if dep[off + mid * m + j] >= label[s]:
+                                    if dep[off + mid * m + j] >= b:
                                         hi = mid
                                     else:
                                         lo = mid + 1
                                 if lo < k and (trip < 0 or lo < trip):
                                     trip = lo
-                nm = 0
+                # one walk from each stop whose trip arrival improved in this round
                 for i in range(nt):
                     s = tlist[i]
                     by_trip[s] = False
-                    nm = _add(marked, mlist, nm, s)
-                # one walk from each stop reached by a trip in this round
-                for i in range(nt):
-                    s = tlist[i]
                     for e in range(fp_ptr[s], fp_ptr[s + 1]):
                         d = fp_dst[e]
-                        t = label[s] + fp_time[e]
-                        if t < label[d] and t <= bound:
-                            label[d] = t
+                        t = l_trip[s] + fp_time[e]
+                        if t > bound:
+                            continue
+                        if t < l_arr[d]:
+                            l_arr[d] = t
                             nchanged = _add(changed, changed_list, nchanged, d)
+                        if t < l_board[d]:
+                            l_board[d] = t
                             nm = _add(marked, mlist, nm, d)
             for i in range(nchanged):
                 s = changed_list[i]
                 changed[s] = False
                 for ty in range(n_types):
                     v, f = _egress_value(
-                        label[s],
+                        l_arr[s],
                         s,
                         ty,
                         egress,

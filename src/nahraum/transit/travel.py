@@ -78,7 +78,8 @@ def compute_travel_times(
     walk_network=None,
     extra_lines: list[dict] | None = None,
 ):
-    """Engine run for a feed: cells (EPSG:25832) to facilities (DataFrame with type_key, x, y).
+    """Engine run for a feed: cells to facilities (DataFrame with type_key, x, y), in metres of
+    the region's planar CRS (``feed.region.crs``).
 
     ``extra_lines`` (see :func:`append_trips`) are added to a copy of the day's timetable.
     """
@@ -93,10 +94,10 @@ def compute_travel_times(
         start_s=feed.window_start,
         end_s=feed.window_end + int(params.max_time_s),
     )
-    sx, sy = to_utm(parsed.stop_lon, parsed.stop_lat)
+    sx, sy = to_utm(parsed.stop_lon, parsed.stop_lat, feed.region.crs)
     if extra_lines:
         tt, sx, sy = append_trips(tt, sx, sy, extra_lines, first_route=len(parsed.route_id))
-    drt = drt_engine(drt_for_day(feed.region, feed.service_date))
+    drt = drt_engine(drt_for_day(feed.region, feed.service_date), feed.region.crs)
     prep = engine.prepare(tt, sx, sy, walk_network=walk_network, params=params, drt=drt)
     fac = {}
     for key in type_keys:
@@ -144,6 +145,7 @@ def append_trips(
         n_stops=offset,
         day=tt.day,
         trip_day=np.concatenate([tt.trip_day, np.zeros(n_new, np.int8)]),
+        transfers=tt.transfers,  # the feed's stops keep their positions
     )
     # the feed's own trips keep their separate arrival and departure times
     extended.arr[: len(tt.arr)] = tt.arr
