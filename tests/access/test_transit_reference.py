@@ -330,3 +330,80 @@ def test_engine_equals_connection_scan_on_every_pair_and_minute(seed, window):
     faster = expected < walking[:, None, :] - 1
     assert faster.sum() > 50, "transit must beat walking often in this test"
     np.testing.assert_allclose(res.times, expected, rtol=0, atol=1e-2)
+
+
+@pytest.mark.slow  # reference search
+def test_several_windows_and_day_types_share_one_search():
+    """Day types × windows: one profile search over the union of the windows equals the
+    reference per window, and a second timetable (another day) reuses the walking parts."""
+    from nahraum.access.transit import travel_times_windows, walking_legs
+
+    windows = {k: WINDOWS[k] for k in ("morning", "after midnight", "up to 47:59")}
+    params = TransitParams(
+        window=windows["morning"],
+        max_access_s=300,
+        max_egress_s=300,
+        max_time_s=5400,
+        walk_speed_ms=WALK,
+        detour=DETOUR,
+    )
+    # one feed with trips around every window
+    data, model = generate(5, (7 * 3600, 48 * 3600))
+    feed = read_feed(data)
+    sx, sy = model["x"], model["y"]
+    platforms = np.flatnonzero(model["loc"] == 0)
+    ox, oy = sx[platforms] + 3.0, sy[platforms] - 4.0
+    fx, fy = sx[platforms] - 5.0, sy[platforms] + 2.0
+    facilities = {f"f{i}": (fx[i : i + 1], fy[i : i + 1]) for i in range(len(platforms))}
+    first = None
+    for day in (DAY, DAY + dt.timedelta(days=1)):
+        tt = timetable_for_day(feed, day, start_s=7 * 3600, end_s=48 * 3600 + 5400)
+        if first is None:
+            first = prepare(tt, sx, sy, params=params)
+            legs = walking_legs(first, ox, oy, facilities)
+            prep = first
+        else:  # the next day type: walker, walking links and legs are shared
+            prep = prepare(
+                tt, sx, sy, params=params, walker=first.walker, transfer_links=first.walk_links
+            )
+            assert prep.walker is first.walker
+        res = travel_times_windows(prep, ox, oy, facilities, windows, keep_minutes=True, legs=legs)
+        assert list(res) == list(windows)
+        for name, w in windows.items():
+            single = travel_times(
+                prepare(tt, sx, sy, params=TransitParams(**{**params.__dict__, "window": w})),
+                ox,
+                oy,
+                facilities,
+                keep_minutes=True,
+            )
+            np.testing.assert_array_equal(res[name].times, single.times)
+            if day == DAY:
+                expected = reference(
+                    model, TransitParams(**{**params.__dict__, "window": w}), ox, oy, fx, fy
+                )
+                np.testing.assert_allclose(res[name].times, expected, rtol=0, atol=1e-2)
+
+
+@pytest.mark.parametrize(
+    ("windows", "message"),
+    [
+        ({}, "windows: expected a non-empty mapping"),
+        ({"a": (9 * 3600, 7 * 3600)}, r"windows\['a'\]: need 0 ≤ start < end"),
+        ({"a": (0, 49 * 3600)}, r"windows\['a'\]: need 0 ≤ start < end ≤ 48:00"),
+        ({"a": "morning"}, r"windows\['a'\]: expected \(start_s, end_s\)"),
+    ],
+)
+def test_bad_windows_are_named(windows, message):
+    from nahraum.access import AccessError
+    from nahraum.access.transit import travel_times_windows
+
+    data, model = generate(1, WINDOWS["morning"])
+    tt = timetable_for_day(read_feed(data), DAY, start_s=0, end_s=9 * 3600)
+    prep = prepare(tt, model["x"], model["y"])
+    with pytest.raises(AccessError, match=message):
+        travel_times_windows(prep, [0.0], [0.0], {"a": ([1.0], [1.0])}, windows)
+    with pytest.raises(AccessError, match="origin_x/origin_y"):
+        travel_times(prep, [0.0, 1.0], [0.0], {"a": ([1.0], [1.0])})
+    with pytest.raises(AccessError, match=r"facilities\['a'\]"):
+        travel_times(prep, [0.0], [0.0], {"a": ([1.0, 2.0], [1.0])})

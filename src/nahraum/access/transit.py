@@ -63,6 +63,7 @@ __all__ = [
     "Prepared",
     "TransitParams",
     "TransitResult",
+    "WalkLegs",
     "WalkLinks",
     "Walker",
     "build_patterns",
@@ -70,6 +71,8 @@ __all__ = [
     "minute_statistics",
     "prepare",
     "travel_times",
+    "travel_times_windows",
+    "walking_legs",
 ]
 
 
@@ -171,6 +174,73 @@ def _csr(n: int, row: np.ndarray, *cols: np.ndarray) -> tuple[np.ndarray, ...]:
     return (ptr, *(c[order] for c in cols))
 
 
+@dataclass(frozen=True)
+class WalkLegs:
+    """The walking parts of a query, which do not depend on the timetable: walking egress from
+    every stop and walking the whole way to the nearest facility of each type, and the walking
+    access links cell → stop. Computed once (:func:`walking_legs`) and passed to every
+    :func:`travel_times` / :func:`travel_times_windows` call for the same stops, cells,
+    facilities and walking parameters (e.g. one per day type)."""
+
+    keys: tuple[str, ...]
+    n_origins: int
+    n_stops: int
+    egress: np.ndarray  # [n_stops, n_types] s
+    egress_fac: np.ndarray
+    walk_direct: np.ndarray  # [n_origins, n_types] s
+    walk_direct_fac: np.ndarray
+    access: WalkLinks  # origin → stop within max_access_s
+
+
+def _points(name: str, x, y) -> tuple[np.ndarray, np.ndarray]:
+    x = np.asarray(x, float)
+    y = np.asarray(y, float)
+    if x.ndim != 1 or y.ndim != 1 or len(x) != len(y):
+        raise AccessError(f"{name}: x and y must be 1-D of one length, got {x.shape} and {y.shape}")
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):
+        raise AccessError(f"{name}: coordinates must be finite")
+    return x, y
+
+
+def _facilities(facilities) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    if not isinstance(facilities, Mapping):
+        raise AccessError("facilities: expected a mapping type key → (x, y)")
+    out = {}
+    for key, value in facilities.items():
+        try:
+            fx, fy = value
+        except (TypeError, ValueError):
+            raise AccessError(f"facilities[{key!r}]: expected a pair (x, y) of arrays") from None
+        out[key] = _points(f"facilities[{key!r}]", fx, fy)
+    return out
+
+
+def walking_legs(
+    prep: Prepared,
+    origin_x: np.ndarray,
+    origin_y: np.ndarray,
+    facilities: Mapping[str, tuple[np.ndarray, np.ndarray]],
+) -> WalkLegs:
+    """Walking egress, walking the whole way and walking access (see :class:`WalkLegs`)."""
+    params = prep.params
+    ox, oy = _points("origin_x/origin_y", origin_x, origin_y)
+    fac = _facilities(facilities)
+    keys = tuple(fac)
+    sx, sy = prep.stop_x, prep.stop_y
+    walker = prep.walker
+    n_s, n_o, n_t = len(sx), len(ox), len(keys)
+    egress = np.full((n_s, n_t), INF)
+    egress_fac = np.full((n_s, n_t), -1, np.int64)
+    walk_direct = np.full((n_o, n_t), INF)
+    walk_direct_fac = np.full((n_o, n_t), -1, np.int64)
+    for i, key in enumerate(keys):
+        fx, fy = fac[key]
+        egress[:, i], egress_fac[:, i] = walker.nearest(sx, sy, fx, fy, params.max_egress_s)
+        walk_direct[:, i], walk_direct_fac[:, i] = walker.nearest(ox, oy, fx, fy, params.max_time_s)
+    acc = walker.links(ox, oy, sx, sy, params.max_access_s)
+    return WalkLegs(keys, n_o, n_s, egress, egress_fac, walk_direct, walk_direct_fac, acc)
+
+
 def travel_times(
     prep: Prepared,
     origin_x: np.ndarray,
@@ -179,37 +249,95 @@ def travel_times(
     *,
     keep_minutes: bool = False,
     chunk: int = 4000,
+    legs: WalkLegs | None = None,
 ) -> TransitResult:
     """Travel times by public transport from every origin to the nearest facility of each type.
 
     ``facilities`` maps a type key to (x, y) arrays in the stops' CRS. Returns median and 90th
     percentile over the departure minutes of ``prep.params.window`` (inf: not reachable within
-    ``max_time_s``).
+    ``max_time_s``). ``legs``: the walking parts from :func:`walking_legs`, if already known.
+    """
+    window = {"window": tuple(prep.params.window)}
+    return travel_times_windows(
+        prep,
+        origin_x,
+        origin_y,
+        facilities,
+        window,
+        keep_minutes=keep_minutes,
+        chunk=chunk,
+        legs=legs,
+    )["window"]
+
+
+def _check_windows(windows, step_s) -> dict[str, tuple[int, int]]:
+    if not isinstance(windows, Mapping) or not windows:
+        raise AccessError("windows: expected a non-empty mapping name → (start_s, end_s)")
+    if not step_s > 0:
+        raise AccessError(f"step_s: must be positive, got {step_s}")
+    out = {}
+    for name, w in windows.items():
+        try:
+            a, b = (int(v) for v in w)
+        except (TypeError, ValueError):
+            raise AccessError(f"windows[{name!r}]: expected (start_s, end_s), got {w!r}") from None
+        if not 0 <= a < b <= 48 * 3600:
+            raise AccessError(
+                f"windows[{name!r}]: need 0 ≤ start < end ≤ 48:00 (seconds), got ({a}, {b})"
+            )
+        out[name] = (a, b)
+    return out
+
+
+def travel_times_windows(
+    prep: Prepared,
+    origin_x: np.ndarray,
+    origin_y: np.ndarray,
+    facilities: Mapping[str, tuple[np.ndarray, np.ndarray]],
+    windows: Mapping[str, tuple[int, int]],
+    *,
+    keep_minutes: bool = False,
+    chunk: int = 4000,
+    legs: WalkLegs | None = None,
+) -> dict[str, TransitResult]:
+    """One :class:`TransitResult` per departure window (name → (start_s, end_s), minutes every
+    ``params.step_s``) from ONE profile search over the union of the windows.
+
+    The range-RAPTOR runs per stop over the departure events of all windows, latest first, so
+    the labels of the evening window bound the midday runs; only events a window can use are
+    run (those from its start to its last minute plus the longest access, and the first one
+    after), none in the gaps between windows. Each window is then evaluated on its own minutes.
+    For several day types, call this once per day type's :class:`Prepared` with the same
+    ``legs`` (:func:`walking_legs`).
     """
     import time
 
     timings = dict(prep.timings)
     params = prep.params
-    keys = tuple(facilities)
+    windows = _check_windows(windows, params.step_s)
+    t0 = time.perf_counter()
+    if legs is None:
+        legs = walking_legs(prep, origin_x, origin_y, facilities)
+        ox, oy = _points("origin_x/origin_y", origin_x, origin_y)
+        fac = _facilities(facilities)
+    else:
+        ox, oy = _points("origin_x/origin_y", origin_x, origin_y)
+        fac = _facilities(facilities)
+        if legs.n_origins != len(ox) or legs.n_stops != len(prep.stop_x):
+            raise AccessError(
+                f"legs: made for {legs.n_origins} origins and {legs.n_stops} stops, "
+                f"not {len(ox)} and {len(prep.stop_x)}"
+            )
+        if legs.keys != tuple(fac):
+            raise AccessError(f"legs: made for the types {legs.keys}, not {tuple(fac)}")
+    keys = legs.keys
     n_types = len(keys)
-    ox = np.asarray(origin_x, float)
-    oy = np.asarray(origin_y, float)
     n_o = len(ox)
     sx, sy = prep.stop_x, prep.stop_y
     n_s = len(sx)
     drt = prep.drt
-    deps = params.departures()
-    t0 = time.perf_counter()
-    walker = prep.walker
-    # walking egress stop → nearest facility of each type, and walking the whole way
-    egress = np.full((n_s, n_types), INF)
-    egress_fac = np.full((n_s, n_types), -1, np.int64)
-    walk_direct = np.full((n_o, n_types), INF)
-    walk_direct_fac = np.full((n_o, n_types), -1, np.int64)
-    for i, key in enumerate(keys):
-        fx, fy = (np.asarray(a, float) for a in facilities[key])
-        egress[:, i], egress_fac[:, i] = walker.nearest(sx, sy, fx, fy, params.max_egress_s)
-        walk_direct[:, i], walk_direct_fac[:, i] = walker.nearest(ox, oy, fx, fy, params.max_time_s)
+    egress, egress_fac = legs.egress, legs.egress_fac
+    walk_direct, walk_direct_fac = legs.walk_direct, legs.walk_direct_fac
     # demand-responsive: egress stop → facility and cell → facility inside the area
     n_k = len(drt)
     drt_h0 = np.array([d.start_s for d in drt], float)
@@ -218,14 +346,14 @@ def travel_times(
     drt_egress_fac = np.full((n_k, n_s, n_types), -1, np.int64)
     drt_direct = np.full((n_k, n_o, n_types), INF)
     drt_direct_fac = np.full((n_k, n_o, n_types), -1, np.int64)
-    acc = walker.links(ox, oy, sx, sy, params.max_access_s)
+    acc = legs.access
     acc_src, acc_dst, acc_t = [acc.src], [acc.dst], [acc.time_s]
     acc_kind = [np.full(len(acc.src), -1, np.int64)]
     for k, d in enumerate(drt):
-        s_in = np.flatnonzero(d.serves_stops(sx, sy))
+        s_in = np.flatnonzero(d.contains(sx, sy))
         o_in = np.flatnonzero(d.contains(ox, oy))
         for i, key in enumerate(keys):
-            fx, fy = (np.asarray(a, float) for a in facilities[key])
+            fx, fy = fac[key]
             f_in = np.flatnonzero(d.contains(fx, fy))
             if len(f_in) == 0:
                 continue
@@ -256,10 +384,15 @@ def travel_times(
     )
     t1 = time.perf_counter()
     timings["walking_s"] = t1 - t0
-    # profiles at the stops some origin can reach
-    # the latest time any origin can reach a stop: the horizon of the stop profiles
-    hi = 0
-    if len(deps) and len(acc_time):
+    # the departure events of every window: from its start to the latest time any origin can
+    # reach a stop when leaving in it (plus the first event after), merged
+    deps_of = {
+        name: np.arange(a, b, params.step_s, dtype=np.int64) for name, (a, b) in windows.items()
+    }
+    parts_ptr = []
+    for deps in deps_of.values():
+        if not len(deps) or not len(acc_time):
+            continue
         last = float(deps[-1])
         reach = (
             np.where(
@@ -268,7 +401,8 @@ def travel_times(
             + acc_time
         )
         hi = int(np.ceil(reach.max())) + 1
-    ev_ptr, ev_time = departure_events(prep.patterns, int(deps[0]) if len(deps) else 0, hi)
+        parts_ptr.append(departure_events(prep.patterns, int(deps[0]), hi))
+    ev_ptr, ev_time = _merge_events(parts_ptr, n_s)
     origins = np.unique(acc_stop).astype(np.int64)
     fp_ptr, fp_dst, fp_time = _csr(
         n_s,
@@ -277,6 +411,7 @@ def travel_times(
         prep.transfers.time_s.astype(float),
     )
     p = prep.patterns
+    ev_f = ev_time.astype(np.float64)
     prof, prof_fac = stop_profiles(
         p.stop_ptr,
         p.stops,
@@ -292,7 +427,7 @@ def travel_times(
         fp_time,
         prep.change_s,
         ev_ptr,
-        ev_time.astype(np.float64),
+        ev_f,
         egress,
         egress_fac,
         drt_egress,
@@ -305,50 +440,67 @@ def travel_times(
     t2 = time.perf_counter()
     timings["profiles_s"] = t2 - t1
     timings["profile_events"] = int(ev_ptr[origins + 1].sum() - ev_ptr[origins].sum())
-    median = {k: np.empty(n_o) for k in keys}
-    p90 = {k: np.empty(n_o) for k in keys}
-    facility = {k: np.full(n_o, -1, np.int64) for k in keys}
-    best = {k: np.full(n_o, INF) for k in keys}
-    kept = np.empty((n_o, len(deps), n_types), np.float32) if keep_minutes else None
-    for a in range(0, n_o, chunk):
-        b = min(n_o, a + chunk)
-        sub_ptr = acc_ptr[a : b + 1] - acc_ptr[a]
-        sl = slice(acc_ptr[a], acc_ptr[b])
-        res, res_fac = evaluate_profiles(
-            deps.astype(np.float64),
-            sub_ptr,
-            acc_stop[sl],
-            acc_time[sl],
-            acc_k[sl],
-            drt_h0,
-            drt_h1,
-            walk_direct[a:b],
-            walk_direct_fac[a:b],
-            drt_direct[:, a:b],
-            drt_direct_fac[:, a:b],
-            ev_ptr,
-            ev_time.astype(np.float64),
-            prof,
-            prof_fac,
-            egress,
-            egress_fac,
-            drt_egress,
-            drt_egress_fac,
-            float(params.max_time_s),
-        )
-        if kept is not None:
-            kept[a:b] = res
-        if len(deps):
-            # the facility used at the (lower) median minute stands for the cell's trips
-            mid = np.argsort(res, axis=1, kind="stable")[:, (len(deps) - 1) // 2, :]
-            chosen = np.take_along_axis(res_fac, mid[:, None, :], axis=1)[:, 0, :]
-        for i, key in enumerate(keys):
-            median[key][a:b], p90[key][a:b] = minute_statistics(res[:, :, i])
+    out = {}
+    for name, deps in deps_of.items():
+        t3 = time.perf_counter()
+        median = {k: np.empty(n_o) for k in keys}
+        p90 = {k: np.empty(n_o) for k in keys}
+        facility = {k: np.full(n_o, -1, np.int64) for k in keys}
+        best = {k: np.full(n_o, INF) for k in keys}
+        kept = np.empty((n_o, len(deps), n_types), np.float32) if keep_minutes else None
+        for a in range(0, n_o, chunk):
+            b = min(n_o, a + chunk)
+            sub_ptr = acc_ptr[a : b + 1] - acc_ptr[a]
+            sl = slice(acc_ptr[a], acc_ptr[b])
+            res, res_fac = evaluate_profiles(
+                deps.astype(np.float64),
+                sub_ptr,
+                acc_stop[sl],
+                acc_time[sl],
+                acc_k[sl],
+                drt_h0,
+                drt_h1,
+                walk_direct[a:b],
+                walk_direct_fac[a:b],
+                drt_direct[:, a:b],
+                drt_direct_fac[:, a:b],
+                ev_ptr,
+                ev_f,
+                prof,
+                prof_fac,
+                egress,
+                egress_fac,
+                drt_egress,
+                drt_egress_fac,
+                float(params.max_time_s),
+            )
+            if kept is not None:
+                kept[a:b] = res
             if len(deps):
-                facility[key][a:b] = chosen[:, i]
-                best[key][a:b] = res[:, :, i].min(axis=1)
-    timings["evaluate_s"] = time.perf_counter() - t2
-    return TransitResult(deps, keys, kept, median, p90, timings, facility, best)
+                # the facility used at the (lower) median minute stands for the cell's trips
+                mid = np.argsort(res, axis=1, kind="stable")[:, (len(deps) - 1) // 2, :]
+                chosen = np.take_along_axis(res_fac, mid[:, None, :], axis=1)[:, 0, :]
+            for i, key in enumerate(keys):
+                median[key][a:b], p90[key][a:b] = minute_statistics(res[:, :, i])
+                if len(deps):
+                    facility[key][a:b] = chosen[:, i]
+                    best[key][a:b] = res[:, :, i].min(axis=1)
+        tm = dict(timings, evaluate_s=time.perf_counter() - t3)
+        out[name] = TransitResult(deps, keys, kept, median, p90, tm, facility, best)
+    return out
+
+
+def _merge_events(parts: list, n_stops: int) -> tuple[np.ndarray, np.ndarray]:
+    """The union of several (ptr, times) event lists, per stop ascending without repeats."""
+    if not parts:
+        return np.zeros(n_stops + 1, np.int64), np.zeros(0, np.int64)
+    if len(parts) == 1:
+        return parts[0]
+    stop = np.concatenate([np.repeat(np.arange(n_stops), np.diff(ptr)) for ptr, _ in parts])
+    times = np.concatenate([t for _, t in parts]).astype(np.int64)
+    key = np.unique(stop * np.int64(10**7) + times)
+    stop, times = key // 10**7, key % 10**7
+    return np.searchsorted(stop, np.arange(n_stops + 1)).astype(np.int64), times
 
 
 def minute_statistics(times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
