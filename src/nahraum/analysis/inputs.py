@@ -155,7 +155,7 @@ def load_inputs(
     cells["district_id"] = (
         cells["district_id"].astype("Int64").astype(object).where(~no_district, None)
     )
-    x, y = to_utm(cells["lon"].to_numpy(), cells["lat"].to_numpy())
+    x, y = to_utm(cells["lon"].to_numpy(), cells["lat"].to_numpy(), region.crs)
     cells["x"], cells["y"] = x, y
 
     munis = list(Municipality.objects.filter(region=region).values_list("pk", flat=True))
@@ -166,7 +166,9 @@ def load_inputs(
         columns={"type__key": "type_key"}
     )
     facilities["area_kind"] = [kinds.get(d) for d in facilities["district_id"]]
-    fx, fy = to_utm(facilities["lon"].to_numpy(float), facilities["lat"].to_numpy(float))
+    fx, fy = to_utm(
+        facilities["lon"].to_numpy(float), facilities["lat"].to_numpy(float), region.crs
+    )
     facilities["x"], facilities["y"] = fx, fy
     facilities["capacity"] = pd.to_numeric(facilities["capacity"], errors="coerce")
 

@@ -33,8 +33,8 @@ class NoIsochrone(Exception):
         self.status = status
 
 
-def _to_lonlat(xy: np.ndarray) -> np.ndarray:
-    lon, lat = to_wgs84(xy[:, 0], xy[:, 1])
+def _to_lonlat(xy: np.ndarray, crs: str) -> np.ndarray:
+    lon, lat = to_wgs84(xy[:, 0], xy[:, 1], crs)
     return np.column_stack([lon, lat])
 
 
@@ -45,7 +45,7 @@ def isochrone_features(
     net = cached_network(region, mode)
     if net is None:
         raise NoIsochrone(f"no street network for {mode} in this region", status=404)
-    x, y = to_utm(np.array([lon]), np.array([lat]))
+    x, y = to_utm(np.array([lon]), np.array([lat]), net.crs)
     try:
         origin = snap(net, x, y, max_distance_m=MAX_SNAP_M)
         if not origin.placed.all():
@@ -55,7 +55,7 @@ def isochrone_features(
         raise NoIsochrone(str(exc)) from exc
     features = []
     for m, area in zip(minutes, areas, strict=True):
-        geo = shapely.transform(area.simplify(SIMPLIFY_M), _to_lonlat)
+        geo = shapely.transform(area.simplify(SIMPLIFY_M), lambda xy: _to_lonlat(xy, net.crs))
         features.append(
             {
                 "type": "Feature",

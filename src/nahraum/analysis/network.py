@@ -21,7 +21,7 @@ from shapely.geometry import shape
 
 from nahraum.access import AccessError, Network, Progress
 from nahraum.access.network import build_networks
-from nahraum.access.projection import DEFAULT_CRS, to_utm
+from nahraum.access.projection import to_utm
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,8 @@ def cache_dir() -> Path:
 
 
 def region_clip(region) -> shapely.Geometry | None:
-    """Union of the region's municipality boundaries in EPSG:25832, or None if none is known."""
+    """Union of the region's municipality boundaries in its planar CRS (``region.crs``), or
+    None if none is known."""
     parts = []
     for mun in region.municipalities.all():
         geo = mun.boundary
@@ -53,7 +54,7 @@ def region_clip(region) -> shapely.Geometry | None:
     wgs = shapely.union_all(parts)
 
     def project(coords):
-        x, y = to_utm(coords[:, 0], coords[:, 1])
+        x, y = to_utm(coords[:, 0], coords[:, 1], region.crs)
         return np.column_stack([x, y])
 
     return shapely.transform(wgs, project)
@@ -86,8 +87,8 @@ def build_region_networks(
 ) -> dict[str, Network]:
     """Build (or load from the cache) the region's networks and remember them for the region.
 
-    The platform keeps every stored coordinate (cells, facilities, stops, the clip above) in the
-    one planar CRS of ``nahraum.access.projection.DEFAULT_CRS``; the networks are built in it too,
+    Every engine run of the region projects cells, facilities, stops and the clip above into
+    the region's planar CRS (``region.crs``, its UTM zone); the networks are built in it too,
     not in the zone the engine would pick from the file, so that they always fit together.
     """
     nets = build_networks(
@@ -98,7 +99,7 @@ def build_region_networks(
         speeds=speeds,
         cache_dir=cache_dir(),
         progress=progress,
-        crs=DEFAULT_CRS,
+        crs=region.crs,
     )
     known: dict[str, str] = {}
     if pointer_path(region).is_file():  # keep the other modes built earlier from the same file
@@ -133,7 +134,9 @@ def load_networks(region, modes: Sequence[str] | None = None) -> dict[str, Netwo
                 continue
             f = cache_dir() / fname
             if f.is_file():
-                nets[m] = load_network(f)
+                net = load_network(f)
+                if net.crs == region.crs:  # else built before the region's CRS changed: rebuild
+                    nets[m] = net
         wanted = set(modes or info.get("networks", {}))
         if wanted <= set(nets):
             return nets

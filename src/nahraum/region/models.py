@@ -2,7 +2,8 @@
 
 Geometry is kept as GeoJSON (WGS 84, lon/lat) in JSON fields rather than in GeoDjango columns, so
 that the demo runs on plain SQLite with no SpatiaLite or GDAL to set up; shapely does the
-geometric work in Python and the analysis engine projects to EPSG:25832 itself.
+geometric work in Python and the analysis engine projects to the region's planar CRS itself
+(``Region.crs``: the UTM zone of the region, EPSG:25832 for the bundled Lemgo region).
 
 Every record points to a :class:`DataSource`: every figure the platform shows must trace to a
 dataset, its date and its licence, and estimated or illustrative values carry ``is_estimate``.
@@ -80,6 +81,16 @@ class Region(models.Model):
     name = models.CharField(_("name"), max_length=200)
     description = models.TextField(_("description"), blank=True)
     source = models.ForeignKey(DataSource, on_delete=models.PROTECT, related_name="regions")
+    #: The planar CRS every engine run of the region works in (metres): the UTM zone the region
+    #: lies in, chosen at import from its geometry (``nahraum.access.projection.utm_crs``).
+    #: Stored, not derived on the fly, so that cells, stops and cached street networks of one
+    #: region always share it even when a re-import moves the region's centre a little.
+    crs = models.CharField(
+        _("planar reference system"),
+        max_length=20,
+        default="EPSG:25832",
+        help_text=_("The UTM zone of the region, e.g. EPSG:25832 (ETRS89 / UTM 32N)."),
+    )
 
     class Meta:
         verbose_name = _("region")
@@ -87,6 +98,13 @@ class Region(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+def planar_crs(region_id: int | None) -> str:
+    """The planar CRS of the region with this id (EPSG:25832 if there is none): for code that
+    holds a region's id, not the region (scenarios, analysis inputs)."""
+    crs = Region.objects.filter(pk=region_id).values_list("crs", flat=True).first()
+    return crs or Region._meta.get_field("crs").default
 
 
 class Municipality(models.Model):

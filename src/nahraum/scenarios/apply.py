@@ -81,11 +81,11 @@ def copy_inputs(inputs: Any) -> Any:
 
 
 def _place(region_id: int, lon: float, lat: float) -> dict:
-    from nahraum.region.models import District
+    from nahraum.region.models import District, planar_crs
 
     from .geo import district_of
 
-    x, y = to_utm(lon, lat)
+    x, y = to_utm(lon, lat, planar_crs(region_id))
     district_id, municipality_id = district_of(region_id, lon, lat)
     kind = District.objects.filter(pk=district_id).values_list("kind", flat=True).first()
     return {

@@ -64,10 +64,11 @@ def departures(first_s: int, last_s: int, headway_min: int) -> list[int]:
 
 
 def line_trips(line, car_network: Any = None) -> dict:
-    """The line's stops (EPSG:25832) and trips, in the form ``append_trips`` takes."""
+    """The line's stops (metres in the region's planar CRS) and trips, in the form
+    ``append_trips`` takes."""
     lon = np.array([float(s["lon"]) for s in line.stops])
     lat = np.array([float(s["lat"]) for s in line.stops])
-    x, y = to_utm(lon, lat)
+    x, y = to_utm(lon, lat, line.scenario.region.crs)
     x, y = np.asarray(x, float), np.asarray(y, float)
     car = car_seconds(x, y, car_network)
     hops = hop_seconds(car, line.car_time_factor)
@@ -128,7 +129,7 @@ def levels_with_lines(feed, lines: list[dict], cell_x: np.ndarray, cell_y: np.nd
 
     parsed = parsed_feed(feed)
     tt = timetable_for_day(parsed, feed.service_date)
-    sx, sy = to_utm(parsed.stop_lon, parsed.stop_lat)
+    sx, sy = to_utm(parsed.stop_lon, parsed.stop_lat, feed.region.crs)
     tt, sx, sy = append_trips(
         tt, np.asarray(sx, float), np.asarray(sy, float), lines, first_route=len(parsed.route_id)
     )

@@ -22,7 +22,7 @@ from django.core.exceptions import ValidationError
 from nahraum.access import locate as engine
 from nahraum.access.indicators import DETOUR_FACTOR, STRAIGHT_SPEED_KMH
 from nahraum.access.projection import to_utm, to_wgs84
-from nahraum.region.models import AGE_BANDS, FacilityType, Norm, Region
+from nahraum.region.models import AGE_BANDS, FacilityType, Norm, Region, planar_crs
 
 from .geo import region_shape
 
@@ -105,7 +105,9 @@ def settled_candidates(inputs: Any, limit: int | None = None, seed: int = 0) -> 
         rows = np.sort(np.random.default_rng(seed).choice(rows, limit, replace=False))
     from nahraum.region.models import District
 
-    lon, lat = to_wgs84(cells["x"].to_numpy()[rows], cells["y"].to_numpy()[rows])
+    lon, lat = to_wgs84(
+        cells["x"].to_numpy()[rows], cells["y"].to_numpy()[rows], planar_crs(inputs.region_id)
+    )
     keys = cells["key"].to_numpy()[rows]
     districts = cells["district_id"].to_numpy()[rows]
     names = dict(
@@ -200,7 +202,7 @@ def build_problem(
                 f"{len(candidates)} lie outside the region ({', '.join(dropped[:5])})"
             }
         )
-    cx, cy = to_utm([c.lon for c in inside], [c.lat for c in inside])
+    cx, cy = to_utm([c.lon for c in inside], [c.lat for c in inside], region.crs)
     cost = _costs(inputs, mode, np.asarray(cx), np.asarray(cy), notes)
     cells = inputs.cells
     cols = bands or ["population"]
@@ -225,7 +227,7 @@ def build_problem(
         )
         baseline = base.min(axis=1)
         notes.append(f"{len(existing)} existing {type_key} facilities count as today's supply")
-    lon, lat = to_wgs84(cells["x"].to_numpy(float), cells["y"].to_numpy(float))
+    lon, lat = to_wgs84(cells["x"].to_numpy(float), cells["y"].to_numpy(float), region.crs)
     return LocationProblem(
         region=region,
         facility_type=facility_type,
@@ -481,7 +483,9 @@ def scenario_from_answer(
 def existing_candidates(inputs: Any, type_key: str) -> list[Candidate]:
     """The existing facilities of a type as candidates (to decide which to keep)."""
     fac = inputs.facilities[inputs.facilities["type_key"] == type_key]
-    lon, lat = to_wgs84(fac["x"].to_numpy(float), fac["y"].to_numpy(float))
+    lon, lat = to_wgs84(
+        fac["x"].to_numpy(float), fac["y"].to_numpy(float), planar_crs(inputs.region_id)
+    )
     names = fac["name"].astype(str).tolist() if "name" in fac else fac["key"].astype(str).tolist()
     return [
         Candidate(n or k, float(a), float(o), facility_key=str(k))

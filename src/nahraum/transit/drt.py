@@ -64,18 +64,21 @@ def _seconds(t: dt.time) -> int:
     return t.hour * 3600 + t.minute * 60 + t.second
 
 
-def drt_engine(services: list[DemandResponsiveService]):
-    """The services as the engine's :class:`DemandResponsive` areas, projected to metres."""
+def drt_engine(services: list[DemandResponsiveService], crs: str | None = None):
+    """The services as the engine's :class:`DemandResponsive` areas, projected to metres in
+    ``crs`` (default: their region's planar CRS)."""
     import shapely
     from shapely.geometry import shape
 
     from nahraum.access.transit import DemandResponsive
 
-    def project(coords: np.ndarray) -> np.ndarray:
-        return np.column_stack(to_utm(coords[:, 0], coords[:, 1]))
-
     out = []
     for d in services:
+        planar = crs or d.region.crs
+
+        def project(coords: np.ndarray, planar: str = planar) -> np.ndarray:
+            return np.column_stack(to_utm(coords[:, 0], coords[:, 1], planar))
+
         area = shapely.transform(shape(d.area), project)
         shapely.prepare(area)
         stops = None
@@ -83,6 +86,7 @@ def drt_engine(services: list[DemandResponsiveService]):
             x, y = to_utm(
                 np.array([s["lon"] for s in d.stops], float),
                 np.array([s["lat"] for s in d.stops], float),
+                planar,
             )
             stops = tuple(zip(np.asarray(x).tolist(), np.asarray(y).tolist(), strict=True))
         out.append(

@@ -43,10 +43,11 @@ def compute_levels(feed: Feed, parsed: ParsedFeed | None = None) -> dict:
     hours = np.clip(dep_time[own] // 3600, 0, 29)
     by_hour = np.zeros((parsed.n_stops, 30), np.int64)
     np.add.at(by_hour, (dep_stop[own], hours), 1)
-    sx, sy = to_utm(parsed.stop_lon, parsed.stop_lat)
+    crs = feed.region.crs
+    sx, sy = to_utm(parsed.stop_lon, parsed.stop_lat, crs)
     extra = np.zeros(parsed.n_stops)
     drt_rows = drt_for_day(feed.region, feed.service_date)
-    for d in drt_engine(drt_rows):
+    for d in drt_engine(drt_rows, crs):
         # the stops it serves: inside its area, or only those it names (GTFS-Flex groups)
         inside = d.serves_stops(sx, sy) & (parsed.stop_location_type == 0)
         extra[inside] += oev.drt_departures(d.start_s, d.end_s, d.max_wait_s)
@@ -103,7 +104,7 @@ def compute_levels(feed: Feed, parsed: ParsedFeed | None = None) -> dict:
         "demand_responsive": [str(d) for d in drt_rows],
     }
     if cells:
-        cx, cy = to_utm(np.array([c[1] for c in cells]), np.array([c[2] for c in cells]))
+        cx, cy = to_utm(np.array([c[1] for c in cells]), np.array([c[2] for c in cells]), crs)
         served = np.flatnonzero(levels.category[levels.group_of_stop] > 0)
         dist, how = _cell_stop_distances(feed.region, cx, cy, sx[served], sy[served])
         import scipy.sparse as sp

@@ -12,6 +12,7 @@ from django.db import transaction
 from shapely.geometry import mapping as geojson_mapping
 
 from nahraum.region.models import (
+    District,
     Municipality,
     Region,
 )
@@ -140,7 +141,51 @@ def import_region(
         if network:
             src(network["source"]).save(base / network["file"])
         _check_totals(region, manifest, spec)
+        region.crs = _planar_crs(region, manifest, spec)
+        region.save(update_fields=["crs"])
     return report
+
+
+def _planar_crs(region: Region, manifest: Path, spec: Mapping[str, Any]) -> str:
+    """The region's planar CRS: the manifest's ``planar_crs`` if given, else the UTM zone of
+    its municipality boundaries (or Ortsteil centres), else the one it had.
+
+    Chosen from the data because a UTM zone is a map of distances only near its central
+    meridian: a region in Saxony or Bavaria east of 12° E belongs in zone 33, one abroad in its
+    own zone, where EPSG:25832 (zone 32, Lemgo's) would stretch every distance."""
+    import numpy as np
+    import shapely
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+    from shapely.geometry import shape
+
+    from nahraum.access.projection import utm_crs
+
+    given = spec.get("planar_crs")
+    if given:
+        try:
+            crs = CRS.from_user_input(given)
+        except CRSError:
+            crs = None
+        if crs is None or not crs.is_projected:
+            raise DataImportError(
+                manifest, [f"planar_crs {given!r}: not a projected reference system (metres)"]
+            )
+        return str(given)
+    coords = [
+        shapely.get_coordinates(shape(m.boundary))
+        for m in Municipality.objects.filter(region=region)
+        if m.boundary
+    ]
+    if not coords:
+        coords = [
+            np.array([[d.centre_lon, d.centre_lat]])
+            for d in District.objects.filter(municipality__region=region)
+        ]
+    if not coords:
+        return region.crs
+    xy = np.concatenate(coords)
+    return utm_crs(xy[:, 0], xy[:, 1])
 
 
 def _boundaries(path: Path, crs: str | None) -> dict[str, dict]:
