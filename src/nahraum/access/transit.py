@@ -350,7 +350,7 @@ def travel_times_windows(
     acc_src, acc_dst, acc_t = [acc.src], [acc.dst], [acc.time_s]
     acc_kind = [np.full(len(acc.src), -1, np.int64)]
     for k, d in enumerate(drt):
-        s_in = np.flatnonzero(d.contains(sx, sy))
+        s_in = np.flatnonzero(d.serves_stops(sx, sy))
         o_in = np.flatnonzero(d.contains(ox, oy))
         for i, key in enumerate(keys):
             fx, fy = fac[key]
