@@ -624,8 +624,14 @@ def _read_flex_rows(
         loc = col(chunk, "location_id").str.strip()
         grp = col(chunk, "location_group_id").str.strip()
         flex = ((col(chunk, "stop_id").str.strip() == "") & ((loc != "") | (grp != ""))).to_numpy()
-        for i in np.flatnonzero(flex):
-            rows.append(_flex_row(chunk, int(i), loc.iloc[i], grp.iloc[i], zones, groups, rules))
+        if not flex.any():
+            continue
+        # the few flex rows on their own: field by field on the whole piece would cost a copy of
+        # a column per value
+        sub = chunk[flex]
+        loc, grp = loc[flex], grp[flex]
+        for i in range(len(sub)):
+            rows.append(_flex_row(sub, i, loc.iloc[i], grp.iloc[i], zones, groups, rules))
     return rows
 
 
