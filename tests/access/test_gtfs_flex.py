@@ -316,3 +316,30 @@ def test_malformed_flex_files_are_named(changes, message):
     data = flex_zip(**changes)
     with pytest.raises(GTFSError, match=message):
         read_flex(data)
+
+
+def test_trips_between_stop_groups_only_are_reported_not_imported():
+    st = FLEX_FILES["stop_times.txt"].replace(",ZONE_DORF,,", ",,G_ALL,")
+    groups = {
+        "location_groups__txt": "location_group_id\nG_ALL\n",
+        "location_group_stops__txt": "location_group_id,stop_id\nG_ALL,DORF\nG_ALL,STADT\n",
+    }
+    feed = read_feed(flex_zip(stop_times__txt=st, **groups))
+    flex = read_flex(flex_zip(stop_times__txt=st, **groups), feed=feed)
+    assert flex.groups == {"G_ALL": ("DORF", "STADT")}
+    assert flex.areas(feed) == []
+    (dropped,) = flex.dropped
+    assert (
+        dropped.count == 1 and dropped.examples == ["F1"] and "stop groups only" in dropped.reason
+    )
+
+
+def test_group_with_an_unknown_stop_is_named():
+    groups = {
+        "location_groups__txt": "location_group_id\nG_ALL\n",
+        "location_group_stops__txt": "location_group_id,stop_id\nG_ALL,DORF\nG_ALL,NOWHERE\n",
+    }
+    with pytest.raises(
+        GTFSError, match=r"^location_group_stops.txt, row 3, field stop_id: unknown stop id"
+    ):
+        read_flex(flex_zip(**groups))
