@@ -343,3 +343,28 @@ def test_group_with_an_unknown_stop_is_named():
         GTFSError, match=r"^location_group_stops.txt, row 3, field stop_id: unknown stop id"
     ):
         read_flex(flex_zip(**groups))
+
+
+def test_a_bus_rider_reaches_a_farm_in_the_zone_through_the_rufbus():
+    # egress: bus from town to the village stop, then the Rufbus to a farm 1.4 km away
+    changes = {
+        "trips__txt": FLEX_FILES["trips.txt"] + "B1,WD,T3\n",
+        "stop_times__txt": FLEX_FILES["stop_times.txt"]
+        + "T3,09:00:00,09:00:00,STADT,,,1,,,,,,\nT3,09:10:00,09:10:00,DORF,,,2,,,,,,\n",
+    }
+    feed = read_feed(flex_zip(**changes))
+    (area,) = read_flex(flex_zip(**changes), feed=feed).areas(feed)
+    tt = timetable_for_day(feed, DAY)
+    sx, sy = to_utm(feed.stop_lon, feed.stop_lat)
+    farm = to_utm(np.array([8.935]), np.array([52.012]))
+    ox, oy = sx[2:3], sy[2:3]  # leave from the town stop
+    params = TransitParams(window=(8 * 3600, 9 * 3600))
+    without = travel_times(prepare(tt, sx, sy, params=params), ox, oy, {"farm": farm})
+    assert np.isinf(without.median["farm"][0])
+    drt = area.demand_responsive(to_utm)
+    res = travel_times(
+        prepare(tt, sx, sy, params=params, drt=[drt]), ox, oy, {"farm": farm}, keep_minutes=True
+    )
+    ride = np.hypot(farm[0][0] - sx[0], farm[1][0] - sy[0]) * 1.3 / (30 / 3.6)
+    # leave at 08:00, bus at 09:00, at the village 09:10, wait 30 min, ride
+    assert res.times[0, 0, 0] == pytest.approx(3600 + 600 + 1800 + ride, abs=1)
