@@ -33,3 +33,21 @@ def test_the_previous_days_trip_after_midnight_is_not_counted(tiny_region):
     assert p2.departures_by_hour[24] == 1
     assert sum(p2.departures_by_hour) == p2.departures_day
     assert Route.objects.get(feed=feed, route_id="LATE").trips_service_day == 1
+
+
+def test_the_methods_text_states_the_journey_model_in_german():
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    with translation.override("de"):
+        html = render_to_string(
+            "transit/_method.html", {"method": {"category_table": [], "class_table": []}}
+        )
+    for text in (
+        "Methode: Reisezeiten mit Bus und Bahn",
+        "Fußwege werden nicht aneinandergereiht",
+        "Typ 3 verbietet den Umstieg",
+        "Wartezeit zählt mit",
+        "die Fahrten des Folgetags",
+    ):
+        assert text in html

@@ -5,23 +5,58 @@ every population cell and every kind of facility, at any minute of the morning (
 default); the answer is the median and the 90th percentile over the departure minutes, as in
 Conveyal's r5 (a bus every 60 minutes gives a bad 90th percentile even if one departure fits).
 
-How it is computed (exact for the journey model below, checked against a brute-force
-time-expanded search in ``tests/access/test_transit.py``):
+How it is computed (exact for the journey model below, checked against a plain connection scan
+on generated GTFS feeds in ``tests/access/test_transit_reference.py`` for every origin,
+destination and minute, and against a time-expanded search in ``tests/access/test_transit.py``):
 
-1. Trips of the service day become RAPTOR *patterns* (same stop sequence, no overtaking).
+1. Trips become RAPTOR *patterns* (same stop sequence, no overtaking).
 2. For every stop s, a range-RAPTOR (rRAPTOR, Delling et al. 2012) runs once per departure
    *event* at s in the horizon, latest first, keeping labels between runs. After each run the
    earliest arrival at a facility of each type (arrival at a stop + walking egress) is taken over
    the stops whose label changed, so the *profile* A_T(s, τ) — earliest arrival at type T when
-   leaving s at τ or later — costs no more than the runs themselves.
+   leaving s at τ or later — costs no more than the runs themselves. Each stop keeps three
+   labels (see ``transit_raptor.stop_profiles``): arrival by a trip, arrival by any means, and
+   the earliest boarding time, so a stop reached first on foot keeps its later trip arrival and
+   the walk onward from it.
 3. Every cell evaluates, per departure minute t, min(walk only, DRT direct,
    min over access stops s of A_T(s, t + access(c, s))) with a binary search in the profile.
 
 Journey model: walk (≤ ``max_access_s``) or ride a demand-responsive service to a stop; ride
-trips, changing between trips at a stop or with one walk (≤ ``max_transfer_s``) between stops;
-walk (≤ ``max_egress_s``) or ride a demand-responsive service from the last stop to the
+trips; walk (≤ ``max_egress_s``) or ride a demand-responsive service from a stop to the
 facility. Walking the whole way is always allowed (a journey planner would suggest it too), so
 transit times are never worse than walking.
+
+- **A transfer** is leaving one trip and boarding another, either at the same stop (after the
+  stop's minimum change time: ``TransitParams.min_change_s``, default 0 s, or what transfers.txt
+  says) or after ONE walk from the stop where the ride ended to another stop (a street-network
+  shortest path of at most ``max_transfer_s``). Staying on a trip is no transfer.
+- **Walks do not chain**: a walk starts only where a ride ended, never where a walk ended. This
+  loses nothing: the walking links are shortest paths on the street network, so the direct
+  link A → C is no longer than a chain A → B → C (up to how stops are snapped onto streets);
+  a chain longer than the limit is exactly what the limit forbids. (Without a network the links
+  are straight lines × detour, which obey the triangle inequality too.) A walk arrival may be
+  followed by the egress walk to the facility, as any arrival at a stop.
+- **transfers.txt** (``nahraum.access.transit_transfers``), per pair of stops, a station's row
+  standing for all its platforms (a platform's own row wins): type 0 (recommended) changes
+  nothing; type 1 (timed) makes the change take 0 s; type 2 (minimum transfer time) is the
+  minimum change time at one stop, and between two stops the walk takes max(walk,
+  ``min_transfer_time``), the link existing even where the walk is longer than
+  ``max_transfer_s``; type 3 forbids the change at that stop or the walk between that pair.
+  Trip-to-trip and route-to-route rows are not modelled (reported in ``Feed.dropped``).
+- **Waiting counts**: the result per departure minute is the time from leaving home at that
+  minute to arriving, waiting at the stop included (Conveyal r5's method); the median and
+  90th percentile are taken over all minutes of the window, so an hourly bus shows its wait.
+  ``TransitResult.best`` is the fastest minute (the timed journey).
+- **Days**: the day's timetable (``gtfs.timetable_for_day``) holds the trips of the service day,
+  those of the day before that run past midnight (GTFS times ≥ 24:00, shifted by −24 h) and
+  those of the day after (shifted by +24 h), so a window up to 47:59 plus ``max_time_s`` is
+  served; trips of two days before or after are not included.
+
+Several day types and departure windows (``travel_times_windows``): the walking parts (walker,
+walking transfer links: ``prepare(walker=, transfer_links=)``; walking access, egress and the
+walk-only times: ``walking_legs``) do not depend on the timetable and are computed once; each
+day type's timetable runs ONE profile search over the union of its windows, with only the
+events inside the windows (plus their reach), and each window is evaluated on its own minutes.
 
 Demand-responsive services (Rufbus, e.g. Kalletal's line 737) have no timetable: an area, the
 hours in which pick-ups happen and a maximum wait. We count the *maximum* wait (the planner's
