@@ -36,15 +36,16 @@ def _error(status: int, message: str, **details: Any) -> JsonResponse:
     return JsonResponse({"error": message, **details}, status=status)
 
 
-@lru_cache(maxsize=1)
-def _to_metric() -> Transformer:
-    # EPSG:25832 (ETRS89 / UTM 32N) is the metric CRS German authorities use for NRW.
-    return Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True)
+@lru_cache(maxsize=4)
+def _to_metric(crs: str) -> Transformer:
+    return Transformer.from_crs("EPSG:4326", crs, always_xy=True)
 
 
-def project(geom):
-    """Shapely geometry in lon/lat → the same in metres (EPSG:25832)."""
-    return shapely.transform(geom, lambda x, y: _to_metric().transform(x, y), interleaved=False)
+def project(geom, crs: str = "EPSG:25832"):
+    """Shapely geometry in lon/lat → the same in metres of ``crs`` (a region's ``Region.crs``;
+    EPSG:25832, ETRS89 / UTM 32N, is Lemgo's and what German authorities use for NRW)."""
+    metric = _to_metric(crs)
+    return shapely.transform(geom, lambda x, y: metric.transform(x, y), interleaved=False)
 
 
 def district_geometry(district: District) -> dict:
@@ -154,10 +155,11 @@ def facilities_near(
     ).select_related(
         "type", "type__field", "municipality", "district", "district__municipality", "source"
     )
-    metric_area = project(area)
+    crs = district.municipality.region.crs
+    metric_area = project(area, crs)
     out = []
     for f in qs:
-        p = project(Point(f.lon, f.lat))
+        p = project(Point(f.lon, f.lat), crs)
         dist = metric_area.distance(p)
         inside = f.district_id == district.pk or (district.boundary is not None and dist == 0.0)
         if inside or dist <= metres:
