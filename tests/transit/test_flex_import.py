@@ -162,3 +162,16 @@ def test_overview_says_which_feed_a_zone_came_from(tiny_region, client):
     text = client.get("/de/transit/").content.decode()
     assert f"aus GTFS-Flex: Zone ZONE_B des Feeds „{feed.name}“" in text
     assert "from GTFS-Flex: zone ZONE_B of the feed" in client.get("/en/transit/").content.decode()
+
+
+def test_a_zone_booked_a_day_ahead_counts_with_the_planners_wait(tiny_region, settings):
+    rules = "booking_rule_id,booking_type,prior_notice_last_day,prior_notice_last_time\n"
+    data = flex_feed(booking_rules__txt=rules + "BR,2,1,18:00:00\n")
+    settings.TRANSIT_FLEX_DAY_AHEAD_WAIT_MIN = 90
+    feed = services.import_feed(data, tiny_region)
+    (area,) = DemandResponsiveService.objects.filter(feed=feed)
+    assert area.max_wait_min == 90 and "day ahead" in area.booking
+    assert feed.report["flex"]["day_ahead_wait_min"] == 90
+    del settings.TRANSIT_FLEX_DAY_AHEAD_WAIT_MIN
+    again = services.import_feed(data, tiny_region)
+    assert DemandResponsiveService.objects.get(feed=again).max_wait_min == drt.DAY_AHEAD_WAIT_MIN

@@ -12,8 +12,10 @@ Two kinds of Rufbus area (``DemandResponsiveService.origin``):
 
 The wait of a flex area comes from its booking rule: real time → 30 min (the engine's
 default), "book N minutes ahead" → N minutes, "book a day ahead" → :data:`DAY_AHEAD_WAIT_MIN`
-(the planner's assumption: someone who books the evening before waits no longer than a bus
-interval; the area says it must be booked a day ahead).
+(60 min; a region's planners set their own with the setting ``TRANSIT_FLEX_DAY_AHEAD_WAIT_MIN``:
+someone who books the evening before waits no longer than a bus interval, which is the
+planner's assumption, not the feed's; the area's booking note says it must be booked a day
+ahead, and the import report names the wait used).
 
 What the journey model does with a Rufbus area (the same for both kinds):
 
@@ -108,8 +110,15 @@ def _time(seconds: int) -> dt.time:
     return dt.time(seconds // 3600, seconds % 3600 // 60, seconds % 60)
 
 
+def day_ahead_wait_min() -> int:
+    """The wait (min) that counts for a Rufbus booked a day ahead: the setting, else 60."""
+    from django.conf import settings
+
+    return int(getattr(settings, "TRANSIT_FLEX_DAY_AHEAD_WAIT_MIN", None) or DAY_AHEAD_WAIT_MIN)
+
+
 def replace_flex_areas(
-    feed, flex, parsed, *, day_ahead_wait_min: int = DAY_AHEAD_WAIT_MIN
+    feed, flex, parsed, *, day_ahead_wait: int | None = None
 ) -> list[DemandResponsiveService]:
     """Store the feed's GTFS-Flex zones as Rufbus areas, replacing the feed's earlier ones (never
     the hand-drawn ones); what could not be used goes into ``feed.report["flex"]``.
@@ -120,7 +129,8 @@ def replace_flex_areas(
     DemandResponsiveService.objects.filter(feed=feed).delete()
     if not flex:
         return []
-    areas = flex.areas(parsed, day_ahead_wait_s=day_ahead_wait_min * 60)
+    wait_min = day_ahead_wait if day_ahead_wait is not None else day_ahead_wait_min()
+    areas = flex.areas(parsed, day_ahead_wait_s=wait_min * 60)
     notes = []
     rows = []
     for a in areas:
@@ -159,6 +169,7 @@ def replace_flex_areas(
             "zones": len(flex.zones),
             "dropped": [d.as_dict() for d in flex.dropped],
             "notes": notes,
+            "day_ahead_wait_min": wait_min,
         },
     }
     feed.save(update_fields=["report"])
